@@ -1,0 +1,53 @@
+"""Konfiguru generators: turn one Konfiguru custom resource into its Kubernetes children.
+
+The public surface, used by the ``konfiguru`` CLI and by the operator alike:
+
+- :func:`render` — ``(resource, existing) -> list[manifest]``, pure and deterministic.
+- :func:`validate` — defaults and checks only; returns the defaulted resource.
+- :class:`Existing` — what the cluster already holds (generated Secret values, PVC sizes).
+- :class:`SpecError` / :class:`FieldError` — the only errors raised for bad input.
+
+This package imports no Kubernetes client and does no I/O beyond reading its own package data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import FieldError, SpecError
+from .kinds import REGISTRY
+from .model import EMPTY, Existing
+from .pipeline import (
+    API,
+    DEFAULT_KUBE_VERSION,
+    MAX_KUBE_VERSION,
+    MIN_KUBE_VERSION,
+    render,
+    render_with_notes,
+)
+from .pipeline import validate as _validate
+from .rendering import TemplateError
+
+
+def validate(document: Any) -> dict[str, Any]:
+    """The resource with CRD defaults applied; raises :class:`SpecError` listing every problem."""
+    return _validate(document)[1]
+
+
+KINDS: tuple[str, ...] = tuple(REGISTRY)
+
+__all__ = [
+    "API",
+    "DEFAULT_KUBE_VERSION",
+    "EMPTY",
+    "KINDS",
+    "MAX_KUBE_VERSION",
+    "MIN_KUBE_VERSION",
+    "Existing",
+    "FieldError",
+    "SpecError",
+    "TemplateError",
+    "render",
+    "render_with_notes",
+    "validate",
+]

@@ -1,0 +1,248 @@
+"""The ``konfiguru`` command: render and validate Konfiguru resources offline, print the CRDs.
+
+    konfiguru render   -f FILE|DIR|- [-o DIR] [--kube-version 1.33] [--templates DIR]
+    konfiguru validate -f FILE|DIR|-
+    konfiguru crds
+
+The edge of the generators: the only module here that reads user files, writes output and reads
+the environment. Bad input ends with every error printed and exit code 1, never a traceback.
+
+Generated Secrets offline: a GitOps repository must never hold random values that change on
+every render, nor values anyone could derive from the public spec. So ``render`` leaves generated
+Secrets out (and says so on stderr) unless it is given a private seed with ``--secret-seed-file``
+or ``KONFIGURU_SECRET_SEED``; with a seed, values are derived by HMAC and identical on every
+render. In a cluster the operator creates them once and keeps them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+import yaml
+
+from . import pipeline
+from .errors import SpecError
+from .kinds import REGISTRY
+from .model import Existing
+from .rendering import TemplateError
+from .resources import crd_text
+
+SEED_ENV = "KONFIGURU_SECRET_SEED"
+_SUFFIXES = (".kfg.yaml", ".kfg.yml", ".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class Document:
+    """One YAML document from the input, with where it came from for error messages."""
+
+    source: str
+    index: int
+    body: Any
+
+    @property
+    def where(self) -> str:
+        return f"{self.source}#{self.index + 1}" if self.index else self.source
+
+
+class InputError(Exception):
+    """Input that is not readable YAML; the message says where."""
+
+
+def _input_files(target: str) -> list[Path]:
+    path = Path(target)
+    if path.is_dir():
+        files = [p for p in sorted(path.rglob("*")) if p.is_file() and p.name.endswith(_SUFFIXES)]
+        if not files:
+            raise InputError(f"{target}: no *.kfg.yaml or *.yaml files in this directory")
+        return files
+    if not path.exists():
+        raise InputError(f"{target}: no such file or directory")
+    return [path]
+
+
+def _load(text: str, source: str) -> Iterator[Document]:
+    try:
+        for index, body in enumerate(yaml.safe_load_all(text)):
+            if body is not None:
+                yield Document(source, index, body)
+    except yaml.YAMLError as error:
+        raise InputError(f"{source}: not valid YAML: {error}") from error
+
+
+def read_documents(targets: Sequence[str], stdin: TextIO) -> list[Document]:
+    documents: list[Document] = []
+    for target in targets:
+        if target == "-":
+            documents.extend(_load(stdin.read(), "<stdin>"))
+            continue
+        for path in _input_files(target):
+            try:
+                text = path.read_text("utf-8")
+            except (OSError, UnicodeDecodeError) as error:
+                raise InputError(f"{path}: cannot read: {error}") from error
+            documents.extend(_load(text, str(path)))
+    return documents
+
+
+def _seed(args: argparse.Namespace) -> bytes | None:
+    if args.secret_seed_file:
+        try:
+            return Path(args.secret_seed_file).read_bytes().strip() or None
+        except OSError as error:
+            raise InputError(f"{args.secret_seed_file}: cannot read the seed: {error}") from error
+    value = os.environ.get(SEED_ENV, "")
+    return value.encode() or None
+
+
+def _dump(objects: Sequence[dict[str, Any]]) -> str:
+    return yaml.dump_all(
+        objects,
+        Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper),
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=1_000_000,  # never fold long strings: a folded value is harder to diff in Git
+        explicit_start=True,
+    )
+
+
+def _file_name(obj: dict[str, Any]) -> str:
+    meta = obj.get("metadata", {})
+    name = f"{obj.get('kind', 'Object').lower()}-{meta.get('name', 'unnamed')}.yaml"
+    return f"{meta['namespace']}/{name}" if meta.get("namespace") else name
+
+
+def _render_all(
+    documents: Sequence[Document], args: argparse.Namespace, err: TextIO
+) -> tuple[list[dict[str, Any]], int]:
+    existing = Existing(secret_seed=_seed(args))
+    objects: list[dict[str, Any]] = []
+    failures = 0
+    for document in documents:
+        try:
+            rendered, notes = pipeline.render_with_notes(
+                document.body,
+                existing,
+                templates_dir=args.templates,
+                kube_version=args.kube_version,
+            )
+        except SpecError as error:
+            failures += 1
+            err.write(f"{document.where}: {error.message}\n")
+            continue
+        except TemplateError as error:
+            failures += 1
+            err.write(f"{document.where}: template error: {error}\n")
+            continue
+        objects.extend(rendered)
+        for note in notes:
+            err.write(f"{document.where}: note: {note}\n")
+    return objects, failures
+
+
+def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    documents = read_documents(args.filename, stdin)
+    objects, failures = _render_all(documents, args, err)
+    if failures:
+        return 1
+    if args.output_dir:
+        root = Path(args.output_dir)
+        for obj in objects:
+            target = root / _file_name(obj)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(_dump([obj]), "utf-8")
+        err.write(f"wrote {len(objects)} objects to {root}\n")
+    else:
+        out.write(_dump(objects))
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    documents = read_documents(args.filename, stdin)
+    objects, failures = _render_all(documents, args, err)
+    if failures:
+        err.write(f"{failures} of {len(documents)} resources are invalid\n")
+        return 1
+    out.write(f"{len(documents)} resources valid ({len(objects)} objects)\n")
+    return 0
+
+
+def cmd_crds(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    texts = [crd_text(definition.crd_file) for definition in REGISTRY.values()]
+    out.write(
+        "---\n" + "---\n".join(text if text.endswith("\n") else text + "\n" for text in texts)
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="konfiguru",
+        description="Render Konfiguru resources (App, Database, ...) into Kubernetes manifests.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def with_inputs(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "-f",
+            "--filename",
+            action="append",
+            required=True,
+            help="a file, a directory of *.kfg.yaml / *.yaml files, or - for stdin; repeatable",
+        )
+        sub.add_argument(
+            "--kube-version",
+            default=pipeline.DEFAULT_KUBE_VERSION,
+            help=f"target Kubernetes version (default {pipeline.DEFAULT_KUBE_VERSION})",
+        )
+        sub.add_argument("--templates", help="a directory of templates overriding the built-in")
+        sub.add_argument(
+            "--secret-seed-file",
+            help=f"private seed for generated Secret values (or env {SEED_ENV}); without one,"
+            " generated Secrets are left out",
+        )
+
+    render = commands.add_parser("render", help="print the manifests for resources")
+    with_inputs(render)
+    render.add_argument("-o", "--output-dir", help="write one file per object into this directory")
+    render.set_defaults(func=cmd_render)
+
+    validate = commands.add_parser("validate", help="check resources; exit 1 listing every error")
+    with_inputs(validate)
+    validate.set_defaults(func=cmd_validate)
+
+    crds = commands.add_parser("crds", help="print the CustomResourceDefinitions")
+    crds.set_defaults(func=cmd_crds)
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    stdin: TextIO | None = None,
+) -> int:
+    out, err, stdin = out or sys.stdout, err or sys.stderr, stdin or sys.stdin
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args, out, err, stdin)
+    except InputError as error:
+        err.write(f"error: {error}\n")
+        return 1
+    except SpecError as error:  # a bad --kube-version, say
+        err.write(f"error: {error.message}\n")
+        return 1
+    except OSError as error:
+        err.write(f"error: {error}\n")
+        return 1
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,14 @@
+"""The registry of Konfiguru kinds: which CRD, which checks and which renderer each kind uses.
+
+Each kind lives in its own subpackage split by stage: ``checks.py`` (what the CRD schema cannot
+say) and ``render.py`` (the defaulted spec to manifests). Called by ``pipeline.py``.
+"""
+
+from __future__ import annotations
+
+from .app import DEFINITION as APP
+from .base import KindDefinition
+
+REGISTRY: dict[str, KindDefinition] = {definition.kind: definition for definition in (APP,)}
+
+__all__ = ["REGISTRY", "KindDefinition"]

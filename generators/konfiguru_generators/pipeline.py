@@ -1,0 +1,169 @@
+"""The one path from a custom resource to its children: parse → default → validate → render.
+
+``konfiguru render`` and the operator both call :func:`render`, so they produce identical
+children for the same resource. Every bad input ends as one :class:`SpecError` listing all
+problems; any other exception is a bug in a generator.
+
+Called by the public API in ``__init__.py``.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from . import labels, order
+from .errors import FieldError, SpecError, did_you_mean
+from .kinds import REGISTRY, KindDefinition
+from .kinds.base import Manifest, Resource
+from .model import EMPTY, Existing
+from .resources import API_GROUP, API_VERSION, version_schema
+from .schema import default_and_check
+
+API = f"{API_GROUP}/{API_VERSION}"
+# Names become Service and container names, which must be RFC 1035 labels.
+_DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+_MAX_NAME = 52  # CronJob names are limited to 52 characters; children reuse the parent's name.
+# The Kubernetes versions every rendered object is proven valid for (tests check both ends).
+MIN_KUBE_VERSION = (1, 30)
+MAX_KUBE_VERSION = (1, 37)
+DEFAULT_KUBE_VERSION = "1.33"
+
+
+def parse(document: Any) -> tuple[KindDefinition, dict[str, Any]]:
+    """Check the envelope (apiVersion, kind, metadata.name) and return the kind and a copy."""
+    if not isinstance(document, dict):
+        raise SpecError(
+            [FieldError("(document)", document, "is not a mapping", "expected a resource")]
+        )
+    errors: list[FieldError] = []
+    kind = document.get("kind")
+    definition = REGISTRY.get(kind) if isinstance(kind, str) else None
+    if definition is None:
+        errors.append(
+            FieldError("kind", kind, "is not a Konfiguru kind", did_you_mean(str(kind), REGISTRY))
+        )
+    if document.get("apiVersion") != API:
+        errors.append(
+            FieldError("apiVersion", document.get("apiVersion"), "is not supported", f"use {API}")
+        )
+    metadata = document.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    if not isinstance(name, str) or not _DNS_LABEL.match(name) or len(name) > _MAX_NAME:
+        errors.append(
+            FieldError(
+                "metadata.name",
+                name,
+                "is not a valid name",
+                f"lower-case letters, digits and '-', starting with a letter, at most {_MAX_NAME}"
+                " characters",
+            )
+        )
+    if errors or definition is None:
+        raise SpecError(errors, _describe(document))
+    return definition, copy.deepcopy(document)
+
+
+def validate(document: Any) -> tuple[KindDefinition, dict[str, Any]]:
+    """Parse, apply CRD defaults and run every check; return the defaulted resource."""
+    definition, resource = parse(document)
+    schema = version_schema(definition.crd_file)
+    spec = resource.setdefault("spec", {})
+    errors: list[FieldError] = []
+    if not isinstance(spec, dict):
+        errors.append(FieldError("spec", spec, "has the wrong type", "expected a mapping"))
+    else:
+        errors.extend(default_and_check(schema["properties"]["spec"], spec, "spec"))
+        if not errors:
+            # Semantic checks read defaulted, well-typed data only.
+            errors.extend(definition.check(spec, resource["metadata"]["name"]))
+    if errors:
+        raise SpecError(errors, _describe(resource))
+    return definition, resource
+
+
+def parse_kube_version(text: str) -> tuple[int, int]:
+    """``"1.33"`` or ``"v1.33.2"`` → ``(1, 33)``, within the supported range, else SpecError."""
+    match = re.match(r"^v?(\d+)\.(\d+)(?:\.\d+)?$", text.strip())
+    version = (int(match[1]), int(match[2])) if match else None
+    if version is None or not MIN_KUBE_VERSION <= version <= MAX_KUBE_VERSION:
+        low = ".".join(map(str, MIN_KUBE_VERSION))
+        high = ".".join(map(str, MAX_KUBE_VERSION))
+        raise SpecError(
+            [FieldError("--kube-version", text, "is not supported", f"use {low} to {high}")]
+        )
+    return version
+
+
+def render(
+    document: Any,
+    existing: Existing = EMPTY,
+    *,
+    templates_dir: str | None = None,
+    kube_version: str = DEFAULT_KUBE_VERSION,
+) -> list[Manifest]:
+    """Every child manifest of one resource, in apply order."""
+    return render_with_notes(
+        document, existing, templates_dir=templates_dir, kube_version=kube_version
+    )[0]
+
+
+def render_with_notes(
+    document: Any,
+    existing: Existing = EMPTY,
+    *,
+    templates_dir: str | None = None,
+    kube_version: str = DEFAULT_KUBE_VERSION,
+) -> tuple[list[Manifest], list[str]]:
+    """Like :func:`render`, plus notes for the user (e.g. generated Secrets left out)."""
+    version = parse_kube_version(kube_version)
+    definition, resource = validate(document)
+    metadata = resource["metadata"]
+    context = Resource(
+        kind=definition.kind,
+        name=metadata["name"],
+        namespace=metadata.get("namespace"),
+        spec=resource["spec"],
+        metadata=metadata,
+        existing=existing,
+        templates_dir=templates_dir,
+        kube_version=version,
+    )
+    children = definition.render(context)
+    for child in children:
+        _finalize(child, definition, metadata)
+    return order.in_order(children), context.notes
+
+
+def _finalize(child: Manifest, definition: KindDefinition, parent: Mapping[str, Any]) -> None:
+    """Namespace and ownership, identical for every child of every kind."""
+    meta = child.setdefault("metadata", {})
+    if parent.get("namespace"):
+        meta["namespace"] = parent["namespace"]
+    uid = parent.get("uid")
+    if uid:
+        # Known only for a resource read from a cluster (the operator, or `kubectl get -o yaml`
+        # piped to the CLI); offline renders of files have no owner to point at.
+        meta.setdefault("labels", {})[labels.OWNER_UID] = uid
+        meta["ownerReferences"] = [
+            {
+                "apiVersion": API,
+                "kind": definition.kind,
+                "name": parent["name"],
+                "uid": uid,
+                "controller": True,
+                "blockOwnerDeletion": True,
+            }
+        ]
+
+
+def _describe(document: Any) -> str:
+    if not isinstance(document, dict):
+        return ""
+    metadata = document.get("metadata") if isinstance(document.get("metadata"), dict) else {}
+    name = metadata.get("name", "?") if isinstance(metadata, dict) else "?"
+    namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
+    where = f"{namespace}/{name}" if namespace else str(name)
+    return f"{document.get('kind', '?')} {where}"

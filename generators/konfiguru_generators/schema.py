@@ -1,0 +1,253 @@
+"""Apply a CRD's OpenAPI schema to a resource the way the API server does: defaults, then checks.
+
+The CRDs in ``crds/`` are the single source of truth for fields and their defaults. The generator
+never hard-codes a default: it loads the CRD (shipped as package data, see ``resources.py``),
+fills in ``default`` values exactly where the API server would (an absent field whose schema has
+a default; nested defaults apply inside defaulted objects), and then checks types, enums,
+patterns, bounds, required and unknown fields and the ``x-kubernetes-validations`` CEL rules.
+So ``konfiguru validate`` offline and ``kubectl apply`` online reject the same specs.
+
+Called by ``kinds.py`` (parse → default → validate) for every kind; tests call it to prove the
+examples validate against the CRDs.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import cel
+
+from .errors import MISSING, FieldError, did_you_mean
+
+Schema = Mapping[str, Any]
+
+_TYPE_NAMES = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "object": "a mapping",
+    "array": "a list",
+}
+
+
+def _is_type(value: Any, type_name: str) -> bool:
+    # bool is an int subclass in Python; JSON keeps them apart and so does the API server.
+    if type_name == "string":
+        return isinstance(value, str)
+    if type_name == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if type_name == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if type_name == "boolean":
+        return isinstance(value, bool)
+    if type_name == "object":
+        return isinstance(value, dict)
+    if type_name == "array":
+        return isinstance(value, list)
+    return True
+
+
+@cache
+def _pattern(regex: str) -> re.Pattern[str]:
+    return re.compile(regex)
+
+
+@cache
+def _rule(expression: str) -> cel.Program:
+    return cel.compile(expression)
+
+
+@dataclass
+class SchemaWalker:
+    """One pass over an object: set defaults in place and collect every error found.
+
+    Keep this a single pass: it runs for every render and sits on the benchmark's hot path.
+    """
+
+    errors: list[FieldError] = field(default_factory=list)
+
+    def walk(self, schema: Schema, value: Any, path: str) -> None:
+        if value is None:
+            if not schema.get("nullable", False):
+                self.errors.append(
+                    FieldError(path, value, "must not be null", self._expected(schema))
+                )
+            return
+        if not self._check_type(schema, value, path):
+            return
+        if "enum" in schema and value not in schema["enum"]:
+            accepted = [str(choice) for choice in schema["enum"]]
+            hint = did_you_mean(str(value), accepted) if isinstance(value, str) else ""
+            if not hint.startswith("accepted"):
+                hint = (hint + " " if hint else "") + "accepted: " + ", ".join(accepted)
+            self.errors.append(FieldError(path, value, "is not an accepted value", hint))
+            return
+        if isinstance(value, str):
+            self._check_string(schema, value, path)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            self._check_number(schema, value, path)
+        elif isinstance(value, list):
+            self._check_array(schema, value, path)
+        elif isinstance(value, dict):
+            self._check_object(schema, value, path)
+        self._check_rules(schema, value, path)
+
+    @staticmethod
+    def _expected(schema: Schema) -> str:
+        if schema.get("x-kubernetes-int-or-string"):
+            return "expected an integer or a string"
+        type_name = schema.get("type")
+        return f"expected {_TYPE_NAMES[type_name]}" if type_name in _TYPE_NAMES else ""
+
+    def _check_type(self, schema: Schema, value: Any, path: str) -> bool:
+        if schema.get("x-kubernetes-int-or-string"):
+            ok = isinstance(value, str) or _is_type(value, "integer")
+        else:
+            type_name = schema.get("type")
+            ok = type_name is None or _is_type(value, type_name)
+        if not ok:
+            self.errors.append(
+                FieldError(path, value, "has the wrong type", self._expected(schema))
+            )
+        return ok
+
+    def _check_string(self, schema: Schema, value: str, path: str) -> None:
+        if "minLength" in schema and len(value) < schema["minLength"]:
+            self.errors.append(
+                FieldError(
+                    path, value, "is too short", f"at least {schema['minLength']} characters"
+                )
+            )
+        if "maxLength" in schema and len(value) > schema["maxLength"]:
+            self.errors.append(
+                FieldError(path, value, "is too long", f"at most {schema['maxLength']} characters")
+            )
+        pattern = schema.get("pattern")
+        if pattern and not _pattern(pattern).search(value):
+            hint = schema.get("x-konfiguru-pattern-hint") or f"must match {pattern}"
+            self.errors.append(FieldError(path, value, "is not in the accepted form", hint))
+
+    def _check_number(self, schema: Schema, value: float, path: str) -> None:
+        if "minimum" in schema:
+            low = schema["minimum"]
+            if value < low or (schema.get("exclusiveMinimum") and value == low):
+                sign = ">" if schema.get("exclusiveMinimum") else "≥"
+                self.errors.append(FieldError(path, value, "is too small", f"must be {sign} {low}"))
+        if "maximum" in schema:
+            high = schema["maximum"]
+            if value > high or (schema.get("exclusiveMaximum") and value == high):
+                sign = "<" if schema.get("exclusiveMaximum") else "≤"
+                self.errors.append(
+                    FieldError(path, value, "is too large", f"must be {sign} {high}")
+                )
+
+    def _check_array(self, schema: Schema, value: list[Any], path: str) -> None:
+        if "minItems" in schema and len(value) < schema["minItems"]:
+            self.errors.append(
+                FieldError(path, value, "has too few items", f"at least {schema['minItems']}")
+            )
+        if "maxItems" in schema and len(value) > schema["maxItems"]:
+            self.errors.append(
+                FieldError(path, value, "has too many items", f"at most {schema['maxItems']}")
+            )
+        items = schema.get("items")
+        if items is not None:
+            for index, item in enumerate(value):
+                self.walk(items, item, f"{path}[{index}]")
+        if schema.get("x-kubernetes-list-type") == "map":
+            self._check_list_map_keys(schema, value, path)
+
+    def _check_list_map_keys(self, schema: Schema, value: list[Any], path: str) -> None:
+        keys = schema.get("x-kubernetes-list-map-keys", [])
+        seen: set[tuple[Any, ...]] = set()
+        for index, item in enumerate(value):
+            if not isinstance(item, dict):
+                continue
+            key = tuple(item.get(k) for k in keys)
+            if key in seen:
+                shown = ", ".join(f"{k}={item.get(k)!r}" for k in keys)
+                self.errors.append(
+                    FieldError(f"{path}[{index}]", item, "is a duplicate", f"{shown} appears twice")
+                )
+            seen.add(key)
+
+    def _check_object(self, schema: Schema, value: dict[str, Any], path: str) -> None:
+        properties: Mapping[str, Schema] = schema.get("properties", {})
+        apply_defaults(schema, value)
+        for name in schema.get("required", []):
+            if name not in value:
+                self.errors.append(
+                    FieldError(f"{path}.{name}", MISSING, "is required", f"set {path}.{name}")
+                )
+        extra = schema.get("additionalProperties")
+        preserve = schema.get("x-kubernetes-preserve-unknown-fields", False)
+        for name, item in value.items():
+            sub_path = f"{path}.{name}" if _plain_key(name) else f'{path}["{name}"]'
+            if name in properties:
+                self.walk(properties[name], item, sub_path)
+            elif isinstance(extra, dict):
+                self.walk(extra, item, sub_path)
+            elif not preserve and extra is not True:
+                self.errors.append(
+                    FieldError(
+                        sub_path, item, "is not a known field", did_you_mean(name, properties)
+                    )
+                )
+
+    def _check_rules(self, schema: Schema, value: Any, path: str) -> None:
+        for rule in schema.get("x-kubernetes-validations", ()):
+            try:
+                ok = _rule(rule["rule"]).execute({"self": value})
+            except Exception:  # noqa: BLE001, S112 - a rule that cannot see a field does not apply
+                # CEL raises for a missing field the rule did not guard with has(); the API
+                # server would report the same rule as failed only when the data is present.
+                continue
+            if ok is not True:
+                where = path + rule.get("fieldPath", "")
+                shown = _lookup(value, rule.get("fieldPath", ""))
+                self.errors.append(FieldError(where, shown, rule.get("message", rule["rule"])))
+
+
+def _plain_key(name: str) -> bool:
+    return name.replace("_", "a").replace("-", "a").isalnum()
+
+
+def _lookup(value: Any, field_path: str) -> Any:
+    """The value a CEL rule's ``fieldPath`` (like ``.autoscale.max``) points at, if present."""
+    for part in (p for p in field_path.split(".") if p):
+        if not isinstance(value, dict) or part not in value:
+            return value
+        value = value[part]
+    return value
+
+
+def apply_defaults(schema: Schema, value: dict[str, Any]) -> None:
+    """Set the schema's defaults on absent properties of ``value`` (one level; walk recurses)."""
+    for name, sub in schema.get("properties", {}).items():
+        if name not in value and "default" in sub:
+            value[name] = copy.deepcopy(sub["default"])
+
+
+def default_and_check(schema: Schema, value: dict[str, Any], path: str) -> list[FieldError]:
+    """Default ``value`` in place and return every error found in it."""
+    walker = SchemaWalker()
+    walker.walk(schema, value, path)
+    return walker.errors
+
+
+def iter_schema_paths(schema: Schema, path: str = "spec") -> Iterator[str]:
+    """Every field path a schema declares (``spec.a.b``, lists as ``spec.a[]``): for drift tests."""
+    yield path
+    for name, sub in schema.get("properties", {}).items():
+        yield from iter_schema_paths(sub, f"{path}.{name}")
+    if "items" in schema:
+        yield from iter_schema_paths(schema["items"], f"{path}[]")
+    extra = schema.get("additionalProperties")
+    if isinstance(extra, dict):
+        yield from iter_schema_paths(extra, f"{path}.*")
