@@ -1,0 +1,1 @@
+"""The Konfiguru operator: Kopf handlers that reconcile Konfiguru resources (see issue 4)."""
