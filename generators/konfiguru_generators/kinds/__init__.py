@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from .app import DEFINITION as APP
 from .base import KindDefinition
+from .mlpipeline import DEFINITION as MLPIPELINE
 
-REGISTRY: dict[str, KindDefinition] = {definition.kind: definition for definition in (APP,)}
+REGISTRY: dict[str, KindDefinition] = {
+    definition.kind: definition for definition in (APP, MLPIPELINE)
+}
 
 __all__ = ["REGISTRY", "KindDefinition"]

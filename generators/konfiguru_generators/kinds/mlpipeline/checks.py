@@ -1,0 +1,86 @@
+"""MLPipeline checks the CRD schema cannot express.
+
+Quantities (``"16 GB"`` gets a hint), cron ranges, durations, a model volume that the pods
+reading it could never share, and pod host names too long for DNS. sklearn's limits (one worker,
+no GPUs) are CEL rules in the CRD, so the API server rejects them too.
+
+Runs after CRD defaults and schema checks. Called by ``pipeline.py`` through the kind registry.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...errors import FieldError
+from ...quantity import check_quantity
+from .batch import check_duration, check_schedule
+from .names import longest_worker_hostname
+
+_MAX_HOSTNAME = 63
+
+
+def _check_resources(resources: dict[str, Any] | None, path: str, errors: list[FieldError]) -> None:
+    for key in ("cpu", "memory", "cpuLimit", "memoryLimit"):
+        if resources and key in resources:
+            check_quantity(resources[key], f"{path}.{key}", errors)
+
+
+def check(spec: dict[str, Any], name: str) -> list[FieldError]:
+    errors: list[FieldError] = []
+    training = spec["training"]
+    model = spec["model"]
+    inference = spec["inference"]
+    _check_resources(training.get("resources"), "spec.training.resources", errors)
+    _check_resources(inference.get("resources"), "spec.inference.resources", errors)
+    check_quantity(model["storage"], "spec.model.storage", errors)
+    if "shmSize" in training:
+        check_quantity(training["shmSize"], "spec.training.shmSize", errors)
+    for key in ("timeout", "ttlAfterFinished"):
+        check_duration(training[key], f"spec.training.{key}", errors)
+    check_duration(inference["startupTimeout"], "spec.inference.startupTimeout", errors)
+    check_schedule(training.get("schedule"), "spec.training.schedule", errors)
+
+    single_node = model["accessMode"] == "ReadWriteOnce"
+    if single_node and training["workers"] > 1:
+        errors.append(
+            FieldError(
+                "spec.model.accessMode",
+                model["accessMode"],
+                f"cannot be shared by {training['workers']} training workers on different nodes",
+                "use ReadWriteMany (a StorageClass such as NFS, EFS or Filestore)",
+            )
+        )
+    elif single_node and inference["enabled"] and not model.get("registry"):
+        errors.append(
+            FieldError(
+                "spec.model.accessMode",
+                model["accessMode"],
+                "cannot be shared by the training Job and the inference pods, which load the "
+                "model from the volume when model.registry is not set",
+                "use ReadWriteMany, or set model.registry so inference loads from the registry",
+            )
+        )
+
+    autoscale = inference.get("autoscale")
+    if inference["enabled"] and autoscale and "cpu" not in inference.get("resources", {}):
+        errors.append(
+            FieldError(
+                "spec.inference.resources.cpu",
+                None,
+                "is required with autoscale: the autoscaler measures CPU use against the request",
+                'set it, e.g. "1"',
+            )
+        )
+    if training["workers"] > 1:
+        hostname = longest_worker_hostname(name, training["workers"], "schedule" in training)
+        if len(hostname) > _MAX_HOSTNAME:
+            errors.append(
+                FieldError(
+                    "metadata.name",
+                    name,
+                    f"is too long for distributed training: worker host names such as "
+                    f"{hostname!r} exceed {_MAX_HOSTNAME} characters",
+                    f"use at most {len(name) - (len(hostname) - _MAX_HOSTNAME)} characters",
+                )
+            )
+    return errors
