@@ -63,6 +63,28 @@ def _rule(expression: str) -> cel.Program:
     return cel.compile(expression)
 
 
+_SELF = re.compile(r"\bself\b")
+_SELF_FIELD = re.compile(r"\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)\b(?!\s*\()")
+
+
+@cache
+def _rule_fields(expression: str) -> frozenset[str] | None:
+    """The fields of ``self`` a rule reads, when it reads ``self`` only as ``self.<field>``.
+
+    Handing CEL just those fields gives the same result (an absent field stays absent) and
+    avoids converting the whole object for every rule: on a full App spec that conversion was
+    most of the render time. ``None`` (``self`` used whole, indexed or in a string) means pass
+    all of ``self``.
+    """
+    fields: set[str] = set()
+    for match in _SELF.finditer(expression):
+        field_match = _SELF_FIELD.match(expression, match.end())
+        if field_match is None:
+            return None
+        fields.add(field_match.group(1))
+    return frozenset(fields)
+
+
 @dataclass
 class SchemaWalker:
     """One pass over an object: set defaults in place and collect every error found.
@@ -202,8 +224,10 @@ class SchemaWalker:
 
     def _check_rules(self, schema: Schema, value: Any, path: str) -> None:
         for rule in schema.get("x-kubernetes-validations", ()):
+            fields = _rule_fields(rule["rule"]) if isinstance(value, dict) else None
+            seen = value if fields is None else {k: value[k] for k in fields if k in value}
             try:
-                ok = _rule(rule["rule"]).execute({"self": value})
+                ok = _rule(rule["rule"]).execute({"self": seen})
             except Exception:  # noqa: BLE001, S112 - a rule that cannot see a field does not apply
                 # CEL raises for a missing field the rule did not guard with has(); the API
                 # server would report the same rule as failed only when the data is present.
