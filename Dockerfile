@@ -33,6 +33,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     HOME=/tmp
 USER 65532:65532
 EXPOSE 8080
-# The liveness endpoint answers on :8080/healthz; add --all-namespaces or --namespace=NS (the
-# chart and deploy/ do) and --standalone or --peering=NAME.
-ENTRYPOINT ["kopf", "run", "--module=konfiguru_operator", "--liveness=http://0.0.0.0:8080/healthz"]
+# `kopf run` with the options of konfiguru_operator.settings, read from KONFIGURU_* variables
+# (KONFIGURU_NAMESPACES, KONFIGURU_STANDALONE, KONFIGURU_PRIORITY, ...). The liveness endpoint
+# answers on :8080/healthz unless KONFIGURU_LIVENESS says otherwise.
+ENTRYPOINT ["python", "-m", "konfiguru_operator"]

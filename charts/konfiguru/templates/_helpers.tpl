@@ -52,47 +52,16 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 
 {{/*
-The permissions the operator uses in the namespaces it watches, and nothing more.
-tests/shipping/test_rbac.py derives the same set from the operator's code and the generators'
-child kinds and fails on any difference: edit this list, then regenerate deploy/ with
-`pytest tests/shipping --update-golden`.
+The permissions the operator uses in the namespaces it watches, and nothing more: the list in
+files/rbac-rules.yaml is generated from konfiguru_operator.rbac (`pytest tests/shipping
+--update-golden`), and tests/shipping checks every rendered (Cluster)Role grants exactly that.
 */}}
-{{- define "konfiguru.namespacedRules" -}}
-{{- $plurals := list }}
-{{- range $path, $_ := .Files.Glob "files/crds/*.yaml" }}
-{{- $plurals = append $plurals (($.Files.Get $path | fromYaml).spec.names.plural) }}
+{{- define "konfiguru.rbacFile" -}}
+{{- .Files.Get "files/rbac-rules.yaml" }}
 {{- end }}
-{{- $plurals = sortAlpha $plurals }}
-- apiGroups: [konfiguru.io]
-  resources: [{{ join ", " $plurals }}]
-  verbs: [get, list, watch, patch]
-- apiGroups: [konfiguru.io]
-  resources: [{{ range $i, $p := $plurals }}{{ if $i }}, {{ end }}{{ $p }}/status{{ end }}]
-  verbs: [get, patch]
-- apiGroups: [konfiguru.io]
-  resources: [{{ range $i, $p := $plurals }}{{ if $i }}, {{ end }}{{ $p }}/finalizers{{ end }}]
-  verbs: [update]
-- apiGroups: [""]
-  resources: [events]
-  verbs: [create]
-- apiGroups: [""]
-  resources: [configmaps, persistentvolumeclaims, secrets, serviceaccounts, services]
-  verbs: [get, list, watch, create, patch, delete]
-- apiGroups: [apps]
-  resources: [deployments, daemonsets, statefulsets]
-  verbs: [get, list, watch, create, patch, delete]
-- apiGroups: [batch]
-  resources: [cronjobs, jobs]
-  verbs: [get, list, watch, create, patch, delete]
-- apiGroups: [autoscaling]
-  resources: [horizontalpodautoscalers]
-  verbs: [get, list, watch, create, patch, delete]
-- apiGroups: [policy]
-  resources: [poddisruptionbudgets]
-  verbs: [get, list, watch, create, patch, delete]
-- apiGroups: [networking.k8s.io]
-  resources: [ingresses, networkpolicies]
-  verbs: [get, list, watch, create, patch, delete]
+
+{{- define "konfiguru.namespacedRules" -}}
+{{- toYaml (include "konfiguru.rbacFile" . | fromYaml).namespaced }}
 {{- end }}
 
 {{/*
@@ -107,7 +76,7 @@ of namespaces (it resolves them and notices new ones); peering objects of the ma
 {{- if .Values.highAvailability.enabled }}
 - apiGroups: [kopf.dev]
   resources: [clusterkopfpeerings]
-  verbs: [list, watch, patch]
+  verbs: {{ (include "konfiguru.rbacFile" . | fromYaml).peering.clusterkopfpeerings | toJson }}
 {{- end }}
 {{- else }}
 - apiGroups: [""]
@@ -121,6 +90,6 @@ of namespaces (it resolves them and notices new ones); peering objects of the ma
 {{- if and .Values.highAvailability.enabled (not (include "konfiguru.clusterwide" .)) }}
 - apiGroups: [kopf.dev]
   resources: [kopfpeerings]
-  verbs: [list, watch, patch]
+  verbs: {{ (include "konfiguru.rbacFile" . | fromYaml).peering.kopfpeerings | toJson }}
 {{- end }}
 {{- end }}
