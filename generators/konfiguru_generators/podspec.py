@@ -18,6 +18,7 @@ GPU_RESOURCE = "nvidia.com/gpu"
 GPU_TOLERATION: Fragment = {"key": GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"}
 # Kubernetes' own probe defaults are periodSeconds 10, timeoutSeconds 1, failureThreshold 3; a
 # one-second timeout is too tight for real services under load, so the CRDs default to these.
+_PROBE_ACTIONS = frozenset({"http", "tcp", "exec", "grpc"})
 _PROBE_TIMING = (
     "initialDelaySeconds",
     "periodSeconds",
@@ -109,12 +110,23 @@ def resource_requirements(resources: Mapping[str, Any] | None, gpu: int = 0) -> 
     return result
 
 
-def probe(spec: Mapping[str, Any] | None, default_port: int | str | None = None) -> Fragment | None:
+def probe(
+    spec: Mapping[str, Any] | None,
+    default_port: int | str | None = None,
+    *,
+    fallback_tcp: bool = False,
+) -> Fragment | None:
     """A probe from ``{http: {path, port}} | {tcp: {port}} | {exec: {command}} | {grpc: {port}}``
-    plus timing fields; ``None`` when the spec is absent or disabled (``enabled: false``)."""
+    plus timing fields; ``None`` when the spec is absent or disabled (``enabled: false``).
+
+    With ``fallback_tcp`` a spec without a check becomes a TCP check on ``default_port`` (what
+    bjw-s app-template does for a port-serving container), so the CRD's timing defaults alone
+    give a working probe."""
     if not spec or spec.get("enabled") is False:
         return None
     result: Fragment = {}
+    if fallback_tcp and default_port is not None and not _PROBE_ACTIONS.intersection(spec):
+        spec = {**spec, "tcp": {}}
     if "http" in spec:
         http = spec["http"] or {}
         action: Fragment = {"path": http.get("path", "/"), "port": http.get("port", default_port)}
@@ -126,7 +138,10 @@ def probe(spec: Mapping[str, Any] | None, default_port: int | str | None = None)
     elif "exec" in spec:
         result["exec"] = {"command": list(spec["exec"]["command"])}
     elif "grpc" in spec:
-        result["grpc"] = {"port": (spec["grpc"] or {}).get("port", default_port)}
+        grpc = spec["grpc"] or {}
+        result["grpc"] = {"port": grpc.get("port", default_port)}
+        if grpc.get("service"):
+            result["grpc"]["service"] = grpc["service"]
     else:
         return None
     for key in _PROBE_TIMING:
@@ -195,3 +210,51 @@ def topology_spread(selector: Mapping[str, str]) -> list[Fragment]:
         }
         for key in ("kubernetes.io/hostname", "topology.kubernetes.io/zone")
     ]
+
+
+def lifecycle_handler(
+    spec: Mapping[str, Any] | None, default_port: int | str | None = None
+) -> Fragment | None:
+    """A preStop/postStart handler from ``{command} | {http: {path, port}} | {sleepSeconds}``."""
+    if not spec:
+        return None
+    if spec.get("command"):
+        return {"exec": {"command": list(spec["command"])}}
+    if spec.get("http"):
+        http = spec["http"]
+        return {"httpGet": {"path": http["path"], "port": http.get("port", default_port)}}
+    if spec.get("sleepSeconds"):
+        # The sleep action needs no shell or sleep binary in the image (distroless-friendly).
+        return {"sleep": {"seconds": spec["sleepSeconds"]}}
+    return None
+
+
+def volume_name(path: str, prefix: str = "") -> str:
+    """A stable volume name for a directory, e.g. ``/var/cache/nginx`` → ``var-cache-nginx``."""
+    slug = "-".join(
+        part for part in "".join(c if c.isalnum() else "-" for c in path.lower()).split("-") if part
+    )
+    name = f"{prefix}{slug}" if slug else f"{prefix}root"
+    return name[:63].rstrip("-")
+
+
+def writable_paths(paths: Sequence[str]) -> tuple[list[Fragment], list[Fragment]]:
+    """An emptyDir per directory that must stay writable under a read-only root filesystem."""
+    volumes: list[Fragment] = []
+    mounts: list[Fragment] = []
+    for path in paths:
+        volume, mount = scratch_volume(volume_name(path), path)
+        volumes.append(volume)
+        mounts.append(mount)
+    return volumes, mounts
+
+
+def tolerations(items: Sequence[Mapping[str, Any]] | None) -> list[Fragment]:
+    """Tolerations from the spec, dropping empty fields (``Exists`` takes no value)."""
+    result: list[Fragment] = []
+    for item in items or ():
+        toleration = {key: value for key, value in item.items() if value not in (None, "")}
+        if toleration.get("operator") == "Exists":
+            toleration.pop("value", None)
+        result.append(toleration)
+    return result

@@ -1,16 +1,680 @@
-"""App checks the CRD schema cannot express (quantities, names that must agree, ...).
+"""App checks the CRD schema cannot express: quantities, cron, names that must agree, sizes.
 
-Runs after the CRD defaults are applied and the schema checks passed. Called by ``pipeline.py``
-through the kind registry.
+Runs after the CRD defaults are applied and the schema and CEL checks passed, so every field has
+its type. Every problem is collected (never raised one by one) with its path, the bad value and
+what is accepted. Called by ``pipeline.py`` through the kind registry.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import re
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
-from ...errors import FieldError
+from ... import configformats
+from ...errors import FieldError, did_you_mean
+from ...quantity import check_quantity
+from . import cron, names
+
+# Environment variable names Kubernetes accepts on every supported version.
+_ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
+_ENV_HINT = "letters, digits, '_', '-' and '.', not starting with a digit, e.g. LOG_LEVEL"
+_CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+_ENV_REFS = ("secretKeyRef", "configMapKeyRef", "fieldRef", "resourceFieldRef")
+_REF_REQUIRED = {
+    "secretKeyRef": ("name", "key"),
+    "configMapKeyRef": ("name", "key"),
+    "fieldRef": ("fieldPath",),
+    "resourceFieldRef": ("resource",),
+}
+_REF_FIELDS = {
+    "secretKeyRef": {"name", "key", "optional"},
+    "configMapKeyRef": {"name", "key", "optional"},
+    "fieldRef": {"fieldPath", "apiVersion"},
+    "resourceFieldRef": {"resource", "containerName", "divisor"},
+}
+_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+_QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_PERCENT = re.compile(r"^\d+%$")
+_TIME_ZONE = re.compile(r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$")
+# A ConfigMap holds at most 1 MiB.
+_CONFIG_MAP_LIMIT = 1024 * 1024
 
 
 def check(spec: dict[str, Any], name: str) -> list[FieldError]:
     errors: list[FieldError] = []
+    _check_resources(spec["resources"], "spec.resources", errors)
+    _check_ports(spec, errors)
+    _check_env(spec.get("env"), "spec.env", errors)
+    _check_health(spec, errors)
+    _check_ingress(spec, errors)
+    _check_expose(spec, errors)
+    _check_config(spec, errors)
+    _check_secrets(spec, errors)
+    _check_connect(spec, errors)
+    _check_network(spec, errors)
+    _check_runs(spec, name, errors)
+    _check_lifecycle(spec, errors)
+    _check_pdb(spec, errors)
+    _check_metadata_maps(spec, errors)
+    _check_tolerations(spec, errors)
+    _check_security(spec, errors)
+    _check_paths_unique(spec, errors)
     return errors
+
+
+# --- resources -----------------------------------------------------------------------------------
+
+
+def _check_resources(
+    resources: Mapping[str, Any], path: str, errors: list[FieldError]
+) -> dict[str, Decimal | None]:
+    amounts = {
+        key: check_quantity(resources.get(key), f"{path}.{key}", errors)
+        for key in ("cpu", "memory", "cpuLimit", "memoryLimit")
+    }
+    for request, limit in (("cpu", "cpuLimit"), ("memory", "memoryLimit")):
+        low, high = amounts[request], amounts[limit]
+        if low is not None and high is not None and low > high:
+            errors.append(
+                FieldError(
+                    f"{path}.{limit}",
+                    resources[limit],
+                    f"is less than {request} ({resources[request]})",
+                    f"a limit must be at least the request; raise {limit} or lower {request}",
+                )
+            )
+    return amounts
+
+
+# --- ports ---------------------------------------------------------------------------------------
+
+
+def _check_ports(spec: Mapping[str, Any], errors: list[FieldError]) -> None:
+    seen_names: dict[str, str] = {}
+    seen_numbers: dict[tuple[int, str], str] = {}
+    if spec.get("port") is not None:
+        seen_names[names.MAIN_PORT_NAME] = "spec.port"
+        seen_numbers[(spec["port"], "TCP")] = "spec.port"
+    for index, port in enumerate(spec.get("ports") or []):
+        path = f"spec.ports[{index}]"
+        if port["name"] in seen_names:
+            errors.append(
+                FieldError(
+                    f"{path}.name",
+                    port["name"],
+                    f"is already used by {seen_names[port['name']]}",
+                    '"http" is the name of spec.port; choose another name',
+                )
+            )
+        seen_names.setdefault(port["name"], path)
+        key = (port["port"], port.get("protocol", "TCP"))
+        if key in seen_numbers:
+            errors.append(
+                FieldError(f"{path}.port", port["port"], f"is already used by {seen_numbers[key]}")
+            )
+        seen_numbers.setdefault(key, path)
+    if spec["workload"] == "Deployment" and "autoscale" in spec and spec["replicas"] != 1:
+        # replicas is ignored with autoscale; a value other than the default is a misunderstanding.
+        errors.append(
+            FieldError(
+                "spec.replicas",
+                spec["replicas"],
+                "is ignored when autoscale is set",
+                "remove replicas and set autoscale.min instead",
+            )
+        )
+
+
+def _port_names(spec: Mapping[str, Any]) -> list[str]:
+    return [port.name for port in names.container_ports(spec)]
+
+
+def _check_port_ref(
+    spec: Mapping[str, Any], value: Any, path: str, errors: list[FieldError], *, what: str
+) -> None:
+    """A probe/hook port: a number, a declared port name, or absent (then the main port)."""
+    if value is None:
+        if names.main_port(spec) is None:
+            errors.append(
+                FieldError(
+                    path,
+                    None,
+                    f"is needed: the app has no port for the {what}",
+                    "set port here, or spec.port",
+                )
+            )
+        return
+    if isinstance(value, int):
+        if not 1 <= value <= 65535:
+            errors.append(FieldError(path, value, "is not a port number", "1 to 65535"))
+        return
+    known = _port_names(spec)
+    if value not in known:
+        hint = did_you_mean(value, known) if known else "declare it in spec.port or spec.ports"
+        errors.append(FieldError(path, value, "is not a port of this app", hint))
+
+
+# --- env -----------------------------------------------------------------------------------------
+
+
+def _check_env(env: Mapping[str, Any] | None, path: str, errors: list[FieldError]) -> None:
+    for key, value in (env or {}).items():
+        where = f'{path}["{key}"]' if not key.replace("_", "a").isalnum() else f"{path}.{key}"
+        if not _ENV_NAME.match(key):
+            errors.append(
+                FieldError(where, key, "is not a valid environment variable name", _ENV_HINT)
+            )
+        if value is None or isinstance(value, (str, int, float, bool)):
+            continue
+        if not isinstance(value, Mapping):
+            errors.append(
+                FieldError(where, value, "is not an env value", "a string, a number or a reference")
+            )
+            continue
+        refs = [ref for ref in _ENV_REFS if ref in value]
+        extra = sorted(set(value) - set(_ENV_REFS))
+        if len(refs) != 1 or extra:
+            errors.append(
+                FieldError(
+                    where,
+                    value,
+                    "is not a valid reference",
+                    "exactly one of " + ", ".join(_ENV_REFS) + ", e.g. {secretKeyRef: {name: db,"
+                    " key: password}}",
+                )
+            )
+            continue
+        ref = value[refs[0]]
+        if not isinstance(ref, Mapping):
+            errors.append(FieldError(f"{where}.{refs[0]}", ref, "is not a mapping"))
+            continue
+        for field in _REF_REQUIRED[refs[0]]:
+            if not isinstance(ref.get(field), str) or not ref.get(field):
+                errors.append(
+                    FieldError(f"{where}.{refs[0]}.{field}", ref.get(field), "is required")
+                )
+        for field in sorted(set(ref) - _REF_FIELDS[refs[0]]):
+            errors.append(
+                FieldError(
+                    f"{where}.{refs[0]}.{field}",
+                    ref[field],
+                    "is not a known field",
+                    did_you_mean(field, _REF_FIELDS[refs[0]]),
+                )
+            )
+        if "optional" in ref and not isinstance(ref["optional"], bool):
+            errors.append(
+                FieldError(f"{where}.{refs[0]}.optional", ref["optional"], "is not true or false")
+            )
+
+
+# --- health and lifecycle ------------------------------------------------------------------------
+
+
+def _check_health(spec: Mapping[str, Any], errors: list[FieldError]) -> None:
+    for probe_name in ("liveness", "readiness", "startup"):
+        probe = spec["health"][probe_name]
+        path = f"spec.health.{probe_name}"
+        if not probe["enabled"]:
+            continue
+        for action in ("http", "tcp", "grpc"):
+            if action in probe:
+                _check_port_ref(
+                    spec,
+                    probe[action].get("port"),
+                    f"{path}.{action}.port",
+                    errors,
+                    what=f"{probe_name} probe",
+                )
+
+
+def _check_lifecycle(spec: Mapping[str, Any], errors: list[FieldError]) -> None:
+    for hook in ("preStop", "postStart"):
+        handler = spec["lifecycle"].get(hook)
+        if handler and "http" in handler:
+            _check_port_ref(
+                spec,
+                handler["http"].get("port"),
+                f"spec.lifecycle.{hook}.http.port",
+                errors,
+                what=f"{hook} hook",
+            )
+    if (
+        spec.get("observability", {}).get("metrics") is not None
+        and names.metrics_port(spec) is None
+    ):
+        errors.append(
+            FieldError(
+                "spec.observability.metrics.port",
+                None,
+                "is needed: the app has no port to scrape",
+                "set observability.metrics.port or spec.port",
+            )
+        )
+
+
+# --- ingress and expose --------------------------------------------------------------------------
+
+
+def _check_ingress(spec: Mapping[str, Any], errors: list[FieldError]) -> None:
+    ingress = spec.get("ingress")
+    if ingress is None:
+        return
+    if not spec["expose"]["enabled"]:
+        errors.append(
+            FieldError(
+                "spec.expose.enabled",
+                False,
+                "must be true with an ingress",
+                "the Ingress routes to the app's Service",
+            )
+        )
+    service_ports = _service_port_names(spec)
+    seen: set[tuple[str, str]] = set()
+    for index, item in enumerate(ingress["paths"]):
+        path = f"spec.ingress.paths[{index}]"
+        key = (item["path"], item["pathType"])
+        if key in seen:
+            errors.append(FieldError(f"{path}.path", item["path"], "is listed twice"))
+        seen.add(key)
+        port = item.get("port")
+        if isinstance(port, str) and port not in service_ports:
+            errors.append(
+                FieldError(
+                    f"{path}.port", port, "is not a Service port", did_you_mean(port, service_ports)
+                )
+            )
+        elif isinstance(port, int) and port not in _service_port_numbers(spec):
+            errors.append(
+                FieldError(
+                    f"{path}.port",
+                    port,
+                    "is not a Service port",
+                    "accepted: " + ", ".join(str(p) for p in _service_port_numbers(spec)),
+                )
+            )
+    for index, cidr in enumerate(ingress.get("ipAllowList") or []):
+        _check_cidr(cidr, f"spec.ingress.ipAllowList[{index}]", errors)
+    limit = ingress.get("rateLimit")
+    if limit is not None and not any(k in limit for k in ("rps", "rpm", "connections")):
+        errors.append(
+            FieldError(
+                "spec.ingress.rateLimit",
+                limit,
+                "sets no limit",
+                "set rps, rpm or connections",
+            )
+        )
+
+
+def _service_port_names(spec: Mapping[str, Any]) -> list[str]:
+    ports = [names.MAIN_PORT_NAME] if spec.get("port") is not None else []
+    return ports + [p["name"] for p in spec.get("ports") or []]
+
+
+def _service_port_numbers(spec: Mapping[str, Any]) -> list[int]:
+    ports = [spec["expose"]["port"]] if spec.get("port") is not None else []
+    return ports + [p.get("servicePort", p["port"]) for p in spec.get("ports") or []]
+
+
+def _check_expose(spec: Mapping[str, Any], errors: list[FieldError]) -> None:
+    for index, cidr in enumerate(spec["expose"].get("loadBalancerSourceRanges") or []):
+        _check_cidr(cidr, f"spec.expose.loadBalancerSourceRanges[{index}]", errors)
+    numbers = _service_port_numbers(spec)
+    seen: set[int] = set()
+    for index, number in enumerate(numbers):
+        if number in seen:
+            where = "spec.expose.port" if index == 0 and spec.get("port") else "spec.ports"
+            errors.append(
+                FieldError(where, number, "is used twice on the Service", "set ports[].servicePort")
+            )
+        seen.add(number)
+
+
+def _check_cidr(value: str, path: str, errors: list[FieldError]) -> None:
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        errors.append(
+            FieldError(
+                path, value, "is not an IP address or CIDR", 'e.g. "10.0.0.0/8", "203.0.113.7"'
+            )
+        )
+
+
+# --- config and secrets --------------------------------------------------------------------------
+
+
+def _check_config(spec: Mapping[str, Any], errors: list[FieldError]) -> None:
+    config = spec.get("config")
+    if config is None:
+        return
+    size = 0
+    for key, value in (config.get("data") or {}).items():
+        path = f'spec.config.data["{key}"]'
+        if not _CONFIG_KEY.match(key):
+            errors.append(
+                FieldError(
+                    path, key, "is not a valid ConfigMap key", "letters, digits, '-', '_', '.'"
+                )
+            )
+        elif config["asEnv"] and not _ENV_NAME.match(key):
+            errors.append(
+                FieldError(
+                    path,
+                    key,
+                    "is not a valid environment variable name (config.asEnv is true)",
+                    _ENV_HINT,
+                )
+            )
+        size += len(key) + len(value.encode())
+    data_keys = set(config.get("data") or {})
+    for index, item in enumerate(config.get("files") or []):
+        path = f"spec.config.files[{index}]"
+        if item["name"] in data_keys:
+            errors.append(
+                FieldError(
+                    f"{path}.name",
+                    item["name"],
+                    "is also a key of config.data",
+                    "file names and data keys share one ConfigMap; rename one",
+                )
+            )
+        fmt = configformats.format_for(item["name"], item.get("format"))
+        try:
+            text = configformats.write(fmt, item["content"])
+        except configformats.FormatError as error:
+            errors.append(
+                FieldError(
+                    f"{path}.content{error.where}",
+                    error.value,
+                    f"{error.message} ({fmt})",
+                    error.hint,
+                )
+            )
+            continue
+        size += len(item["name"]) + len(text.encode())
+    if size > _CONFIG_MAP_LIMIT:
+        errors.append(
+            FieldError(
+                "spec.config",
+                f"{size} bytes",
+                "is larger than a ConfigMap can hold",
+                "at most 1 MiB in total; mount large files from an image or a volume instead",
+            )
+        )
+
+
+def _check_secrets(spec: Mapping[str, Any], errors: list[FieldError]) -> None:
+    for index, entry in enumerate(spec.get("secrets") or []):
+        path = f"spec.secrets[{index}]"
+        if len(names.secret_name("x" * 52, entry)) > 253:
+            errors.append(FieldError(f"{path}.name", entry["name"], "is too long"))
+        external = entry.get("external")
+        if external is not None:
+            keys = [item["key"] for item in external.get("data") or []]
+            for dup in sorted({k for k in keys if keys.count(k) > 1}):
+                errors.append(FieldError(f"{path}.external.data", dup, "is listed twice as key"))
+        if entry["mount"] in ("env", "both") and entry.get("generate"):
+            for key_index, item in enumerate(entry["generate"]):
+                if not _ENV_NAME.match(item["key"]):
+                    errors.append(
+                        FieldError(
+                            f"{path}.generate[{key_index}].key",
+                            item["key"],
+                            "is not a valid environment variable name (mount is env)",
+                            _ENV_HINT + "; or set mount: files",
+                        )
+                    )
+
+
+def _check_paths_unique(spec: Mapping[str, Any], errors: list[FieldError]) -> None:
+    """Every mounted directory (config, secrets, writable paths) must be distinct."""
+    seen: dict[str, str] = {}
+    candidates: list[tuple[str, str]] = [
+        (path, f"spec.security.writablePaths[{index}]")
+        for index, path in enumerate(spec["security"]["writablePaths"])
+    ]
+    if spec.get("config", {}).get("files"):
+        candidates.append((spec["config"]["mountPath"], "spec.config.mountPath"))
+    for index, entry in enumerate(spec.get("secrets") or []):
+        if entry["mount"] in ("files", "both"):
+            mount = entry.get("mountPath") or f"/etc/secrets/{entry['name']}"
+            candidates.append((mount, f"spec.secrets[{index}].mountPath"))
+    for mount, where in candidates:
+        normalised = mount.rstrip("/") or "/"
+        if normalised in seen:
+            errors.append(FieldError(where, mount, f"is also mounted by {seen[normalised]}"))
+        seen.setdefault(normalised, where)
+
+
+# --- connectTo, allowFrom, network policy --------------------------------------------------------
+
+
+def _check_connect(spec: Mapping[str, Any], errors: list[FieldError]) -> None:
+    seen: dict[tuple[str, str], int] = {}
+    prefixes: dict[str, int] = {}
+    for index, target in enumerate(spec.get("connectTo") or []):
+        path = f"spec.connectTo[{index}]"
+        key = (target["name"], target.get("namespace", ""))
+        if key in seen:
+            errors.append(
+                FieldError(f"{path}.name", target["name"], f"is already listed at [{seen[key]}]")
+            )
+        seen.setdefault(key, index)
+        if target["kind"] == "Database" and names.connect_port(target) is None:
+            errors.append(
+                FieldError(
+                    f"{path}.engine",
+                    None,
+                    "is needed for a Database without port",
+                    "set engine (postgres, mysql, mongodb, redis) or port",
+                )
+            )
+        if target["kind"] == "App" and target.get("engine"):
+            errors.append(
+                FieldError(f"{path}.engine", target["engine"], "applies to kind Database only")
+            )
+        prefix = names.connect_prefix(target)
+        if prefix in prefixes and prefixes[prefix] != index:
+            errors.append(
+                FieldError(
+                    f"{path}.envPrefix",
+                    prefix,
+                    f"gives the same variables as connectTo[{prefixes[prefix]}]",
+                    "set a distinct envPrefix",
+                )
+            )
+        prefixes.setdefault(prefix, index)
+
+
+def _check_network(spec: Mapping[str, Any], errors: list[FieldError]) -> None:
+    seen: set[tuple[str, str]] = set()
+    for index, caller in enumerate(spec.get("allowFrom") or []):
+        key = (caller["name"], caller.get("namespace", ""))
+        if key in seen:
+            errors.append(
+                FieldError(f"spec.allowFrom[{index}].name", caller["name"], "is listed twice")
+            )
+        seen.add(key)
+    for index, cidr in enumerate(spec["networkPolicy"].get("egressTo") or []):
+        _check_cidr(cidr, f"spec.networkPolicy.egressTo[{index}]", errors)
+
+
+# --- jobs and schedules --------------------------------------------------------------------------
+
+
+def _check_runs(spec: Mapping[str, Any], app: str, errors: list[FieldError]) -> None:
+    for index, job in enumerate(spec.get("jobs") or []):
+        path = f"spec.jobs[{index}]"
+        length = names.job_name_length(app, job["name"])
+        if length > names.MAX_JOB_NAME:
+            room = names.MAX_JOB_NAME - (length - len(job["name"]))
+            errors.append(
+                FieldError(
+                    f"{path}.name",
+                    job["name"],
+                    "is too long for a Job name",
+                    f'"<app>-<job>-<hash>" must fit in {names.MAX_JOB_NAME} characters;'
+                    f" at most {max(room, 0)} characters here",
+                )
+            )
+        _check_run(spec, job, path, errors)
+    for index, schedule in enumerate(spec.get("schedules") or []):
+        path = f"spec.schedules[{index}]"
+        full = names.schedule_name(app, schedule["name"])
+        if len(full) > names.MAX_CRONJOB_NAME:
+            room = names.MAX_CRONJOB_NAME - len(app) - 1
+            errors.append(
+                FieldError(
+                    f"{path}.name",
+                    schedule["name"],
+                    "is too long for a CronJob name",
+                    f'"<app>-<name>" must fit in {names.MAX_CRONJOB_NAME} characters;'
+                    f" at most {max(room, 0)} characters here",
+                )
+            )
+        problem = cron.schedule_problem(schedule["schedule"])
+        if problem:
+            errors.append(
+                FieldError(
+                    f"{path}.schedule",
+                    schedule["schedule"],
+                    f"is not a valid cron schedule: {problem}",
+                    cron.HINT,
+                )
+            )
+        zone = schedule.get("timeZone")
+        if zone is not None and not _TIME_ZONE.match(zone):
+            errors.append(
+                FieldError(
+                    f"{path}.timeZone",
+                    zone,
+                    "is not a time zone name",
+                    'e.g. "Europe/Berlin", "UTC"',
+                )
+            )
+        _check_run(spec, schedule, path, errors)
+
+
+def _check_run(
+    spec: Mapping[str, Any], run: Mapping[str, Any], path: str, errors: list[FieldError]
+) -> None:
+    merged = {**spec["resources"], **(run.get("resources") or {})}
+    if run.get("resources"):
+        _check_resources(merged, f"{path}.resources", errors)
+    _check_env(run.get("env"), f"{path}.env", errors)
+    if run["completions"] < run["parallelism"]:
+        errors.append(
+            FieldError(
+                f"{path}.parallelism",
+                run["parallelism"],
+                f"is more than completions ({run['completions']})",
+                "extra pods would have nothing to do; lower parallelism or raise completions",
+            )
+        )
+
+
+# --- PDB, labels, tolerations, security ----------------------------------------------------------
+
+
+def _check_pdb(spec: Mapping[str, Any], errors: list[FieldError]) -> None:
+    for key in ("maxUnavailable", "minAvailable"):
+        value = spec["podDisruptionBudget"].get(key)
+        if isinstance(value, str) and not _PERCENT.match(value):
+            errors.append(
+                FieldError(
+                    f"spec.podDisruptionBudget.{key}",
+                    value,
+                    "is not a number or a percentage",
+                    'e.g. 1 or "25%"',
+                )
+            )
+        elif isinstance(value, int) and value < 0:
+            errors.append(FieldError(f"spec.podDisruptionBudget.{key}", value, "is negative"))
+
+
+def _label_key_problem(key: str) -> str:
+    prefix, _, name = key.rpartition("/")
+    if prefix and (len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix)):
+        return "has an invalid prefix (a DNS subdomain before '/')"
+    if not name or len(name) > 63 or not _QUALIFIED_NAME.match(name):
+        return "is not a valid key (at most 63 letters, digits, '-', '_', '.'; optional prefix/)"
+    return ""
+
+
+def _check_metadata_maps(spec: Mapping[str, Any], errors: list[FieldError]) -> None:
+    for field in ("labels", "nodeSelector", "annotations"):
+        for key, value in (spec.get(field) or {}).items():
+            path = f'spec.{field}["{key}"]'
+            problem = _label_key_problem(key)
+            if problem:
+                errors.append(FieldError(path, key, problem))
+            if field != "annotations" and (len(value) > 63 or not _LABEL_VALUE.match(value)):
+                errors.append(
+                    FieldError(
+                        path,
+                        value,
+                        "is not a valid label value",
+                        "at most 63 letters, digits, '-', '_', '.', starting and ending with a"
+                        " letter or digit",
+                    )
+                )
+
+
+def _check_tolerations(spec: Mapping[str, Any], errors: list[FieldError]) -> None:
+    for index, toleration in enumerate(spec.get("tolerations") or []):
+        path = f"spec.tolerations[{index}]"
+        if toleration["operator"] == "Exists" and toleration.get("value"):
+            errors.append(
+                FieldError(
+                    f"{path}.value", toleration["value"], "must be empty with operator Exists"
+                )
+            )
+        if toleration["operator"] == "Equal" and not toleration.get("key"):
+            errors.append(
+                FieldError(
+                    f"{path}.key", None, "is required with operator Equal", "or use operator Exists"
+                )
+            )
+        if "tolerationSeconds" in toleration and toleration.get("effect") != "NoExecute":
+            errors.append(
+                FieldError(
+                    f"{path}.tolerationSeconds",
+                    toleration["tolerationSeconds"],
+                    "applies to effect NoExecute only",
+                )
+            )
+
+
+def _check_security(spec: Mapping[str, Any], errors: list[FieldError]) -> None:
+    paths = spec["security"]["writablePaths"]
+    for dup in _duplicates(paths):
+        errors.append(FieldError("spec.security.writablePaths", dup, "is listed twice"))
+    if (
+        spec["security"]["hostNetwork"]
+        and spec["workload"] == "Deployment"
+        and spec["replicas"] > 1
+    ):
+        errors.append(
+            FieldError(
+                "spec.security.hostNetwork",
+                True,
+                "with more than one replica makes pods on one node fight for the ports",
+                "use workload DaemonSet for node agents",
+            )
+        )
+
+
+def _duplicates(items: Iterable[str]) -> list[str]:
+    seen: set[str] = set()
+    dups: list[str] = []
+    for item in items:
+        if item in seen and item not in dups:
+            dups.append(item)
+        seen.add(item)
+    return dups

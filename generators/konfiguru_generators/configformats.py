@@ -1,0 +1,308 @@
+"""Write structured data as the text of a config file: json, yaml, ini, toml, properties or text.
+
+Users give config files as data (``content: {server: {port: 8080}}``) and Konfiguru writes the
+file, so quoting and escaping are always right: ``yes`` stays a string in YAML, a ``#`` in a
+properties value does not start a comment, a TOML key with a dot is quoted. Each writer either
+returns the text or raises :class:`FormatError` saying where the data cannot be written (an INI
+section holding a nested mapping, a TOML null, ...). Stdlib plus PyYAML only.
+
+Called by the App checks (to report every unwritable value as a FieldError) and the App renderer
+(to fill the ConfigMap); other kinds may use it the same way.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import math
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import yaml
+
+FORMATS = ("json", "yaml", "ini", "toml", "properties", "text")
+_EXTENSIONS = {
+    ".json": "json",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".ini": "ini",
+    ".toml": "toml",
+    ".properties": "properties",
+}
+
+
+class FormatError(Exception):
+    """Data that the chosen format cannot hold; ``where`` is a path inside the content."""
+
+    def __init__(self, where: str, value: Any, message: str, hint: str = "") -> None:
+        super().__init__(f"{where}: {message}")
+        self.where = where
+        self.value = value
+        self.message = message
+        self.hint = hint
+
+
+def format_for(name: str, declared: str | None) -> str:
+    """The format of a file: the declared one, else from its extension, else ``text``."""
+    if declared:
+        return declared
+    lowered = name.lower()
+    for extension, fmt in _EXTENSIONS.items():
+        if lowered.endswith(extension):
+            return fmt
+    return "text"
+
+
+def _plain(value: Any, where: str) -> Any:
+    """Normalise YAML-loaded data to JSON types (dates become ISO strings, as on the server)."""
+    if isinstance(value, Mapping):
+        result: dict[str, Any] = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                # YAML turns `1: a` or `true: b` into non-string keys; every format wants text.
+                key = json.dumps(key) if isinstance(key, bool) else str(key)
+            result[key] = _plain(item, f"{where}.{key}")
+        return result
+    if isinstance(value, list):
+        return [_plain(item, f"{where}[{index}]") for index, item in enumerate(value)]
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        raise FormatError(where, str(value), "is not a finite number", "write it as a string")
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise FormatError(where, str(value), "cannot be written", "use strings, numbers, lists, maps")
+
+
+def _scalar_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return ""
+    return str(value)
+
+
+def write_json(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_yaml(data: Any) -> str:
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    text: str = yaml.dump(
+        data, Dumper=dumper, sort_keys=False, allow_unicode=True, default_flow_style=False
+    )
+    return text
+
+
+def write_text(data: Any) -> str:
+    if not isinstance(data, str):
+        raise FormatError(
+            "", data, "is not a string", 'text files need a string; or set format "json", "yaml"…'
+        )
+    return data
+
+
+# --- INI -----------------------------------------------------------------------------------------
+
+
+def _ini_value(value: Any, where: str) -> str:
+    if isinstance(value, (Mapping, list)):
+        raise FormatError(
+            where, value, "cannot be an INI value", "INI values are strings, numbers or booleans"
+        )
+    text = _scalar_text(value)
+    # configparser continues a value on lines indented deeper than the key.
+    return text.replace("\n", "\n    ")
+
+
+_INI_KEY = re.compile(r"^[^\s=:\[\];#][^=:\n]*$")
+
+
+def _ini_key(key: str, where: str) -> str:
+    if not _INI_KEY.match(key) or key != key.strip():
+        raise FormatError(
+            where,
+            key,
+            "is not a valid INI key",
+            "no '=', ':' or newline; not starting with '[', ';', '#'",
+        )
+    return key
+
+
+def write_ini(data: Any) -> str:
+    """Sections of key/values; ``DEFAULT`` is written first, as configparser expects."""
+    if not isinstance(data, Mapping):
+        raise FormatError("", data, "is not a mapping", "INI content is {section: {key: value}}")
+    lines: list[str] = []
+    order = sorted(data, key=lambda name: name != "DEFAULT")
+    for section in order:
+        body = data[section]
+        if not isinstance(body, Mapping):
+            raise FormatError(
+                f".{section}",
+                body,
+                "is not a section",
+                "INI content is {section: {key: value}}; put top-level keys in a section",
+            )
+        if "]" in section or "\n" in section or not section:
+            raise FormatError(f".{section}", section, "is not a valid INI section name")
+        if lines:
+            lines.append("")
+        lines.append(f"[{section}]")
+        for key, value in body.items():
+            where = f".{section}.{key}"
+            lines.append(f"{_ini_key(key, where)} = {_ini_value(value, where)}")
+    return "\n".join(lines) + "\n"
+
+
+# --- Java properties -----------------------------------------------------------------------------
+
+_PROPERTIES_SPECIAL = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\f": "\\f"}
+
+
+def _properties_escape(text: str, *, key: bool) -> str:
+    out: list[str] = []
+    for index, char in enumerate(text):
+        if char in _PROPERTIES_SPECIAL:
+            out.append(_PROPERTIES_SPECIAL[char])
+        elif char in "=:#!" and (key or index == 0):
+            out.append("\\" + char)
+        elif char == " " and (key or index == 0):
+            out.append("\\ ")
+        elif ord(char) > 0x7E or ord(char) < 0x20:
+            # Properties files are ISO-8859-1 for java.util.Properties.load(InputStream).
+            out.extend(f"\\u{unit:04x}" for unit in _utf16_units(char))
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _utf16_units(char: str) -> list[int]:
+    encoded = char.encode("utf-16-be")
+    return [int.from_bytes(encoded[i : i + 2], "big") for i in range(0, len(encoded), 2)]
+
+
+def _flatten(data: Any, prefix: str, out: dict[str, Any]) -> None:
+    """Nested mappings become dotted keys, lists ``key[0]`` (Spring Boot's convention)."""
+    if isinstance(data, Mapping):
+        if not data and prefix:
+            out[prefix] = ""
+        for key, value in data.items():
+            _flatten(value, f"{prefix}.{key}" if prefix else str(key), out)
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            _flatten(value, f"{prefix}[{index}]", out)
+    else:
+        out[prefix] = data
+
+
+def write_properties(data: Any) -> str:
+    if not isinstance(data, Mapping):
+        raise FormatError("", data, "is not a mapping", "properties content is {key: value}")
+    flat: dict[str, Any] = {}
+    _flatten(data, "", flat)
+    lines = [
+        f"{_properties_escape(key, key=True)}={_properties_escape(_scalar_text(value), key=False)}"
+        for key, value in flat.items()
+    ]
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+# --- TOML ----------------------------------------------------------------------------------------
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_TOML_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\b": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\f": "\\f",
+    "\r": "\\r",
+}
+
+
+def _toml_string(text: str) -> str:
+    out = []
+    for char in text:
+        if char in _TOML_ESCAPES:
+            out.append(_TOML_ESCAPES[char])
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+def _toml_key(key: str) -> str:
+    return key if _BARE_KEY.match(key) else _toml_string(key)
+
+
+def _toml_value(value: Any, where: str) -> str:
+    if value is None:
+        raise FormatError(where, value, "is null, which TOML cannot hold", 'remove it or use ""')
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, str):
+        return _toml_string(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v, f"{where}[{i}]") for i, v in enumerate(value)) + "]"
+    if isinstance(value, Mapping):
+        items = ", ".join(
+            f"{_toml_key(k)} = {_toml_value(v, f'{where}.{k}')}" for k, v in value.items()
+        )
+        return "{ " + items + " }" if items else "{}"
+    raise FormatError(where, value, "cannot be written as TOML")  # pragma: no cover - _plain
+
+
+def _is_table_array(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, Mapping) for v in value)
+
+
+def _toml_table(data: Mapping[str, Any], path: list[str], lines: list[str], where: str) -> None:
+    # Plain key/values first: after a [table] header every key belongs to that table.
+    tables = []
+    for key, value in data.items():
+        if isinstance(value, Mapping) or _is_table_array(value):
+            tables.append((key, value))
+        else:
+            lines.append(f"{_toml_key(key)} = {_toml_value(value, f'{where}.{key}')}")
+    for key, value in tables:
+        sub_path = [*path, _toml_key(key)]
+        if isinstance(value, Mapping):
+            lines.extend(["", f"[{'.'.join(sub_path)}]"] if lines else [f"[{'.'.join(sub_path)}]"])
+            _toml_table(value, sub_path, lines, f"{where}.{key}")
+        else:
+            for index, item in enumerate(value):
+                header = f"[[{'.'.join(sub_path)}]]"
+                lines.extend(["", header] if lines else [header])
+                _toml_table(item, sub_path, lines, f"{where}.{key}[{index}]")
+
+
+def write_toml(data: Any) -> str:
+    if not isinstance(data, Mapping):
+        raise FormatError("", data, "is not a mapping", "TOML content is {key: value}")
+    lines: list[str] = []
+    _toml_table(data, [], lines, "")
+    return "\n".join(lines) + "\n"
+
+
+_WRITERS: dict[str, Callable[[Any], str]] = {
+    "json": write_json,
+    "yaml": write_yaml,
+    "ini": write_ini,
+    "toml": write_toml,
+    "properties": write_properties,
+    "text": write_text,
+}
+
+
+def write(fmt: str, content: Any) -> str:
+    """The file text for ``content`` in ``fmt``; :class:`FormatError` when it cannot be written."""
+    data = content if fmt == "text" else _plain(content, "")
+    return _WRITERS[fmt](data)

@@ -1,0 +1,81 @@
+"""Cron schedules as the Kubernetes CronJob controller reads them, checked with clear messages.
+
+The controller uses the standard five-field syntax (minute, hour, day of month, month, day of
+week) plus the macros ``@yearly``, ``@annually``, ``@monthly``, ``@weekly``, ``@daily``,
+``@midnight`` and ``@hourly``; ``TZ=``/``CRON_TZ=`` prefixes are rejected in favour of
+``timeZone``. Called by the App checks (``checks.py``).
+"""
+
+from __future__ import annotations
+
+import re
+
+MACROS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+# (name, low, high, names that stand for numbers)
+_FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
+    ("minute", 0, 59, {}),
+    ("hour", 0, 23, {}),
+    ("day of month", 1, 31, {}),
+    ("month", 1, 12, {name: index + 1 for index, name in enumerate(_MONTHS)}),
+    ("day of week", 0, 7, {name: index for index, name in enumerate(_DAYS)}),
+)
+_ITEM = re.compile(r"^(?P<range>\*|\?|[^-/]+(?:-[^-/]+)?)(?:/(?P<step>\d+))?$")
+HINT = (
+    'five fields "minute hour day-of-month month day-of-week", e.g. "0 3 * * *" (03:00 daily)'
+    ' or "*/15 * * * *"; or one of ' + ", ".join(MACROS)
+)
+
+
+def _number(text: str, low: int, high: int, names: dict[str, int]) -> int | None:
+    lowered = text.lower()
+    if lowered in names:
+        return names[lowered]
+    if text.isdigit():
+        value = int(text)
+        return value if low <= value <= high else None
+    return None
+
+
+def _field_problem(text: str, name: str, low: int, high: int, names: dict[str, int]) -> str:
+    for item in text.split(","):
+        match = _ITEM.match(item)
+        if not match:
+            return f'the {name} field "{text}" is not a value, range, list or step'
+        if match["step"] is not None and int(match["step"]) == 0:
+            return f'the {name} field "{text}" has a step of 0'
+        part = match["range"]
+        if part == "?" and name not in ("day of month", "day of week"):
+            return f'"?" is only allowed in day of month and day of week, not {name}'
+        if part in ("*", "?"):
+            continue
+        bounds = part.split("-")
+        values = [_number(bound, low, high, names) for bound in bounds]
+        if any(value is None for value in values):
+            return f'the {name} field "{text}" must use numbers {low}-{high}' + (
+                " or names " + "-".join((next(iter(names)), list(names)[-1])) if names else ""
+            )
+        low_value, high_value = values[0], values[-1]
+        if low_value is not None and high_value is not None and low_value > high_value:
+            return f'the {name} range "{part}" runs backwards'
+    return ""
+
+
+def schedule_problem(schedule: str) -> str:
+    """Why a schedule is not valid for a CronJob, or ``""`` when it is."""
+    text = schedule.strip()
+    if re.match(r"^(CRON_)?TZ=", text):
+        return "time zones in the schedule are not supported by Kubernetes; use timeZone"
+    if text.startswith("@"):
+        if text.lower() in MACROS:
+            return ""
+        return f'"{text}" is not a known macro'
+    fields = text.split()
+    if len(fields) != len(_FIELDS):
+        return f"has {len(fields)} fields, not 5"
+    for value, (name, low, high, names) in zip(fields, _FIELDS, strict=True):
+        problem = _field_problem(value, name, low, high, names)
+        if problem:
+            return problem
+    return ""
