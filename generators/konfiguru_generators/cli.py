@@ -219,7 +219,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     crds = commands.add_parser("crds", help="print the CustomResourceDefinitions")
     crds.set_defaults(func=cmd_crds)
+
+    operator = commands.add_parser("operator", help="run the operator (konfiguru[operator])")
+    operator_commands = operator.add_subparsers(dest="operator_command", required=True)
+    run = operator_commands.add_parser(
+        "run", help="watch the cluster; options: `konfiguru operator run --help`", add_help=False
+    )
+    run.set_defaults(func=cmd_operator_run, operator_args=[])
     return parser
+
+
+def cmd_operator_run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    """Replace this process with ``python -m konfiguru_operator``: the generators never import
+    the operator (or Kopf), and signals reach the operator directly."""
+    import importlib.util
+
+    if importlib.util.find_spec("konfiguru_operator") is None:
+        err.write("error: the operator is not installed; pip install 'konfiguru[operator]'\n")
+        return 1
+    argv = [sys.executable, "-m", "konfiguru_operator", *args.operator_args]
+    os.execv(sys.executable, argv)  # noqa: S606 - our own interpreter, no shell
+    return 0  # pragma: no cover - execv does not return
 
 
 def main(
@@ -229,7 +249,12 @@ def main(
     stdin: TextIO | None = None,
 ) -> int:
     out, err, stdin = out or sys.stdout, err or sys.stderr, stdin or sys.stdin
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:2] == ["operator", "run"]:  # every later option belongs to the operator
+        args = build_parser().parse_args(argv[:2])
+        args.operator_args = argv[2:]
+    else:
+        args = build_parser().parse_args(argv)
     try:
         code: int = args.func(args, out, err, stdin)
     except InputError as error:

@@ -1,0 +1,325 @@
+"""The only module that writes to the cluster: server-side apply, prune, recreate, resize, status.
+
+Called by the reconciler with the desired children (the generators' output) and the live ones
+(from ``cache.LiveState``). Rules it keeps:
+
+- Every child write is a server-side apply with one field manager (``KONFIGURU_FIELD_MANAGER``)
+  and ``force``: we own exactly the fields the generator emits. A field the generator leaves out
+  (``spec.replicas`` with autoscaling on) is never sent, so the HPA owns it.
+- A child whose live copy already holds every desired value is not written at all: an unchanged
+  resource costs no API write on a resync (values the server normalises, such as quantities and
+  Secret ``stringData``, are compared as the server stores them).
+- Only objects whose controller ownerReference is this owner are pruned or replaced; an object
+  that merely carries our label, or whose name is taken by another owner, is left alone (the
+  latter stalls the owner with a message).
+- Immutable fields: a Job is deleted and recreated (its template cannot change); a StatefulSet
+  whose ``volumeClaimTemplates`` or other fixed fields changed is deleted with ``orphan``
+  propagation and recreated around its running pods, after its PVCs were grown in place; any
+  other immutable change (a selector, a Service's clusterIP) stalls with what to do.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from konfiguru_generators.quantity import parse_quantity
+
+from .cache import OWNS_REPLICAS, Key, LiveState, controller_uid, slim
+from .errors import Retry
+from .kube import ApiError, Client, ResourceRef
+from .rbac import CHILD_KINDS
+from .settings import Settings
+from .status import Problem
+
+JSON = dict[str, Any]
+logger = logging.getLogger(__name__)
+_MISSING: Any = object()
+# Keys whose values the API server stores in canonical quantity form ("0.5" → "500m").
+_QUANTITY_PARENTS = frozenset({"requests", "limits", "capacity", "hard", "sizeLimit"})
+_QUANTITY_KEYS = frozenset({"storage", "cpu", "memory", "ephemeral-storage", "sizeLimit"})
+
+
+def _same_quantity(desired: Any, live: Any) -> bool:
+    try:
+        return parse_quantity(desired) == parse_quantity(live)
+    except (ValueError, TypeError, ArithmeticError):
+        return False
+
+
+def covers(live: Any, desired: Any, key: str = "", parent: str = "") -> bool:
+    """Whether ``live`` already holds every value of ``desired`` (extra live fields are fine)."""
+    if isinstance(desired, dict):
+        if not isinstance(live, dict):
+            return False
+        return all(
+            covers(live.get(k, _MISSING), v, str(k), key)
+            for k, v in desired.items()
+            if v is not None
+        )
+    if isinstance(desired, list):
+        return (
+            isinstance(live, list)
+            and len(live) == len(desired)
+            and all(covers(lv, dv, key, parent) for lv, dv in zip(live, desired, strict=True))
+        )
+    if live is _MISSING:
+        return False
+    if type(desired) is bool or type(live) is bool:
+        return desired is live
+    if desired == live:
+        return True
+    if key in _QUANTITY_KEYS or parent in _QUANTITY_PARENTS:
+        return _same_quantity(desired, live)
+    return False
+
+
+def comparable(desired: Mapping[str, Any]) -> JSON:
+    """The desired object as the API server stores it (Secret ``stringData`` → ``data``)."""
+    if desired.get("kind") != "Secret" or not desired.get("stringData"):
+        return dict(desired)
+    result = {k: v for k, v in desired.items() if k != "stringData"}
+    data = dict(result.get("data") or {})
+    for key, value in desired["stringData"].items():
+        data[key] = base64.b64encode(str(value).encode()).decode()
+    result["data"] = data
+    return result
+
+
+def up_to_date(desired: Mapping[str, Any], live: Mapping[str, Any] | None) -> bool:
+    return live is not None and covers(live, comparable(desired))
+
+
+def _immutable(error: ApiError) -> bool:
+    text = error.message.lower()
+    return error.status == 422 and (
+        "immutable" in text or "updates to statefulset spec for fields other than" in text
+    )
+
+
+def _storage(template: Mapping[str, Any]) -> str | None:
+    requests = ((template.get("spec") or {}).get("resources") or {}).get("requests") or {}
+    value = requests.get("storage")
+    return str(value) if value is not None else None
+
+
+@dataclass
+class SyncResult:
+    """What one sync did, for events and status."""
+
+    created: list[Key] = field(default_factory=list)
+    updated: list[Key] = field(default_factory=list)
+    pruned: list[Key] = field(default_factory=list)
+    recreated: list[Key] = field(default_factory=list)
+    resized: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    live: dict[Key, JSON] = field(default_factory=dict)
+
+
+class Applier:
+    """Writes children and statuses for the reconciler. One per operator process."""
+
+    def __init__(self, client: Client, settings: Settings, state: LiveState) -> None:
+        self.client = client
+        self.settings = settings
+        self.state = state
+
+    # ---- reads that writing depends on -------------------------------------------------------
+
+    async def read_secret(self, namespace: str, name: str) -> JSON | None:
+        """A Secret straight from the API (the watch may not have delivered it yet)."""
+        try:
+            return await self.client.get(CHILD_KINDS["Secret"], namespace, name)
+        except ApiError as error:
+            if error.status == 404:
+                return None
+            raise
+
+    # ---- children -------------------------------------------------------------------------------
+
+    async def sync(
+        self, owner_uid: str, desired: Sequence[JSON], live: Mapping[Key, JSON]
+    ) -> SyncResult:
+        """Apply what differs, prune what is no longer desired; return what happened."""
+        result = SyncResult(live=dict(live))
+        wanted: set[Key] = set()
+        for obj in desired:
+            key = (obj["kind"], obj["metadata"]["name"])
+            wanted.add(key)
+            current = live.get(key)
+            if current is not None and controller_uid(current) not in (None, owner_uid):
+                result.problems.append(
+                    Problem(
+                        "NameTaken",
+                        f"{key[0]} {key[1]} already exists and is controlled by another owner;"
+                        " rename this resource or delete that object",
+                    )
+                )
+                continue
+            if up_to_date(obj, current):
+                continue
+            await self._write(owner_uid, obj, current, result)
+        for key, current in live.items():
+            if key in wanted or controller_uid(current) != owner_uid:
+                continue  # desired, or not ours: a foreign object with our label survives
+            await self._delete(owner_uid, key, current)
+            result.pruned.append(key)
+            result.live.pop(key, None)
+        return result
+
+    async def _write(
+        self, owner_uid: str, obj: JSON, current: JSON | None, result: SyncResult
+    ) -> None:
+        kind, name = key = (obj["kind"], obj["metadata"]["name"])
+        ref = CHILD_KINDS[kind]
+        if current is not None:
+            await self._handover_replicas(ref, obj, current)
+        try:
+            answer = await self.client.apply(ref, obj, self.settings.field_manager)
+        except ApiError as error:
+            if _immutable(error) and current is not None:
+                await self._replace(owner_uid, obj, current, error, result)
+                return
+            if error.status in (400, 404, 422):
+                what = "is not served by this cluster" if error.status == 404 else "was refused"
+                result.problems.append(
+                    Problem("Rejected", f"{kind} {name} {what}: {error.message}")
+                )
+                return
+            raise
+        body = slim(answer, self.settings.field_manager) if answer else obj
+        self.state.wrote(owner_uid, kind, name, body)
+        result.live[key] = body
+        (result.updated if current is not None else result.created).append(key)
+
+    async def _handover_replicas(self, ref: ResourceRef, obj: JSON, current: JSON) -> None:
+        """Before we stop sending ``spec.replicas``, hand it to another manager.
+
+        Dropping a field that only our manager owns would delete it, and the workload would fall
+        back to one replica until the HPA reacts. A second manager keeps the current value alive
+        (the Kubernetes documentation's "transferring ownership" recipe).
+        """
+        if obj["kind"] not in ("Deployment", "StatefulSet") or not current.get(OWNS_REPLICAS):
+            return
+        if "replicas" in (obj.get("spec") or {}):
+            return
+        replicas = (current.get("spec") or {}).get("replicas")
+        if not isinstance(replicas, int):
+            return
+        meta = obj["metadata"]
+        await self.client.apply(
+            ref,
+            {
+                "apiVersion": obj["apiVersion"],
+                "kind": obj["kind"],
+                "metadata": {"name": meta["name"], "namespace": meta.get("namespace")},
+                "spec": {"replicas": replicas},
+            },
+            f"{self.settings.field_manager}-handover",
+        )
+
+    async def _replace(
+        self, owner_uid: str, obj: JSON, current: JSON, error: ApiError, result: SyncResult
+    ) -> None:
+        kind, name = key = (obj["kind"], obj["metadata"]["name"])
+        namespace = obj["metadata"].get("namespace")
+        if controller_uid(current) != owner_uid:
+            result.problems.append(_immutable_problem(kind, name, namespace, error))
+            return
+        if kind == "Job":
+            # A Job's pod template is fixed once created: a new spec means a new Job.
+            await self._delete(owner_uid, key, current)
+            result.recreated.append(key)
+            raise Retry(f"recreating Job {name} with its new template", 0.5)
+        if kind == "StatefulSet" and covers(
+            (current.get("spec") or {}).get("selector"), (obj.get("spec") or {}).get("selector")
+        ):
+            problem = await self._grow_claims(obj, current, result)
+            if problem:
+                result.problems.append(problem)
+                return
+            # Orphan: the pods and their volumes stay; the new StatefulSet adopts them.
+            await self._delete(owner_uid, key, current, propagation="Orphan")
+            result.recreated.append(key)
+            raise Retry(f"recreating StatefulSet {name} around its running pods", 0.5)
+        result.problems.append(_immutable_problem(kind, name, namespace, error))
+        logger.info("%s %s: immutable change refused: %s", kind, name, error.message)
+
+    async def _grow_claims(self, obj: JSON, current: JSON, result: SyncResult) -> Problem | None:
+        """Resize the PVCs of a StatefulSet in place when its claim templates ask for more."""
+        namespace = obj["metadata"].get("namespace")
+        name = obj["metadata"]["name"]
+        old = {
+            t["metadata"]["name"]: t
+            for t in (current.get("spec") or {}).get("volumeClaimTemplates") or []
+        }
+        replicas = (current.get("spec") or {}).get("replicas", 1)
+        pvcs = CHILD_KINDS["PersistentVolumeClaim"]
+        for template in (obj.get("spec") or {}).get("volumeClaimTemplates") or []:
+            claim = template["metadata"]["name"]
+            want, had = _storage(template), _storage(old.get(claim, {}))
+            if want is None or had is None or _same_quantity(want, had):
+                continue
+            if parse_quantity(want) < parse_quantity(had):
+                return Problem(
+                    "StorageShrink",
+                    f"StatefulSet {name}: volume {claim} cannot shrink from {had} to {want};"
+                    " set the size back (data would have to be moved by hand)",
+                )
+            for ordinal in range(replicas if isinstance(replicas, int) else 1):
+                pvc = f"{claim}-{name}-{ordinal}"
+                patch = {"spec": {"resources": {"requests": {"storage": want}}}}
+                try:
+                    await self.client.merge_patch(pvcs, namespace, pvc, patch)
+                except ApiError as error:
+                    if error.status == 404:
+                        continue  # not created yet: the new template gives it the new size
+                    if error.status in (403, 422):
+                        return Problem(
+                            "ResizeRefused",
+                            f"PersistentVolumeClaim {pvc} cannot grow to {want}: {error.message};"
+                            " use a StorageClass with allowVolumeExpansion: true",
+                        )
+                    raise
+                result.resized.append(pvc)
+        return None
+
+    async def _delete(
+        self, owner_uid: str, key: Key, current: JSON, propagation: str = "Background"
+    ) -> None:
+        meta = current.get("metadata") or {}
+        try:
+            await self.client.delete(
+                CHILD_KINDS[key[0]],
+                meta.get("namespace"),
+                key[1],
+                uid=meta.get("uid"),
+                propagation=propagation,
+            )
+        except ApiError as error:
+            # 404: already gone; 409: the uid precondition failed, it is another object now.
+            if error.status not in (404, 409):
+                raise
+        rv = str(meta.get("resourceVersion"))
+        self.state.wrote(owner_uid, key[0], key[1], None, int(rv) if rv.isdigit() else None)
+
+    # ---- the owner's status -------------------------------------------------------------------
+
+    async def write_status(
+        self, ref: ResourceRef, namespace: str | None, name: str, patch: JSON
+    ) -> JSON:
+        """Merge-patch the status subresource (never the main resource: no generation bump)."""
+        return await self.client.merge_patch(ref, namespace, name, {"status": patch}, "status")
+
+
+def _immutable_problem(kind: str, name: str, namespace: str | None, error: ApiError) -> Problem:
+    plural = CHILD_KINDS[kind].plural
+    where = f" -n {namespace}" if namespace else ""
+    return Problem(
+        "ImmutableField",
+        f"{kind} {name} cannot be changed in place ({error.message}); to apply the new spec,"
+        f" delete it with `kubectl delete {plural} {name}{where}` and Konfiguru recreates it",
+    )

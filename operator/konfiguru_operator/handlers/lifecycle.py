@@ -1,0 +1,135 @@
+"""Operator-level handlers: login, startup, cleanup and the liveness probe.
+
+Startup configures Kopf the Konfiguru way (finalizer and annotation names under ``konfiguru.io``,
+no status writes by Kopf, server-side label selectors for the children, no CRD scanning), opens
+the operator's own API client on the same credentials and starts the periodic resync. Cleanup
+(SIGTERM, Ctrl+C) stops the resync and in-flight reconciles and closes the client: a
+reconcile cut short is simply done again on the next start, since every step is idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import socket
+from typing import Any
+
+import kopf
+
+from konfiguru_generators import DEFAULT_KUBE_VERSION, MAX_KUBE_VERSION, MIN_KUBE_VERSION
+from konfiguru_generators.labels import GROUP, OWNER_UID
+
+from ..kube import ApiError, Client, Credentials
+from ..rbac import CHILD_KINDS
+from ..runtime import RUNTIME
+from ..settings import PREFIX
+
+logger = logging.getLogger(__name__)
+
+
+@kopf.on.login()
+def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
+    """In a pod: the service account; elsewhere: the kubeconfig (``KUBECONFIG``)."""
+    info: kopf.ConnectionInfo | None = kopf.login_with_service_account(
+        **kwargs
+    ) or kopf.login_with_kubeconfig(**kwargs)
+    return info
+
+
+def configure(settings: kopf.OperatorSettings) -> None:
+    """Kopf's settings from ours (see ``settings.py``)."""
+    ours = RUNTIME.settings
+    settings.persistence.finalizer = f"{GROUP}/finalizer"
+    # Kopf keeps handler progress and the last handled spec in annotations, never in status:
+    # the CRDs' status schemas are strict and describe only what we write.
+    settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=GROUP)
+    settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
+        prefix=GROUP, key="last-handled-configuration"
+    )
+    settings.posting.reporting_component = "konfiguru-operator"
+    settings.posting.reporting_instance = socket.gethostname()
+    settings.posting.event_name_prefix = "konfiguru-"
+    # Only the events we post on purpose (kopf.info/warn); log lines stay logs.
+    settings.posting.loggers = False
+    # Watch only labelled children, filtered by the API server: nothing else reaches us.
+    for ref in CHILD_KINDS.values():
+        settings.watching.label_selectors[ref.api_version, ref.plural] = OWNER_UID
+    # Kinds are discovered once at start; no list/watch of all CRDs is needed (a CRD installed
+    # later, e.g. the Prometheus ServiceMonitor, is picked up on the next start).
+    settings.scanning.disabled = True
+    settings.watching.server_timeout = 300
+    settings.watching.client_timeout = 330
+    settings.watching.connect_timeout = ours.api_timeout_seconds
+    settings.networking.request_timeout = ours.api_timeout_seconds
+    settings.networking.connect_timeout = ours.api_timeout_seconds
+    settings.queueing.worker_limit = ours.workers or None
+    delays = [ours.retry_delay(i) for i in range(8)]
+    settings.networking.error_backoffs = delays
+    settings.execution.default_backoff = ours.retry_max_seconds
+    # Peering from KONFIGURU_* only where set: `kopf run --priority/--peering` keep working.
+    if f"{PREFIX}PRIORITY" in os.environ:
+        settings.peering.priority = ours.priority
+    if not settings.peering.mandatory:  # `--peering NAME` was not given: ours, if it exists
+        settings.peering.name = ours.peering_name
+    if f"{PREFIX}STANDALONE" in os.environ:
+        settings.peering.standalone = ours.standalone
+
+
+def clamp_version(text: str) -> str:
+    """The server's ``v1.34.2-eks`` → ``1.34``, within the range the generators support."""
+    match = re.match(r"^v?(\d+)\.(\d+)", text.strip())
+    if not match:
+        return DEFAULT_KUBE_VERSION
+    version = max(MIN_KUBE_VERSION, min(MAX_KUBE_VERSION, (int(match[1]), int(match[2]))))
+    return f"{version[0]}.{version[1]}"
+
+
+async def detect_kube_version(client: Client) -> str:
+    if RUNTIME.settings.kube_version:
+        return RUNTIME.settings.kube_version
+    try:
+        info = await client.version()
+    except (ApiError, OSError, TimeoutError) as error:
+        logger.warning(
+            "cannot read the server version (%s); rendering for %s", error, DEFAULT_KUBE_VERSION
+        )
+        return DEFAULT_KUBE_VERSION
+    return clamp_version(str(info.get("gitVersion") or ""))
+
+
+@kopf.on.startup()
+async def startup(settings: kopf.OperatorSettings, **kwargs: Any) -> None:
+    configure(settings)
+    info = kopf.login_with_service_account(settings=settings) or kopf.login_with_kubeconfig(
+        settings=settings
+    )
+    if info is None:
+        raise kopf.PermanentError(
+            "no credentials: run in a pod with a service account or set KUBECONFIG"
+        )
+    client = Client(Credentials.from_connection_info(info), RUNTIME.settings.api_timeout_seconds)
+    RUNTIME.state.bind(kwargs)
+    RUNTIME.start(client, await detect_kube_version(client))
+    logger.info(
+        "konfiguru operator started: resync every %ss, field manager %r, rendering for %s",
+        RUNTIME.settings.resync_seconds,
+        RUNTIME.settings.field_manager,
+        RUNTIME.reconciler.kube_version if RUNTIME.reconciler else "?",
+    )
+
+
+@kopf.on.cleanup()
+async def cleanup(**_: Any) -> None:
+    await RUNTIME.stop()
+
+
+@kopf.on.probe(id="reconciles")
+def reconciles(**_: Any) -> int:
+    """Liveness: also says how many reconciles ran (GET the liveness endpoint)."""
+    return RUNTIME.reconciler.reconciles if RUNTIME.reconciler else 0
+
+
+@kopf.on.probe(id="pending")
+def pending(**_: Any) -> int:
+    return RUNTIME.scheduler.busy if RUNTIME.scheduler else 0

@@ -1,0 +1,494 @@
+"""One level-based, idempotent reconcile of a Konfiguru resource: generate → apply → report.
+
+Called by the handlers for create, update and resume (``handlers/parents.py``), for a changed
+child (``handlers/children.py``) and by the periodic resync (``Scheduler``). Every call does the
+same thing, whatever triggered it: read what exists, render what should exist with the same
+generators as ``konfiguru render``, write only the difference, and report. Calls for one resource
+never overlap (a lock per uid); a call with nothing to change writes nothing, status included.
+
+Generated Secrets: their stored values are read back (from the watch cache, or from the API when
+the cache has not seen a Secret yet) and passed to the generator, which reuses them verbatim; a
+fresh random seed is only used for keys that are not stored anywhere. Rotation happens only when
+the ``konfiguru.io/rotate-secrets`` annotation of the resource takes a new value: each generated
+Secret remembers the value it was generated for (``konfiguru.io/rotation``), and a Secret whose
+remembered value differs gets new values once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import json
+import logging
+import os
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import kopf
+
+from konfiguru_generators import Existing, SpecError, TemplateError, render
+from konfiguru_generators.kinds import REGISTRY
+from konfiguru_generators.labels import GROUP
+from konfiguru_generators.resources import version_schema
+
+from . import status as status_mod
+from .apply import Applier, SyncResult
+from .cache import Key, LiveState, controller_uid
+from .errors import Retry, Stalled, classify, describe
+from .kube import ResourceRef
+from .rbac import CHILD_KINDS, parent_refs
+from .settings import Settings
+
+JSON = dict[str, Any]
+logger = logging.getLogger(__name__)
+ROTATE_ANNOTATION = f"{GROUP}/rotate-secrets"
+ROTATION_STAMP = f"{GROUP}/rotation"
+# Annotations that say nothing about what to render (and can be large).
+_IGNORED_ANNOTATIONS = ("kubectl.kubernetes.io/last-applied-configuration",)
+
+
+def _decode(data: Mapping[str, Any] | None) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for key, value in (data or {}).items():
+        try:
+            values[key] = base64.b64decode(str(value), validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            continue  # binary data is never a generated value
+    return values
+
+
+def renderable(body: Mapping[str, Any]) -> JSON:
+    """The parts of a resource that decide its children (no status, no bookkeeping)."""
+    meta = body.get("metadata") or {}
+    annotations = {
+        k: v
+        for k, v in (meta.get("annotations") or {}).items()
+        if k not in _IGNORED_ANNOTATIONS
+        and not k.startswith(f"{GROUP}/last-handled")
+        and not k.startswith(f"{GROUP}/reconcile")
+    }
+    metadata: JSON = {"name": meta.get("name"), "uid": meta.get("uid")}
+    for key in ("namespace", "labels", "generation"):
+        if meta.get(key) is not None:
+            metadata[key] = meta[key]
+    if annotations:
+        metadata["annotations"] = annotations
+    return {
+        "apiVersion": body.get("apiVersion"),
+        "kind": body.get("kind"),
+        "metadata": metadata,
+        "spec": body.get("spec") or {},
+    }
+
+
+def _status_fields(kind: str) -> frozenset[str]:
+    """The status fields this kind's CRD declares: we never write one it would prune."""
+    try:
+        schema = version_schema(REGISTRY[kind].crd_file)
+    except (KeyError, OSError):
+        return frozenset()
+    status = (schema.get("properties") or {}).get("status") or {}
+    return frozenset((status.get("properties") or {}).keys())
+
+
+class Reconciler:
+    """Reconciles resources. One per operator process; safe to call concurrently."""
+
+    def __init__(
+        self, settings: Settings, applier: Applier, state: LiveState, kube_version: str
+    ) -> None:
+        self.settings = settings
+        self.applier = applier
+        self.state = state
+        self.kube_version = kube_version
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._renders: dict[str, tuple[str, list[JSON]]] = {}
+        self._statuses: dict[str, JSON] = {}
+        self._status_fields = {kind: _status_fields(kind) for kind in REGISTRY}
+        self._refs: dict[str, ResourceRef] = parent_refs()
+        self.reconciles = 0
+
+    def forget(self, uid: str) -> None:
+        """Drop what we remember of a deleted resource."""
+        self._renders.pop(uid, None)
+        self._statuses.pop(uid, None)
+        self._locks.pop(uid, None)
+        self.state.forget(uid)
+
+    async def reconcile(self, body: Mapping[str, Any]) -> None:
+        """Bring one resource's children and status in line with its spec.
+
+        Raises :class:`Stalled` (after reporting it) when a person must act, :class:`Retry` or
+        an API/network error when trying again later will do.
+        """
+        uid = str(body["metadata"]["uid"])
+        lock = self._locks.setdefault(uid, asyncio.Lock())
+        async with lock:
+            self.reconciles += 1
+            await self._reconcile(body, uid)
+
+    # ---- generate ----------------------------------------------------------------------------
+
+    def _existing(
+        self, uid: str, body: Mapping[str, Any], live: Mapping[Key, JSON]
+    ) -> tuple[Existing, str | None]:
+        rotate = ((body.get("metadata") or {}).get("annotations") or {}).get(ROTATE_ANNOTATION)
+        secrets: dict[str, dict[str, str]] = {}
+        sizes: dict[str, str] = {}
+        for (kind, name), obj in live.items():
+            if controller_uid(obj) != uid:
+                continue
+            if kind == "Secret":
+                stamp = ((obj.get("metadata") or {}).get("annotations") or {}).get(ROTATION_STAMP)
+                if rotate and stamp != rotate:
+                    continue  # asked to rotate: forget the stored values once
+                secrets[name] = _decode(obj.get("data"))
+            elif kind == "PersistentVolumeClaim":
+                storage = ((obj.get("spec") or {}).get("resources") or {}).get("requests") or {}
+                if storage.get("storage"):
+                    sizes[name] = str(storage["storage"])
+        existing = Existing(secrets=secrets, secret_seed=os.urandom(32), pvc_sizes=sizes)
+        return existing, rotate
+
+    def _render(self, uid: str, resource: JSON, existing: Existing) -> list[JSON]:
+        # Same inputs, same output: skip the render (and its cost) when nothing changed. The seed
+        # is left out of the key on purpose: a cached render keeps the values it first drew.
+        key = json.dumps(
+            [resource, existing.secrets, existing.pvc_sizes, self.kube_version],
+            sort_keys=True,
+            default=str,
+        )
+        cached = self._renders.get(uid)
+        if cached and cached[0] == key:
+            return cached[1]
+        desired = render(resource, existing, kube_version=self.kube_version)
+        self._renders[uid] = (key, desired)
+        return desired
+
+    async def _generate(
+        self, uid: str, body: Mapping[str, Any], live: Mapping[Key, JSON]
+    ) -> tuple[list[JSON], list[Key]]:
+        """The desired children, and which Secrets get freshly generated values."""
+        resource = renderable(body)
+        existing, rotate = self._existing(uid, body, live)
+        desired = self._render(uid, resource, existing)
+        namespace = resource["metadata"].get("namespace")
+        # A Secret the watch has not delivered yet may exist: read it before trusting new values.
+        unseen = [
+            obj["metadata"]["name"]
+            for obj in desired
+            if obj["kind"] == "Secret" and ("Secret", obj["metadata"]["name"]) not in live
+        ]
+        found = dict(existing.secrets)
+        for name in unseen:
+            stored = await self.applier.read_secret(namespace, name)
+            if stored is None or controller_uid(stored) != uid:
+                continue
+            stamp = ((stored.get("metadata") or {}).get("annotations") or {}).get(ROTATION_STAMP)
+            if rotate and stamp != rotate:
+                continue
+            found[name] = _decode(stored.get("data"))
+        if len(found) != len(existing.secrets):
+            existing = Existing(found, existing.secret_seed, existing.pvc_sizes)
+            desired = self._render(uid, resource, existing)
+        fresh = [("Secret", name) for name in unseen if name not in found]
+        if rotate:
+            desired = [_stamped(obj, rotate) for obj in desired]
+        unknown = sorted({obj["kind"] for obj in desired} - set(CHILD_KINDS))
+        if unknown:
+            raise Stalled(
+                "UnknownKind",
+                f"the generator produced kinds this operator does not manage: {unknown}",
+            )
+        return desired, fresh
+
+    # ---- apply and report -------------------------------------------------------------------
+
+    async def _reconcile(self, body: Mapping[str, Any], uid: str) -> None:
+        kind = str(body["kind"])
+        meta = body["metadata"]
+        generation = int(meta.get("generation") or 0)
+        previous = self._statuses.get(uid) or dict(body.get("status") or {})
+        if self._statuses.get(uid, {}).get("observedGeneration", -1) > generation:
+            previous = dict(body.get("status") or {})
+        live = self.state.children(uid)
+        try:
+            desired, fresh = await self._generate(uid, body, live)
+        except (SpecError, TemplateError) as error:
+            message = error.message if isinstance(error, SpecError) else f"template: {error}"
+            await self._stall(body, uid, previous, generation, "InvalidSpec", message)
+            raise Stalled("InvalidSpec", message) from None
+        except Stalled as stalled:
+            await self._stall(body, uid, previous, generation, stalled.reason, stalled.message)
+            raise
+        try:
+            result = await self.applier.sync(uid, desired, live)
+        except Retry:
+            raise
+        except Exception as error:
+            outcome = classify(error, 0, self.settings)
+            if outcome is None or outcome.stalled is None:
+                raise
+            problem: Stalled | None = outcome.stalled
+        else:
+            problem = None
+        if problem is not None:
+            await self._stall(body, uid, previous, generation, problem.reason, problem.message)
+            raise problem
+        children = [
+            (
+                obj["kind"],
+                obj["metadata"]["name"],
+                status_mod.child_health(
+                    obj["kind"],
+                    result.live.get((obj["kind"], obj["metadata"]["name"])),
+                    obj["metadata"]["name"],
+                ),
+            )
+            for obj in desired
+        ]
+        report = status_mod.Report(
+            generation=generation,
+            children=children,
+            problems=result.problems,
+            extra=self._extra(kind, desired, result),
+        )
+        new = status_mod.compute(report, previous)
+        await self._publish(body, uid, previous, new)
+        self._events(body, result, fresh, previous, new)
+
+    def _extra(self, kind: str, desired: list[JSON], result: SyncResult) -> JSON:
+        allowed = self._status_fields.get(kind, frozenset())
+        ingresses = [obj for obj in desired if obj["kind"] == "Ingress"]
+        extra: JSON = {
+            "url": status_mod.url_of(ingresses),
+            "replicas": status_mod.ready_replicas(
+                [result.live[k] for k in result.live if k[0] in ("Deployment", "StatefulSet")]
+            ),
+            "connectionSecret": _connection_secret(desired),
+        }
+        return {key: value for key, value in extra.items() if key in allowed}
+
+    async def _publish(
+        self, body: Mapping[str, Any], uid: str, previous: Mapping[str, Any], new: JSON
+    ) -> None:
+        if status_mod.same(previous, new):
+            self._statuses[uid] = new
+            return
+        meta = body["metadata"]
+        await self.applier.write_status(
+            self._refs[str(body["kind"])],
+            meta.get("namespace"),
+            meta["name"],
+            status_mod.merge_patch(previous, new),
+        )
+        self._statuses[uid] = new
+
+    async def _stall(
+        self,
+        body: Mapping[str, Any],
+        uid: str,
+        previous: Mapping[str, Any],
+        generation: int,
+        reason: str,
+        message: str,
+    ) -> None:
+        report = status_mod.Report(
+            generation=generation,
+            problems=[status_mod.Problem(reason, message)],
+            keep_children=True,
+        )
+        new = status_mod.compute(report, previous)
+        if _stall_message(previous) != message:
+            _post(_event_target(body), "Warning", reason=reason, message=message[:1000])
+        await self._publish(body, uid, previous, new)
+
+    def _events(
+        self,
+        body: Mapping[str, Any],
+        result: SyncResult,
+        fresh: list[Key],
+        previous: Mapping[str, Any],
+        new: Mapping[str, Any],
+    ) -> None:
+        target = _event_target(body)
+
+        def names(keys: list[Key]) -> str:
+            shown = ", ".join(f"{kind} {name}" for kind, name in keys[:10])
+            return shown + (f" and {len(keys) - 10} more" if len(keys) > 10 else "")
+
+        applied = result.created + result.updated
+        if applied:
+            _post(target, "Normal", reason="Applied", message=f"Applied {names(applied)}")
+        if result.pruned:
+            _post(
+                target,
+                "Normal",
+                reason="Pruned",
+                message=f"Deleted {names(result.pruned)}, no longer in the spec",
+            )
+        if result.recreated:
+            _post(
+                target,
+                "Normal",
+                reason="Recreated",
+                message=f"Recreating {names(result.recreated)} (immutable fields changed)",
+            )
+        if result.resized:
+            _post(
+                target, "Normal", reason="Resized", message=f"Growing {', '.join(result.resized)}"
+            )
+        created = [key for key in fresh if key in result.created or key in result.updated]
+        if created:
+            _post(
+                target,
+                "Normal",
+                reason="SecretGenerated",
+                message=f"Generated values for {names(created)}; they are kept until the"
+                f" {ROTATE_ANNOTATION} annotation changes",
+            )
+        message = _stall_message(new)
+        if message and message != _stall_message(previous):
+            reason = next(
+                (
+                    c.get("reason", "Stalled")
+                    for c in new.get("conditions", [])
+                    if c.get("type") == "Stalled"
+                ),
+                "Stalled",
+            )
+            _post(target, "Warning", reason=reason, message=message[:1000])
+
+
+def _post(target: JSON, type_: str, reason: str, message: str) -> None:
+    """Post one Event on the resource (Kopf sends it in the background; never a secret value)."""
+    kopf.event(kopf.Body(target), type=type_, reason=reason, message=message)  # type: ignore[arg-type]
+
+
+def _stamped(obj: JSON, rotate: str) -> JSON:
+    if obj["kind"] != "Secret":
+        return obj
+    copy = dict(obj)
+    meta = copy["metadata"] = dict(obj["metadata"])
+    meta["annotations"] = {**(meta.get("annotations") or {}), ROTATION_STAMP: rotate}
+    return copy
+
+
+def _connection_secret(desired: list[JSON]) -> str | None:
+    for obj in desired:
+        if obj["kind"] != "Secret":
+            continue
+        labels = obj["metadata"].get("labels") or {}
+        if labels.get("app.kubernetes.io/component") == "connection" or obj["metadata"][
+            "name"
+        ].endswith("-connection"):
+            return str(obj["metadata"]["name"])
+    return None
+
+
+def _stall_message(status: Mapping[str, Any]) -> str | None:
+    for condition in status.get("conditions") or []:
+        if condition.get("type") == "Stalled" and condition.get("status") == "True":
+            return str(condition.get("message") or "")
+    return None
+
+
+def _event_target(body: Mapping[str, Any]) -> JSON:
+    meta = body.get("metadata") or {}
+    return {
+        "apiVersion": body.get("apiVersion"),
+        "kind": body.get("kind"),
+        "metadata": {k: meta.get(k) for k in ("name", "namespace", "uid")},
+    }
+
+
+class Scheduler:
+    """Runs reconciles that no Kopf handler waits for: child events and the periodic resync.
+
+    Requests for one resource coalesce (a burst of child events causes one or two reconciles,
+    never a queue), and a failed reconcile is tried again after the outcome's delay.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        reconciler: Reconciler,
+        state: LiveState,
+    ) -> None:
+        self.settings = settings
+        self.reconciler = reconciler
+        self.state = state
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._again: set[str] = set()
+        self._attempts: dict[str, int] = {}
+        self._limit = asyncio.Semaphore(settings.workers or 256)
+
+    def poke(self, uid: str) -> None:
+        """Reconcile this resource soon (now, or right after the running reconcile)."""
+        if uid in self._tasks:
+            self._again.add(uid)
+            return
+        self._tasks[uid] = asyncio.create_task(self._run(uid), name=f"reconcile {uid}")
+
+    async def _run(self, uid: str) -> None:
+        try:
+            while True:
+                self._again.discard(uid)
+                delay = await self._once(uid)
+                if delay is not None:
+                    await asyncio.sleep(delay)
+                    continue
+                if uid not in self._again:
+                    return
+        finally:
+            self._tasks.pop(uid, None)
+
+    async def _once(self, uid: str) -> float | None:
+        body = self.state.parent(uid)
+        if body is None:
+            return None
+        async with self._limit:
+            try:
+                await self.reconciler.reconcile(body)
+            except Stalled:
+                self._attempts.pop(uid, None)
+                return None
+            except Exception as error:
+                attempt = self._attempts.get(uid, 0)
+                outcome = classify(error, attempt, self.settings)
+                if outcome is None:
+                    logger.exception("reconcile of %s failed unexpectedly", uid)
+                    delay = self.settings.retry_max_seconds
+                elif outcome.retry is not None:
+                    logger.info("reconcile of %s will be retried: %s", uid, describe(error))
+                    delay = outcome.retry.delay
+                else:
+                    return None
+                self._attempts[uid] = attempt + 1
+                return delay
+        self._attempts.pop(uid, None)
+        return None
+
+    async def resync_forever(self, ready: Callable[[], bool] | None = None) -> None:
+        """Every ``resync_seconds``, reconcile every resource we know (drift healing)."""
+        while True:
+            await asyncio.sleep(self.settings.resync_seconds)
+            if ready is not None and not ready():
+                continue
+            for uid in self.state.parent_uids():
+                self.poke(uid)
+
+    async def close(self) -> None:
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    @property
+    def busy(self) -> int:
+        return len(self._tasks)
+
+
+Poke = Callable[[str], None]
+Run = Callable[[Mapping[str, Any]], Awaitable[None]]

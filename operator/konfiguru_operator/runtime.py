@@ -1,0 +1,52 @@
+"""The operator's process-wide state: settings, the watch cache, the client and the reconciler.
+
+One :data:`RUNTIME` per process. The handlers register against it at import (the settings decide
+the resync interval and what to watch) and ``handlers/lifecycle.py`` fills in the parts that need
+a running event loop and credentials (the client, the reconciler, the resync task) at startup and
+tears them down at cleanup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from .apply import Applier
+from .cache import LiveState
+from .kube import Client
+from .reconciler import Reconciler, Scheduler
+from .settings import Settings
+
+
+@dataclass
+class Runtime:
+    """Everything one operator process shares between its handlers."""
+
+    settings: Settings
+    state: LiveState = field(default_factory=LiveState)
+    client: Client | None = None
+    reconciler: Reconciler | None = None
+    scheduler: Scheduler | None = None
+    resync_task: asyncio.Task[None] | None = None
+    indexed: bool = False  # set by the first resource handler: Kopf has filled every index
+
+    def start(self, client: Client, kube_version: str) -> None:
+        self.client = client
+        applier = Applier(client, self.settings, self.state)
+        self.reconciler = Reconciler(self.settings, applier, self.state, kube_version)
+        self.scheduler = Scheduler(self.settings, self.reconciler, self.state)
+        self.resync_task = asyncio.create_task(
+            self.scheduler.resync_forever(lambda: self.indexed), name="konfiguru resync"
+        )
+
+    async def stop(self) -> None:
+        if self.resync_task is not None:
+            self.resync_task.cancel()
+            await asyncio.gather(self.resync_task, return_exceptions=True)
+        if self.scheduler is not None:
+            await self.scheduler.close()
+        if self.client is not None:
+            await self.client.close()
+
+
+RUNTIME = Runtime(Settings.from_env())

@@ -1,0 +1,154 @@
+"""Every setting of the operator, in one documented place, read from ``KONFIGURU_*`` variables.
+
+Read once at import by ``handlers`` (the resync interval and the watched kinds must be known
+when handlers are registered) and by ``__main__`` (the ``kopf run`` options). Each field says its
+environment variable and its default. A bad value stops the operator at start with a message
+naming the variable, never later in a handler.
+
+| Variable | Default | Meaning |
+| --- | --- | --- |
+| ``KONFIGURU_NAMESPACES`` | (empty) | comma-separated namespaces to watch; empty = cluster-wide |
+| ``KONFIGURU_RESYNC_SECONDS`` | ``300`` | period of the drift-healing resync of every resource |
+| ``KONFIGURU_FIELD_MANAGER`` | ``konfiguru`` | server-side-apply field manager of every write |
+| ``KONFIGURU_KUBE_VERSION`` | (detect) | Kubernetes minor the children are rendered for |
+| ``KONFIGURU_LIVENESS`` | ``http://0.0.0.0:8080/healthz`` | liveness endpoint; empty = off |
+| ``KONFIGURU_LOG_FORMAT`` | ``plain`` | ``plain``, ``full`` or ``json`` |
+| ``KONFIGURU_LOG_LEVEL`` | ``info`` | ``debug``, ``info``, ``warning`` or ``error`` |
+| ``KONFIGURU_STANDALONE`` | ``false`` | ``true`` disables peering (exactly one replica) |
+| ``KONFIGURU_PEERING_NAME`` | ``konfiguru`` | the KopfPeering object replicas coordinate through |
+| ``KONFIGURU_PRIORITY`` | ``0`` | this replica's peering priority; the highest one works |
+| ``KONFIGURU_RETRY_BASE_SECONDS`` | ``1`` | first delay after a transient API error |
+| ``KONFIGURU_RETRY_MAX_SECONDS`` | ``60`` | cap of the doubling retry delay |
+| ``KONFIGURU_API_TIMEOUT_SECONDS`` | ``30`` | timeout of one API request |
+| ``KONFIGURU_WORKERS`` | ``0`` | cap of concurrently processed resources; 0 = no cap |
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+PREFIX = "KONFIGURU_"
+LOG_FORMATS = ("plain", "full", "json")
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+class SettingsError(ValueError):
+    """A ``KONFIGURU_*`` variable with a value the operator cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The operator's settings. Build with :meth:`from_env`; each field names its variable."""
+
+    namespaces: tuple[str, ...] = field(default=(), metadata={"env": "NAMESPACES"})
+    """Namespaces to watch (``KONFIGURU_NAMESPACES``, comma-separated). Default: none, meaning
+    cluster-wide. ``-n``/``-A`` on the command line override it."""
+
+    resync_seconds: float = field(default=300.0, metadata={"env": "RESYNC_SECONDS"})
+    """Drift-healing period (``KONFIGURU_RESYNC_SECONDS``). Default: 300. A child edited or
+    deleted by hand is restored at once when its watch event arrives; the resync catches what
+    a missed event would leave behind. A resync that finds nothing to change writes nothing."""
+
+    field_manager: str = field(default="konfiguru", metadata={"env": "FIELD_MANAGER"})
+    """Server-side-apply field manager (``KONFIGURU_FIELD_MANAGER``). Default: konfiguru."""
+
+    kube_version: str = field(default="", metadata={"env": "KUBE_VERSION"})
+    """Kubernetes version children are rendered for (``KONFIGURU_KUBE_VERSION``, "1.33").
+    Default: empty, meaning the API server's own version, clamped to the supported range."""
+
+    liveness: str = field(default="http://0.0.0.0:8080/healthz", metadata={"env": "LIVENESS"})
+    """Liveness endpoint URL (``KONFIGURU_LIVENESS``). Default: http://0.0.0.0:8080/healthz.
+    Empty disables it."""
+
+    log_format: str = field(default="plain", metadata={"env": "LOG_FORMAT"})
+    """Log format (``KONFIGURU_LOG_FORMAT``): plain, full or json. Default: plain."""
+
+    log_level: str = field(default="info", metadata={"env": "LOG_LEVEL"})
+    """Log level (``KONFIGURU_LOG_LEVEL``): debug, info, warning or error. Default: info."""
+
+    standalone: bool = field(default=False, metadata={"env": "STANDALONE"})
+    """Disable peering (``KONFIGURU_STANDALONE``). Default: false. Only for a single replica."""
+
+    peering_name: str = field(default="konfiguru", metadata={"env": "PEERING_NAME"})
+    """Name of the (Cluster)KopfPeering object (``KONFIGURU_PEERING_NAME``). Default: konfiguru.
+    Used when the peering CRDs are installed; without them the operator runs standalone."""
+
+    priority: int = field(default=0, metadata={"env": "PRIORITY"})
+    """Peering priority (``KONFIGURU_PRIORITY``). Default: 0. Replicas need distinct values:
+    the highest one reconciles, the others pause until it is gone."""
+
+    retry_base_seconds: float = field(default=1.0, metadata={"env": "RETRY_BASE_SECONDS"})
+    """First retry delay after a transient API error (``KONFIGURU_RETRY_BASE_SECONDS``).
+    Default: 1. Doubles on each retry up to ``retry_max_seconds``."""
+
+    retry_max_seconds: float = field(default=60.0, metadata={"env": "RETRY_MAX_SECONDS"})
+    """Longest retry delay (``KONFIGURU_RETRY_MAX_SECONDS``). Default: 60."""
+
+    api_timeout_seconds: float = field(default=30.0, metadata={"env": "API_TIMEOUT_SECONDS"})
+    """Timeout of one API request (``KONFIGURU_API_TIMEOUT_SECONDS``). Default: 30."""
+
+    workers: int = field(default=0, metadata={"env": "WORKERS"})
+    """Cap of resources processed at once (``KONFIGURU_WORKERS``). Default: 0, no cap."""
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings from ``KONFIGURU_*`` variables; unset or empty ones keep their default."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for spec in fields(cls):
+            name = PREFIX + spec.metadata["env"]
+            raw = env.get(name, "").strip()
+            if not raw:
+                continue
+            values[spec.name] = _convert(name, raw, spec.default)
+        settings = cls(**values)
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """Raise :class:`SettingsError` naming the variable of the first unusable value."""
+        problems = [
+            ("RESYNC_SECONDS", self.resync_seconds > 0, "a number of seconds above 0"),
+            ("RETRY_BASE_SECONDS", self.retry_base_seconds > 0, "a number of seconds above 0"),
+            (
+                "RETRY_MAX_SECONDS",
+                self.retry_max_seconds >= self.retry_base_seconds,
+                "at least KONFIGURU_RETRY_BASE_SECONDS",
+            ),
+            ("API_TIMEOUT_SECONDS", self.api_timeout_seconds > 0, "a number of seconds above 0"),
+            ("WORKERS", self.workers >= 0, "0 (no cap) or more"),
+            ("LOG_FORMAT", self.log_format in LOG_FORMATS, "one of " + ", ".join(LOG_FORMATS)),
+            ("LOG_LEVEL", self.log_level in LOG_LEVELS, "one of " + ", ".join(LOG_LEVELS)),
+            ("FIELD_MANAGER", bool(self.field_manager), "a non-empty name"),
+        ]
+        for variable, ok, accepted in problems:
+            if not ok:
+                raise SettingsError(f"{PREFIX}{variable}: unusable value; expected {accepted}")
+
+    def retry_delay(self, attempt: int) -> float:
+        """The delay before retry number ``attempt`` (0-based): doubling, capped."""
+        return float(min(self.retry_max_seconds, self.retry_base_seconds * 2 ** min(attempt, 30)))
+
+
+def _convert(name: str, raw: str, default: Any) -> Any:
+    try:
+        if isinstance(default, bool):
+            lowered = raw.lower()
+            if lowered in ("1", "true", "yes", "on"):
+                return True
+            if lowered in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(raw)
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
+        if isinstance(default, tuple):
+            return tuple(part.strip() for part in raw.split(",") if part.strip())
+    except ValueError:
+        kind = "true or false" if isinstance(default, bool) else type(default).__name__
+        raise SettingsError(f"{name}={raw!r}: expected {kind}") from None
+    return raw
