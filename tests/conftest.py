@@ -14,6 +14,9 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# The Kubernetes API emulator's fixtures (`emulator`, `emulator_factory`): tests/emulator/fixtures.py.
+pytest_plugins = ["emulator.fixtures"]
 TESTS = str(Path(__file__).resolve().parent)
 if TESTS not in sys.path:  # prepend import mode already does this; other modes may not
     sys.path.insert(0, TESTS)

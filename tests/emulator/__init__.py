@@ -1,0 +1,109 @@
+"""A Kubernetes API server emulator for tests and benchmarks, built on ``kmock``.
+
+Who uses it: the operator's integration tests (``tests/integration``), ``bench/``, and its own
+tests here. Start it with the ``emulator`` fixture (see ``fixtures.py``; registered in
+``tests/conftest.py``) or ``Emulator().start()`` / ``with Emulator() as emu:``.
+
+Quick start::
+
+    def test_something(emulator):                     # fresh server on 127.0.0.1:<free port>
+        emulator.url, emulator.kubeconfig, emulator.env   # KUBECONFIG is also set in os.environ
+        app = emulator.create({"apiVersion": "konfiguru.io/v1alpha1", "kind": "App",
+                               "metadata": {"name": "shop", "namespace": "default"},
+                               "spec": {"image": "nginx"}})
+        emulator.wait_for_object("deployments", "shop", "default",
+                                 lambda d: d.get("status", {}).get("readyReplicas"))
+        emulator.kubectl("wait", "--for=condition=Ready", "app/shop", "--timeout=10s")
+
+API of :class:`Emulator` (all methods are thread-safe and synchronous):
+
+* ``start()``/``stop()``/context manager; ``url``, ``port``, ``kubeconfig`` (Path), ``env``
+  (os.environ + KUBECONFIG, for subprocesses), ``kubectl(*args, check=True)``.
+* Options: ``crds=[paths]`` (default: every ``crds/*.yaml`` at start; ``load_crds(path)`` for
+  more), ``controllers=True``, ``controller_delay=0.02``, ``strict_namespaces=True`` (objects in a
+  missing namespace get 404 as on a real cluster; ``default``, ``kube-system``, ``kube-public``
+  exist; ``namespaces=[...]`` or ``ensure_namespace(name)`` make more), ``gc_delay=0.0``,
+  ``default_storage_class=True`` (StorageClass ``standard``, default, ``allowVolumeExpansion``).
+* Objects: ``create(obj)`` (a ``status`` in ``obj`` is written through /status afterwards),
+  ``apply(obj, manager=, force=True)`` (server-side apply), ``get(ref, name, ns)`` (ApiError 404),
+  ``find(...)`` (None if absent), ``list(ref, ns=None, labels="a=b,c in (d)", fields=...)``,
+  ``patch(ref, name, patch, ns, type="merge|json|strategic|apply", subresource=None,
+  manager=)``, ``patch_status(ref, name, status, ns)``, ``set_condition(ref, name, "Ready",
+  "True", ns, reason=, message=)`` (stamps observedGeneration), ``delete(ref, name, ns,
+  propagation=None|"Foreground"|"Orphan")``, ``children(owner)``, ``managers(ref, name, ns)``
+  (field manager → owned paths). ``ref`` is anything kubectl accepts: ``"deploy"``,
+  ``"Deployment"``, ``"deployments.apps"``, ``"apps/v1/deployments"``, ``"app"``,
+  ``"apps.konfiguru.io"``. Namespace defaults to ``"default"``; pass ``None`` for cluster-scoped.
+* Waiting: ``wait_for(fn, timeout=5)``, ``wait_for_object(ref, name, ns, predicate)``,
+  ``wait_for_absence(ref, name, ns)``.
+* Faults: ``emulator.faults.add(method="PATCH", path=r"/apps/", status=500, times=2)`` — the next
+  N requests whose ``path?query`` matches the regex answer with a Kubernetes Status (500, 429
+  with ``retry_after=1``, 409, 503...); ``status=None, delay=2.0`` delays instead;
+  ``close=True`` drops the connection unanswered; ``times=None`` = until ``faults.clear()``.
+  The returned fault's ``hits`` counts uses. ``drop_watches(ref=None, abrupt=False)`` ends open
+  watch streams (abrupt: connection closed mid-stream). ``watch_count(ref)``.
+  kmock's DSL also works on ``emulator.handler`` (``emulator.handler['get /api/v1/pods'] << 503``);
+  declared reactions win over the emulation.
+* Simulated controllers (``emulator.controllers``): ``set_ready(ref, name, ns, ready=True)``
+  (``False`` pins a child unready until set ready again), ``set_unready(...)``,
+  ``fail_job(name, ns)``, ``pause(ref=None)``/``resume(ref=None)``, ``delay``.
+* Numbers: ``writes`` (effective create/update/delete counts; no-op writes are not counted, as
+  they do not change the object), ``request_count``, ``requests()`` (recent METHOD, path).
+* ``emulator.cluster`` is the raw state (:class:`emulator.cluster.Cluster`): touch it only via
+  ``emulator.call(fn, ...)``, which runs ``fn`` on the emulator's loop thread.
+
+What it emulates (server side):
+
+* Discovery for Kopf and kubectl: ``/version``, ``/api``, ``/api/v1``, ``/apis``,
+  ``/apis/<g>``, ``/apis/<g>/<v>`` (legacy, not aggregated: clients fall back), minimal
+  ``/openapi/v2|v3``, ``/healthz``. Built-in kinds: see ``resources.BUILTIN_TYPES``; CRDs posted
+  (or loaded) become served resources at once and disappear with their objects on deletion.
+* Objects: ``uid``, ``resourceVersion`` (one global counter), ``generation`` (bumped when
+  anything but metadata — and status, for kinds with the status subresource — changes, and when
+  deletion starts), ``creationTimestamp``; no-op writes keep the resourceVersion and send no event.
+* ``/status`` writes only status; the main endpoint ignores status for kinds with the
+  subresource; ``/scale`` for Deployments/StatefulSets/ReplicaSets.
+* List with ``labelSelector`` (=, ==, !=, in, notin, exists, !exists), ``fieldSelector`` (any
+  dotted path, =, !=), ``limit``/``continue``; ``Table`` output with CRD printer columns.
+* Watch (``?watch=true``/``1`` and ``/watch/`` paths, namespaced and cluster-wide): ADDED/
+  MODIFIED/DELETED from ``resourceVersion`` (replayed from a 50k-event history; older → 410
+  Expired), initial ADDED events without one, selector transitions as ADDED/DELETED,
+  ``allowWatchBookmarks`` (every 5 s), ``sendInitialEvents``, ``timeoutSeconds``.
+* PATCH: merge (RFC 7386), JSON patch (RFC 6902), strategic merge (approximated: merge patch plus
+  keyed lists for containers/env/volumes/ports/volumeMounts/conditions/ownerReferences...,
+  ``$patch`` directives), server-side apply (``application/apply-patch+yaml``: create-or-update,
+  ``fieldManager`` required, ``force``; field ownership per manager — see ``patching.py``: a field
+  a manager stops applying is removed unless another manager owns it; conflicts → 409 without
+  force; a non-apply write takes ownership of what it changed).
+* Optimistic concurrency: a stale ``metadata.resourceVersion`` in PUT/merge/strategic/apply → 409.
+* Deletion: finalizers keep the object with ``deletionTimestamp`` until the last one is removed;
+  no finalizer may be added then. Garbage collection by ownerReference uid (background by
+  default, ``Foreground`` and ``Orphan`` propagation): a dependent goes when all its owners are
+  absent — a namespaced owner in another namespace counts as absent, as on a real cluster.
+  Deleting a Namespace deletes its content first. ``dryRun=All`` is honoured.
+* Per-kind rules (``kinds.py``): workload selector immutability and matching, StatefulSet spec
+  immutability, Job template immutability and generated selector, Service clusterIP, PVC
+  immutability/shrink/expansion (StorageClass ``allowVolumeExpansion``), Secret ``stringData``
+  folding and immutable Secrets/ConfigMaps; custom resources are pruned, defaulted and checked
+  against their CRD schema with Konfiguru's schema engine (422 Invalid on errors).
+* Errors are Kubernetes ``Status`` objects: 400, 404, 405, 409 (AlreadyExists/Conflict), 410,
+  415, 422 (Invalid, with causes), 403.
+
+What it does NOT emulate: authentication/authorization/RBAC (any token works), admission
+webhooks and admission plugins (Pod Security, LimitRange, ResourceQuota), ValidatingAdmissionPolicy,
+API-server-side version conversion (all versions of a CRD share objects; only apiVersion changes),
+OpenAPI documents (empty), aggregated discovery, ``managedFields`` in responses (ownership is kept
+internally), ``x-kubernetes-list-type``/``map-type`` from schemas (a fixed merge-key table is
+used), full strategic-merge semantics, defaulting of built-in kinds beyond the few listed above,
+field selectors limited per kind, pods/ReplicaSets/endpoints created by controllers (no pods
+exist), HPA scaling, CronJob scheduling, graceful deletion periods, Events aggregation, protobuf,
+HTTP/2, watch caches with their exact timing, and rate limiting except injected 429s.
+"""
+
+from __future__ import annotations
+
+from .cluster import ApiError, Cluster
+from .harness import CRDS_DIR, Emulator
+from .server import Fault, FaultInjector, KubeEmulator
+
+__all__ = ["CRDS_DIR", "ApiError", "Cluster", "Emulator", "Fault", "FaultInjector", "KubeEmulator"]

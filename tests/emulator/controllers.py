@@ -1,0 +1,237 @@
+"""Simulated built-in controllers: workloads become ready, Jobs succeed, PVCs bind.
+
+The emulator has no kubelet, scheduler or controller-manager. :class:`SimulatedControllers`
+listens to the cluster's writes and, ``delay`` seconds after a workload is created or its
+generation changes, writes the status the real controllers would write once everything is up:
+
+* Deployment: ``observedGeneration``, ``replicas``/``updatedReplicas``/``readyReplicas``/
+  ``availableReplicas`` = ``spec.replicas``, conditions ``Available`` and ``Progressing``
+  (reason ``NewReplicaSetAvailable``).
+* StatefulSet: the same counts plus ``currentReplicas``, ``currentRevision``/``updateRevision``.
+* DaemonSet: ``nodes`` nodes scheduled, ready, updated and available.
+* Job: ``succeeded`` = completions, conditions ``SuccessCriteriaMet`` and ``Complete``.
+* PersistentVolumeClaim: ``phase: Bound`` with ``capacity`` = the requested storage (also after a
+  resize).
+
+Tests steer it: :meth:`set_ready` (``False`` pins a child unready until set ``True`` again),
+:meth:`fail_job`, :meth:`pause`/:meth:`resume` (all kinds or one). Writes go through the
+``/status`` path as manager ``kube-controller-manager``, so they bump ``resourceVersion`` and
+produce MODIFIED watch events like the real thing; a status already correct is not rewritten.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+from .cluster import ApiError, Cluster, Obj, now_iso
+from .kinds import revision_hash
+from .resources import ResourceType
+
+MANAGER = "kube-controller-manager"
+Key = tuple[tuple[str, str], str, str]
+
+
+def _key(rt: ResourceType, obj: Obj) -> Key:
+    meta = obj["metadata"]
+    return (rt.storage_key, meta.get("namespace", ""), meta["name"])
+
+
+def _condition(old_status: Obj, type_: str, status: str, reason: str, message: str) -> Obj:
+    """A condition that keeps its transition time while its status does not flip."""
+    previous = next((c for c in old_status.get("conditions") or [] if c.get("type") == type_), None)
+    stamp = now_iso()
+    if previous is not None and previous.get("status") == status:
+        since = previous.get("lastTransitionTime", stamp)
+        updated = previous.get("lastUpdateTime", stamp) if previous.get("reason") == reason else stamp
+    else:
+        since = updated = stamp
+    return {"type": type_, "status": status, "reason": reason, "message": message,
+            "lastTransitionTime": since, "lastUpdateTime": updated}
+
+
+def _prune_zero(status: Obj) -> Obj:
+    """Real controllers omit zero counters (``omitempty``)."""
+    return {k: v for k, v in status.items() if v != 0 or k == "observedGeneration"}
+
+
+class SimulatedControllers:
+    """Status writers for built-in kinds; attach with :meth:`attach` (done by the harness)."""
+
+    KINDS = {("apps", "deployments"), ("apps", "statefulsets"), ("apps", "daemonsets"),
+             ("batch", "jobs"), ("", "persistentvolumeclaims")}
+
+    def __init__(self, cluster: Cluster, *, delay: float = 0.02, nodes: int = 1) -> None:
+        self.cluster = cluster
+        self.delay = delay
+        self.nodes = nodes
+        self.enabled = True
+        self.paused: set[tuple[str, str]] = set()
+        self.unready: set[Key] = set()
+        self.failed_jobs: set[Key] = set()
+
+    def attach(self) -> None:
+        self.cluster.listeners.append(self._on_event)
+
+    # ------------------------------------------------------------------ steering (loop thread)
+
+    def set_ready(self, rt: ResourceType, namespace: str | None, name: str, ready: bool) -> None:
+        obj = self.cluster.get(rt, namespace, name)
+        key = _key(rt, obj)
+        if ready:
+            self.unready.discard(key)
+            self.failed_jobs.discard(key)
+        else:
+            self.unready.add(key)
+        self._reconcile(rt, key, force=True)
+
+    def fail_job(self, rt: ResourceType, namespace: str | None, name: str) -> None:
+        obj = self.cluster.get(rt, namespace, name)
+        key = _key(rt, obj)
+        self.failed_jobs.add(key)
+        self._reconcile(rt, key, force=True)
+
+    def pause(self, rt: ResourceType | None = None) -> None:
+        if rt is None:
+            self.enabled = False
+        else:
+            self.paused.add(rt.storage_key)
+
+    def resume(self, rt: ResourceType | None = None) -> None:
+        if rt is None:
+            self.enabled = True
+            self.paused.clear()
+        else:
+            self.paused.discard(rt.storage_key)
+        for rt_, obj in list(self.cluster.all_objects()):
+            if rt_.storage_key in self.KINDS:
+                self._schedule(rt_, obj)
+
+    # ------------------------------------------------------------------ machinery
+
+    def _on_event(self, kind: str, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
+        if kind == "DELETED" or rt.storage_key not in self.KINDS:
+            return
+        if old is not None and old.get("spec") == obj.get("spec") and old["metadata"].get("generation") == obj["metadata"].get("generation"):
+            return  # a status or metadata change: nothing for the controller to react to
+        self._schedule(rt, obj)
+
+    def _schedule(self, rt: ResourceType, obj: Obj) -> None:
+        key = _key(rt, obj)
+        loop = self.cluster.loop
+        if loop is None:
+            self._reconcile(rt, key)
+        else:
+            loop.call_later(self.delay, self._reconcile, rt, key)
+
+    def _reconcile(self, rt: ResourceType, key: Key, force: bool = False) -> None:
+        if not force and (not self.enabled or rt.storage_key in self.paused):
+            return
+        _, namespace, name = key
+        obj = self.cluster.find(rt, namespace, name)
+        if obj is None or obj["metadata"].get("deletionTimestamp"):
+            return
+        compute: Callable[[Obj, Obj, bool], Obj] = getattr(self, f"_status_{rt.kind.lower()}")
+        old_status = obj.get("status") or {}
+        status = compute(obj, old_status, key not in self.unready)
+        if key in self.failed_jobs and rt.kind == "Job":
+            status = self._job_failed(obj, old_status)
+        if status == old_status:
+            return
+        try:
+            self.cluster.update(rt, namespace, name, {**obj, "status": status}, manager=MANAGER, subresource="status")
+        except ApiError:
+            pass
+
+    # ------------------------------------------------------------------ per kind
+
+    @staticmethod
+    def _replicas(obj: Obj) -> int:
+        return int((obj.get("spec") or {}).get("replicas", 1))
+
+    def _status_deployment(self, obj: Obj, old: Obj, ready: bool) -> Obj:
+        n = self._replicas(obj)
+        generation = obj["metadata"].get("generation", 1)
+        if ready:
+            status = _prune_zero({"observedGeneration": generation, "replicas": n, "updatedReplicas": n,
+                                  "readyReplicas": n, "availableReplicas": n})
+            status["conditions"] = [
+                _condition(old, "Available", "True", "MinimumReplicasAvailable", "Deployment has minimum availability."),
+                _condition(old, "Progressing", "True", "NewReplicaSetAvailable",
+                           f'ReplicaSet "{obj["metadata"]["name"]}-{revision_hash(obj["spec"].get("template"))}" has successfully progressed.'),
+            ]
+        else:
+            status = _prune_zero({"observedGeneration": generation, "replicas": n, "updatedReplicas": n,
+                                  "unavailableReplicas": n})
+            status["conditions"] = [
+                _condition(old, "Available", "False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability."),
+                _condition(old, "Progressing", "True", "ReplicaSetUpdated",
+                           f'ReplicaSet "{obj["metadata"]["name"]}-{revision_hash(obj["spec"].get("template"))}" is progressing.'),
+            ]
+        return status
+
+    def _status_statefulset(self, obj: Obj, old: Obj, ready: bool) -> Obj:
+        n = self._replicas(obj)
+        revision = f'{obj["metadata"]["name"]}-{revision_hash(obj["spec"].get("template"))}'
+        up = n if ready else 0
+        status = _prune_zero({"observedGeneration": obj["metadata"].get("generation", 1), "replicas": n,
+                              "readyReplicas": up, "currentReplicas": n, "updatedReplicas": n,
+                              "availableReplicas": up})
+        status.update(currentRevision=revision, updateRevision=revision, collisionCount=0)
+        return status
+
+    def _status_daemonset(self, obj: Obj, old: Obj, ready: bool) -> Obj:
+        n = self.nodes
+        up = n if ready else 0
+        status = _prune_zero({"observedGeneration": obj["metadata"].get("generation", 1),
+                              "currentNumberScheduled": n, "desiredNumberScheduled": n, "numberMisscheduled": 0,
+                              "numberReady": up, "updatedNumberScheduled": n, "numberAvailable": up,
+                              "numberUnavailable": n - up})
+        status.setdefault("numberMisscheduled", 0)
+        status.setdefault("currentNumberScheduled", 0)
+        status.setdefault("desiredNumberScheduled", 0)
+        status.setdefault("numberReady", 0)
+        return status
+
+    def _status_job(self, obj: Obj, old: Obj, ready: bool) -> Obj:
+        start = old.get("startTime") or now_iso()
+        if not ready:
+            return {"startTime": start, "active": 1, "ready": 0, "terminating": 0, "uncountedTerminatedPods": {}}
+        completions = int((obj.get("spec") or {}).get("completions", 1) or 1)
+        return {
+            "startTime": start,
+            "completionTime": old.get("completionTime") or now_iso(),
+            "succeeded": completions,
+            "ready": 0,
+            "terminating": 0,
+            "uncountedTerminatedPods": {},
+            "conditions": [
+                _condition(old, "SuccessCriteriaMet", "True", "CompletionsReached", "Reached expected number of succeeded pods"),
+                _condition(old, "Complete", "True", "CompletionsReached", "Reached expected number of succeeded pods"),
+            ],
+        }
+
+    def _job_failed(self, obj: Obj, old: Obj) -> Obj:
+        backoff = int((obj.get("spec") or {}).get("backoffLimit", 6))
+        return {
+            "startTime": old.get("startTime") or now_iso(),
+            "failed": backoff + 1,
+            "ready": 0,
+            "terminating": 0,
+            "uncountedTerminatedPods": {},
+            "conditions": [
+                _condition(old, "FailureTarget", "True", "BackoffLimitExceeded", "Job has reached the specified backoff limit"),
+                _condition(old, "Failed", "True", "BackoffLimitExceeded", "Job has reached the specified backoff limit"),
+            ],
+        }
+
+    def _status_persistentvolumeclaim(self, obj: Obj, old: Obj, ready: bool) -> Obj:
+        if not ready:
+            return {"phase": "Pending"}
+        spec = obj.get("spec") or {}
+        status: dict[str, Any] = {"phase": "Bound", "accessModes": copy.deepcopy(spec.get("accessModes", ["ReadWriteOnce"]))}
+        storage = ((spec.get("resources") or {}).get("requests") or {}).get("storage")
+        if storage:
+            status["capacity"] = {"storage": storage}
+        return status

@@ -1,0 +1,322 @@
+"""Per-kind rules of the emulated API server: defaulting, immutable fields, CRD schemas.
+
+Called by :class:`emulator.cluster.Cluster` on every create and update (``old`` is ``None`` on
+create), before the object is stored. Raises :class:`ApiError` (422 Invalid / 403 Forbidden) where
+the real API server would. Only the rules Konfiguru's children run into are emulated:
+
+* Deployment/StatefulSet/DaemonSet: ``spec.replicas`` defaults to 1, the selector must match the
+  template labels and is immutable; StatefulSet spec fields other than ``replicas``, ``ordinals``,
+  ``template``, ``updateStrategy``, ``persistentVolumeClaimRetentionPolicy`` and
+  ``minReadySeconds`` are immutable.
+* Job: ``spec.template`` and ``spec.selector`` are immutable; the server adds the
+  ``batch.kubernetes.io/controller-uid`` selector/labels; completions/parallelism/backoffLimit
+  default.
+* Service: a ``clusterIP`` is allocated and immutable.
+* PersistentVolumeClaim: spec immutable except ``resources.requests``; storage cannot shrink; it
+  can only grow when its StorageClass has ``allowVolumeExpansion: true`` (403 otherwise).
+* Secret/ConfigMap: ``stringData`` folds into base64 ``data``; ``immutable: true`` freezes data.
+* Namespace: ``status.phase`` Active.
+* Custom resources: unknown fields are pruned (unless preserved), schema defaults are applied and
+  the schema is checked (types, enums, bounds, required, CEL rules) with Konfiguru's own schema
+  engine (``konfiguru_generators.schema``), rejecting with 422 like the API server.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import ipaddress
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from .cluster import ApiError, invalid
+
+if TYPE_CHECKING:
+    from .cluster import Cluster, Obj
+    from .resources import ResourceType
+
+STATEFULSET_MUTABLE = {"replicas", "ordinals", "template", "updateStrategy",
+                       "persistentVolumeClaimRetentionPolicy", "minReadySeconds"}
+_service_ips = iter(ipaddress.ip_network("10.96.0.0/16").hosts())
+
+
+def default_and_validate(cluster: Cluster, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
+    if rt.schema is not None:
+        _custom_resource(rt, obj)
+        return
+    rule = _RULES.get((rt.group, rt.plural))
+    if rule is not None:
+        rule(cluster, rt, obj, old)
+
+
+def _name(obj: Obj) -> str:
+    return str(obj.get("metadata", {}).get("name", ""))
+
+
+def _immutable(rt: ResourceType, obj: Obj, field: str, value: Any) -> ApiError:
+    return invalid(rt, _name(obj), [(field, f"Invalid value: {_short(value)}: field is immutable")])
+
+
+def _short(value: Any) -> str:
+    import json
+
+    text = json.dumps(value, sort_keys=True)
+    return text if len(text) < 120 else text[:117] + "..."
+
+
+def _selector_matches(selector: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
+    for key, value in (selector.get("matchLabels") or {}).items():
+        if labels.get(key) != value:
+            return False
+    for expr in selector.get("matchExpressions") or []:
+        key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
+        if (op == "In" and labels.get(key) not in values) or (op == "NotIn" and labels.get(key) in values):
+            return False
+        if (op == "Exists" and key not in labels) or (op == "DoesNotExist" and key in labels):
+            return False
+    return True
+
+
+def _workload(cluster: Cluster, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
+    spec = obj.setdefault("spec", {})
+    if rt.kind != "DaemonSet" and "replicas" not in spec:
+        spec["replicas"] = 1
+    selector = spec.get("selector")
+    labels = (spec.get("template") or {}).get("metadata", {}).get("labels") or {}
+    if not selector:
+        raise invalid(rt, _name(obj), [("spec.selector", "Required value")])
+    if not _selector_matches(selector, labels):
+        raise invalid(rt, _name(obj), [("spec.template.metadata.labels",
+                                        f"Invalid value: {_short(labels)}: `selector` does not match template `labels`")])
+    if old is None:
+        return
+    old_spec = old.get("spec", {})
+    if selector != old_spec.get("selector"):
+        raise _immutable(rt, obj, "spec.selector", selector)
+    if rt.kind == "StatefulSet":
+        changed = {k for k in set(spec) | set(old_spec) if spec.get(k) != old_spec.get(k)}
+        if changed - STATEFULSET_MUTABLE:
+            raise invalid(rt, _name(obj), [("spec", "Forbidden: updates to statefulset spec for fields other than "
+                                            "'replicas', 'ordinals', 'template', 'updateStrategy', "
+                                            "'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden")])
+
+
+def _job(cluster: Cluster, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
+    spec = obj.setdefault("spec", {})
+    if old is None:
+        spec.setdefault("completions", 1)
+        spec.setdefault("parallelism", 1)
+        spec.setdefault("backoffLimit", 6)
+        if not spec.get("manualSelector"):
+            uid = obj["metadata"]["uid"]
+            spec["selector"] = {"matchLabels": {"batch.kubernetes.io/controller-uid": uid}}
+            template_meta = spec.setdefault("template", {}).setdefault("metadata", {})
+            labels = template_meta.setdefault("labels", {})
+            labels["batch.kubernetes.io/controller-uid"] = uid
+            labels["batch.kubernetes.io/job-name"] = _name(obj)
+            labels["controller-uid"] = uid
+            labels["job-name"] = _name(obj)
+        return
+    old_spec = old.get("spec", {})
+    for field in ("template", "selector", "completions", "completionMode"):
+        if field in ("completions",) and spec.get(field) != old_spec.get(field) and spec.get("completionMode") != "Indexed":
+            raise _immutable(rt, obj, f"spec.{field}", spec.get(field))
+        if field in ("template", "selector") and spec.get(field) != old_spec.get(field):
+            raise _immutable(rt, obj, f"spec.{field}", spec.get(field))
+
+
+def _cronjob(cluster: Cluster, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
+    spec = obj.setdefault("spec", {})
+    spec.setdefault("concurrencyPolicy", "Allow")
+    spec.setdefault("suspend", False)
+    if not spec.get("schedule"):
+        raise invalid(rt, _name(obj), [("spec.schedule", "Required value")])
+
+
+def _service(cluster: Cluster, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
+    spec = obj.setdefault("spec", {})
+    spec.setdefault("type", "ClusterIP")
+    if spec["type"] == "ExternalName":
+        return
+    if old is None:
+        if not spec.get("clusterIP"):
+            ip = str(next(_service_ips))
+            spec["clusterIP"] = ip
+            spec["clusterIPs"] = [ip]
+        elif spec["clusterIP"] == "None":
+            spec["clusterIPs"] = ["None"]
+        return
+    old_ip = old.get("spec", {}).get("clusterIP")
+    if not spec.get("clusterIP"):
+        spec["clusterIP"] = old_ip
+        spec["clusterIPs"] = old.get("spec", {}).get("clusterIPs", [old_ip])
+    elif spec["clusterIP"] != old_ip:
+        raise _immutable(rt, obj, "spec.clusterIPs[0]", spec["clusterIP"])
+
+
+def _storage_bytes(value: Any) -> float:
+    from konfiguru_generators.quantity import parse_quantity
+
+    try:
+        return float(parse_quantity(str(value)))
+    except ValueError:
+        return 0.0
+
+
+def _pvc(cluster: Cluster, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
+    spec = obj.setdefault("spec", {})
+    spec.setdefault("volumeMode", "Filesystem")
+    if old is None:
+        if "storageClassName" not in spec:
+            default = _default_storage_class(cluster)
+            if default is not None:
+                spec["storageClassName"] = default["metadata"]["name"]
+        return
+    old_spec = old.get("spec", {})
+    comparable_new = {k: v for k, v in spec.items() if k not in ("resources", "volumeAttributesClassName")}
+    comparable_old = {k: v for k, v in old_spec.items() if k not in ("resources", "volumeAttributesClassName")}
+    if comparable_new != comparable_old:
+        raise invalid(rt, _name(obj), [("spec", "Forbidden: spec is immutable after creation except "
+                                        "resources.requests and volumeAttributesClassName for bound claims")])
+    new_size = ((spec.get("resources") or {}).get("requests") or {}).get("storage")
+    old_size = ((old_spec.get("resources") or {}).get("requests") or {}).get("storage")
+    if new_size == old_size or new_size is None or old_size is None:
+        return
+    if _storage_bytes(new_size) < _storage_bytes(old_size):
+        raise invalid(rt, _name(obj), [("spec.resources.requests.storage",
+                                        "Forbidden: field can not be less than status.capacity")])
+    sc_rt = cluster.catalogue.resolve("storage.k8s.io/v1/storageclasses")
+    sc = cluster.find(sc_rt, None, spec.get("storageClassName") or "")
+    if sc is None or not sc.get("allowVolumeExpansion"):
+        raise ApiError(
+            403, "Forbidden",
+            f'persistentvolumeclaims "{_name(obj)}" is forbidden: only dynamically provisioned pvc can be '
+            "resized and the storageclass that provisions the pvc must support resize",
+            details={"name": _name(obj), "kind": "persistentvolumeclaims"},
+        )
+
+
+def _default_storage_class(cluster: Cluster) -> Obj | None:
+    sc_rt = cluster.catalogue.resolve("storage.k8s.io/v1/storageclasses")
+    items, _, _, _ = cluster.list(sc_rt, None)
+    for sc in items:
+        annotations = sc["metadata"].get("annotations") or {}
+        if annotations.get("storageclass.kubernetes.io/is-default-class") == "true":
+            return sc
+    return None
+
+
+def _data_holder(cluster: Cluster, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
+    if rt.kind == "Secret":
+        obj.setdefault("type", "Opaque")
+        string_data = obj.pop("stringData", None) or {}
+        if string_data:
+            data = obj.setdefault("data", {})
+            for key, value in string_data.items():
+                data[key] = base64.b64encode(str(value).encode()).decode()
+        for key, value in (obj.get("data") or {}).items():
+            try:
+                base64.b64decode(value, validate=True)
+            except (ValueError, TypeError) as e:
+                raise invalid(rt, _name(obj), [(f"data[{key}]", "Invalid value: not base64")]) from e
+    if old is not None and old.get("immutable"):
+        for field in ("data", "binaryData", "immutable"):
+            if obj.get(field) != old.get(field):
+                raise invalid(rt, _name(obj), [(field, "Forbidden: field is immutable when `immutable` is set")])
+
+
+def _namespace(cluster: Cluster, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
+    obj.setdefault("spec", {}).setdefault("finalizers", ["kubernetes"])
+    status = obj.setdefault("status", {})
+    status.setdefault("phase", "Terminating" if obj["metadata"].get("deletionTimestamp") else "Active")
+
+
+def _hpa(cluster: Cluster, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
+    spec = obj.setdefault("spec", {})
+    spec.setdefault("minReplicas", 1)
+    if "maxReplicas" not in spec:
+        raise invalid(rt, _name(obj), [("spec.maxReplicas", "Required value")])
+
+
+_RULES = {
+    ("apps", "deployments"): _workload,
+    ("apps", "statefulsets"): _workload,
+    ("apps", "daemonsets"): _workload,
+    ("apps", "replicasets"): _workload,
+    ("batch", "jobs"): _job,
+    ("batch", "cronjobs"): _cronjob,
+    ("", "services"): _service,
+    ("", "persistentvolumeclaims"): _pvc,
+    ("", "secrets"): _data_holder,
+    ("", "configmaps"): _data_holder,
+    ("", "namespaces"): _namespace,
+    ("autoscaling", "horizontalpodautoscalers"): _hpa,
+}
+
+
+# ---------------------------------------------------------------- custom resources
+
+
+def prune(schema: Mapping[str, Any], value: Any) -> Any:
+    """Drop fields the structural schema does not declare (the API server's pruning)."""
+    if isinstance(value, dict):
+        if schema.get("x-kubernetes-preserve-unknown-fields") or schema.get("x-kubernetes-embedded-resource"):
+            properties = schema.get("properties", {})
+            return {k: prune(properties[k], v) if k in properties else v for k, v in value.items()}
+        properties = schema.get("properties")
+        extra = schema.get("additionalProperties")
+        if properties is None and extra is None:
+            return value if schema.get("type") != "object" else {}
+        result = {}
+        for key, sub in value.items():
+            if properties is not None and key in properties:
+                result[key] = prune(properties[key], sub)
+            elif isinstance(extra, dict):
+                result[key] = prune(extra, sub)
+            elif extra is True:
+                result[key] = sub
+        return result
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        return [prune(schema["items"], item) for item in value]
+    return value
+
+
+def _custom_resource(rt: ResourceType, obj: Obj) -> None:
+    from konfiguru_generators.schema import default_and_check
+
+    assert rt.schema is not None
+    properties = rt.schema.get("properties", {})
+    causes: list[tuple[str, str]] = []
+    for top in list(obj):
+        if top in ("apiVersion", "kind", "metadata"):
+            continue
+        sub = properties.get(top)
+        if sub is None:
+            if not rt.schema.get("x-kubernetes-preserve-unknown-fields"):
+                del obj[top]  # pruned, as the API server does
+            continue
+        obj[top] = prune(sub, obj[top])
+    for top, sub in properties.items():
+        if top in ("apiVersion", "kind", "metadata"):
+            continue
+        if top not in obj:
+            if "default" not in sub:
+                continue
+            obj[top] = copy.deepcopy(sub["default"])
+        if isinstance(obj[top], dict):
+            for error in default_and_check(sub, obj[top], top):
+                shown = "" if repr(error.value) == "MISSING" else f"Invalid value: {_short(error.value)}: "
+                causes.append((error.path, f"{shown}{error.message}"))
+    for name in rt.schema.get("required", []):
+        if name not in obj:
+            causes.append((name, "Required value"))
+    if causes:
+        raise invalid(rt, _name(obj), causes)
+
+
+def revision_hash(template: Any) -> str:
+    """A stable short hash of a pod template (for StatefulSet revisions)."""
+    import json
+
+    return hashlib.sha256(json.dumps(template, sort_keys=True).encode()).hexdigest()[:10]

@@ -1,0 +1,342 @@
+"""Patch semantics of the emulated API server: merge, JSON, strategic-merge (approximate), apply.
+
+Called by :mod:`emulator.server` for every PATCH and for server-side apply. Everything here is
+pure: functions take plain JSON-like values and return new ones.
+
+Server-side apply is approximated by *field ownership*: every object keeps, per field manager, the
+set of leaf field paths that manager last wrote (:func:`leaf_paths`). An apply by manager M
+
+* conflicts (409) with another manager's field whose value it would change, unless ``force``
+  (then ownership moves to M);
+* merges the applied configuration into the object (maps merge, keyed lists merge by key,
+  other lists are replaced whole: "atomic");
+* removes the fields M owned last time but no longer applies, unless another manager owns them.
+
+A non-apply write (PUT, merge/JSON/strategic patch) by manager U makes U the owner of every field
+whose value it changed and takes those fields away from everybody else, as the real server does.
+What is *not* modelled: per-field ``x-kubernetes-list-type``/``x-kubernetes-map-type`` from
+schemas (a fixed table of merge keys decides which lists are keyed), ``managedFields`` in
+responses, and the exact conflict message format.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import jsonpatch
+
+Path = tuple[str, ...]
+
+# List fields merged by key (strategic merge patch and apply); every other list is atomic.
+# The real server reads this from Go struct tags / OpenAPI extensions; this table covers the
+# fields Konfiguru's children use.
+MERGE_KEYS: dict[str, tuple[str, ...]] = {
+    "containers": ("name",),
+    "initContainers": ("name",),
+    "ephemeralContainers": ("name",),
+    "env": ("name",),
+    "volumes": ("name",),
+    "volumeMounts": ("mountPath",),
+    "volumeDevices": ("devicePath",),
+    "imagePullSecrets": ("name",),
+    "conditions": ("type",),
+    "ownerReferences": ("uid",),
+    "hostAliases": ("ip",),
+    "resourceClaims": ("name",),
+    "ports": ("containerPort", "port"),
+}
+
+# Fields that identify or are computed by the server: never owned, never pruned by apply.
+SERVER_FIELDS: frozenset[Path] = frozenset(
+    {
+        ("apiVersion",),
+        ("kind",),
+        ("metadata", "name"),
+        ("metadata", "namespace"),
+        ("metadata", "uid"),
+        ("metadata", "resourceVersion"),
+        ("metadata", "generation"),
+        ("metadata", "creationTimestamp"),
+        ("metadata", "deletionTimestamp"),
+        ("metadata", "deletionGracePeriodSeconds"),
+        ("metadata", "managedFields"),
+        ("metadata", "selfLink"),
+        ("metadata", "generateName"),
+    }
+)
+
+
+def clone(value: Any) -> Any:
+    return copy.deepcopy(value)
+
+
+# ---------------------------------------------------------------- merge patch (RFC 7386)
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """JSON merge patch: maps merge recursively, ``null`` deletes, everything else replaces."""
+    if not isinstance(patch, dict):
+        return clone(patch)
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+# ---------------------------------------------------------------- strategic merge (approximate)
+
+
+def _list_key(field: str, items: Iterable[Any]) -> str | None:
+    items = list(items)
+    for key in MERGE_KEYS.get(field, ()):
+        if items and all(isinstance(item, dict) and key in item for item in items):
+            return key
+    return None
+
+
+def strategic_merge_patch(target: Any, patch: Any, field: str = "") -> Any:
+    """Strategic merge patch, approximated: a merge patch whose keyed lists (containers by name,
+    env by name, ports by port...) merge by key, honouring ``$patch: delete|replace`` and dropping
+    the other ``$`` directives (``$setElementOrder``, ``$retainKeys``...)."""
+    if isinstance(patch, list):
+        if not isinstance(target, list):
+            return [_strip_directives(item) for item in patch]
+        key = _list_key(field, [*target, *[p for p in patch if isinstance(p, dict)]])
+        if key is None:
+            if any(isinstance(p, dict) and p.get("$patch") == "replace" for p in patch):
+                return [_strip_directives(p) for p in patch if not _is_directive_item(p)]
+            return [_strip_directives(item) for item in patch]
+        result = [clone(item) for item in target]
+        for item in patch:
+            if not isinstance(item, dict):
+                continue
+            if item.get("$patch") == "replace":
+                return [_strip_directives(p) for p in patch if not _is_directive_item(p)]
+            index = next((i for i, old in enumerate(result) if old.get(key) == item.get(key)), None)
+            if item.get("$patch") == "delete":
+                if index is not None:
+                    del result[index]
+            elif index is None:
+                result.append(_strip_directives(item))
+            else:
+                result[index] = strategic_merge_patch(result[index], item)
+        return result
+    if not isinstance(patch, dict):
+        return clone(patch)
+    if patch.get("$patch") == "replace":
+        return _strip_directives(patch)
+    if patch.get("$patch") == "delete":
+        return None
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if key.startswith("$"):
+            continue
+        if value is None:
+            result.pop(key, None)
+        else:
+            merged = strategic_merge_patch(result.get(key), value, key)
+            if merged is None:
+                result.pop(key, None)
+            else:
+                result[key] = merged
+    return result
+
+
+def _is_directive_item(item: Any) -> bool:
+    return isinstance(item, dict) and set(item) == {"$patch"}
+
+
+def _strip_directives(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip_directives(v) for k, v in value.items() if not k.startswith("$")}
+    if isinstance(value, list):
+        return [_strip_directives(v) for v in value]
+    return value
+
+
+# ---------------------------------------------------------------- JSON patch (RFC 6902)
+
+
+def json_patch(target: Any, operations: list[dict[str, Any]]) -> Any:
+    """RFC 6902; raises ValueError on a failed ``test`` or a bad path (the server answers 422)."""
+    try:
+        return jsonpatch.apply_patch(target, operations, in_place=False)
+    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, KeyError, IndexError) as e:
+        raise ValueError(str(e)) from e
+
+
+# ---------------------------------------------------------------- field paths and ownership
+
+
+def _item_segment(key: str, item: Mapping[str, Any]) -> str:
+    return f"[{key}={item.get(key)}]"
+
+
+def leaf_paths(value: Any, prefix: Path = (), field: str = "") -> set[Path]:
+    """Every leaf field path of ``value``: maps recurse, keyed lists recurse per item
+    (``containers``, ``[name=app]``, ``image``), scalars, atomic lists and empty maps are leaves."""
+    if isinstance(value, dict) and value:
+        result: set[Path] = set()
+        for key, sub in value.items():
+            path = (*prefix, key)
+            if path in SERVER_FIELDS:
+                continue
+            result |= leaf_paths(sub, path, key)
+        return result
+    if isinstance(value, list) and value:
+        key = _list_key(field, value)
+        if key is not None:
+            result = set()
+            for item in value:
+                result |= leaf_paths(item, (*prefix, _item_segment(key, item)), "")
+            return result
+    return {prefix} if prefix else set()
+
+
+_MISSING = object()
+
+
+def value_at(obj: Any, path: Path) -> Any:
+    """The value at ``path`` or the ``_MISSING`` sentinel."""
+    current = obj
+    for segment in path:
+        if isinstance(current, list) and segment.startswith("[") and "=" in segment:
+            key, _, wanted = segment[1:-1].partition("=")
+            current = next((i for i in current if str(i.get(key)) == wanted), _MISSING)
+        elif isinstance(current, dict):
+            current = current.get(segment, _MISSING)
+        else:
+            return _MISSING
+        if current is _MISSING:
+            return _MISSING
+    return current
+
+
+def remove_path(obj: Any, path: Path) -> None:
+    """Delete the field at ``path`` in place; parents left empty by the removal go too."""
+    if not path:
+        return
+    parent = value_at(obj, path[:-1]) if len(path) > 1 else obj
+    last = path[-1]
+    if isinstance(parent, list) and last.startswith("["):
+        key, _, wanted = last[1:-1].partition("=")
+        parent[:] = [i for i in parent if str(i.get(key)) != wanted]
+        emptied = not parent
+    elif isinstance(parent, dict) and last in parent:
+        del parent[last]
+        emptied = not parent
+    else:
+        return
+    if emptied and len(path) > 1:
+        remove_path(obj, path[:-1])
+
+
+def changed_paths(old: Any, new: Any) -> set[Path]:
+    """Leaf paths whose value differs between two versions (added, changed or removed)."""
+    return {p for p in leaf_paths(old) | leaf_paths(new) if value_at(old, p) != value_at(new, p)}
+
+
+def apply_merge(target: Any, applied: Any, field: str = "") -> Any:
+    """Merge an applied configuration: maps merge, keyed lists merge by key, others replace."""
+    if isinstance(applied, dict):
+        result = dict(target) if isinstance(target, dict) else {}
+        for key, value in applied.items():
+            result[key] = apply_merge(result.get(key), value, key)
+        return result
+    if isinstance(applied, list) and isinstance(target, list):
+        key = _list_key(field, [*target, *applied])
+        if key is not None:
+            result_list = [clone(item) for item in target]
+            for item in applied:
+                index = next(
+                    (i for i, old in enumerate(result_list) if old.get(key) == item.get(key)), None
+                )
+                if index is None:
+                    result_list.append(clone(item))
+                else:
+                    result_list[index] = apply_merge(result_list[index], item)
+            return result_list
+    return clone(applied)
+
+
+def _related(a: Path, b: Path) -> bool:
+    """One path is the other or lies under it."""
+    shorter = min(len(a), len(b))
+    return a[:shorter] == b[:shorter]
+
+
+class ApplyConflict(Exception):
+    def __init__(self, conflicts: list[tuple[str, Path]]) -> None:
+        super().__init__(conflicts)
+        self.conflicts = conflicts
+
+    def message(self) -> str:
+        lines = [f'conflict with "{manager}": .{".".join(path)}' for manager, path in self.conflicts]
+        return f"Apply failed with {len(self.conflicts)} conflict(s): " + "; ".join(lines)
+
+
+def server_side_apply(
+    current: dict[str, Any] | None,
+    applied: dict[str, Any],
+    managers: dict[str, set[Path]],
+    manager: str,
+    *,
+    force: bool,
+    ignore: Iterable[Path] = (),
+) -> dict[str, Any]:
+    """The object after ``manager`` applies ``applied``; updates ``managers`` in place.
+
+    ``ignore`` lists path prefixes the endpoint does not accept (``status`` on the main endpoint
+    of a kind with the status subresource, everything but ``status`` on ``/status``).
+    """
+    ignored = tuple(ignore)
+    wanted = {
+        p for p in leaf_paths(applied) if not any(p[: len(i)] == i for i in ignored)
+    }
+    base = current or {}
+    conflicts: list[tuple[str, Path]] = []
+    for other, owned in managers.items():
+        if other == manager:
+            continue
+        for path in owned & wanted:
+            if value_at(base, path) != value_at(applied, path):
+                conflicts.append((other, path))
+    if conflicts and not force:
+        raise ApplyConflict(sorted(conflicts))
+    for other, path in conflicts:
+        managers[other].discard(path)
+
+    trimmed = clone(applied)
+    for prefix in ignored:
+        remove_path(trimmed, prefix)
+    result = apply_merge(base, trimmed)
+
+    previously = managers.get(manager, set())
+    others = set().union(*(owned for m, owned in managers.items() if m != manager))
+    for path in sorted(previously - wanted, key=len, reverse=True):
+        if path in others or any(_related(path, w) and len(w) > len(path) for w in wanted):
+            continue
+        remove_path(result, path)
+    managers[manager] = wanted
+    return result
+
+
+def record_update(
+    old: Any, new: Any, managers: dict[str, set[Path]], manager: str
+) -> None:
+    """Ownership after a non-apply write: the writer owns what it changed, others lose it."""
+    changed = changed_paths(old, new)
+    if not changed:
+        return
+    for other, owned in managers.items():
+        if other != manager:
+            owned.difference_update({p for p in owned if any(_related(p, c) for c in changed)})
+    present = {c for c in changed if value_at(new, c) is not _MISSING}
+    managers.setdefault(manager, set()).update(present)
+    for name in [m for m, owned in managers.items() if not owned]:
+        del managers[name]
