@@ -439,6 +439,8 @@ def _check_paths_unique(spec: Mapping[str, Any], errors: list[FieldError]) -> No
         (path, f"spec.security.writablePaths[{index}]")
         for index, path in enumerate(spec["security"]["writablePaths"])
     ]
+    for index, item in enumerate(spec.get("hostPaths") or []):
+        candidates.append((item.get("mountPath") or item["path"], f"spec.hostPaths[{index}]"))
     if spec.get("config", {}).get("files"):
         candidates.append((spec["config"]["mountPath"], "spec.config.mountPath"))
     for index, entry in enumerate(spec.get("secrets") or []):

@@ -106,6 +106,11 @@ def connect_port(target: Mapping[str, Any]) -> int | None:
     return ENGINE_PORTS.get(engine) if engine else None
 
 
+def database_credentials(database: str) -> str:
+    """The Secret a Database kind creates for its clients (see kinds/database/credentials.py)."""
+    return f"{database}-credentials"
+
+
 def connect_host(target: Mapping[str, Any]) -> str:
     namespace = target.get("namespace")
     return f"{target['name']}.{namespace}.svc" if namespace else str(target["name"])

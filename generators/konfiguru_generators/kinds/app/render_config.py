@@ -151,7 +151,20 @@ def _external_secret(resource: Resource, external: dict[str, Any], secret: str) 
 
 
 def connect_env(resource: Resource, parts: PodParts) -> None:
-    """Service-discovery variables for every connectTo target, before the user's env."""
+    """Service-discovery variables for every connectTo target, before the user's env.
+
+    A Database in the same namespace also gives ``<NAME>_USERNAME``, ``<NAME>_PASSWORD`` and a
+    ``<NAME>_URL`` with credentials, from its "<name>-credentials" Secret (Secrets cannot be
+    read across namespaces, so a Database elsewhere gives host and port only)."""
     for target in resource.spec.get("connectTo") or []:
         for key, value in names.connect_env(target).items():
             parts.env[key] = env_var(key, value)
+        same_namespace = target.get("namespace") in (None, resource.namespace)
+        if target["kind"] == "Database" and same_namespace:
+            prefix = names.connect_prefix(target)
+            secret = names.database_credentials(target["name"])
+            for suffix, key in (("USERNAME", "username"), ("PASSWORD", "password"), ("URL", "uri")):
+                parts.env[f"{prefix}_{suffix}"] = {
+                    "name": f"{prefix}_{suffix}",
+                    "valueFrom": {"secretKeyRef": {"name": secret, "key": key}},
+                }

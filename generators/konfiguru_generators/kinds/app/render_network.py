@@ -157,8 +157,13 @@ def render_ingress(resource: Resource) -> list[Manifest]:
     ]
 
 
-def _peer(name: str, namespace: str | None) -> Fragment:
-    peer: Fragment = {"podSelector": {"matchLabels": {labels.NAME: name}}}
+def owned_by(kind: str, name: str) -> dict[str, str]:
+    """Every pod a Konfiguru resource owns (workload, jobs, schedules) carries these labels."""
+    return {labels.OWNER_KIND: kind, labels.OWNER_NAME: name}
+
+
+def _peer(name: str, namespace: str | None, kind: str = "App") -> Fragment:
+    peer: Fragment = {"podSelector": {"matchLabels": owned_by(kind, name)}}
     if namespace:
         peer["namespaceSelector"] = {"matchLabels": {_NAMESPACE_LABEL: namespace}}
     return peer
@@ -172,8 +177,9 @@ def render_network_policy(resource: Resource) -> list[Manifest]:
     """Ingress only from declared callers, the ingress controller and Prometheus (to the metrics
     port); egress only to DNS, connectTo targets and egressTo CIDRs (unless unrestricted).
 
-    The policy selects every pod of the app by name (workload, jobs and schedules alike), so a
-    migration Job may reach the database its app connects to.
+    The policy selects every pod of the app by its owner labels (workload, jobs and schedules
+    alike), so a migration Job may reach the database its app connects to. Peers are selected
+    the same way, which is how the Database kind admits the Apps listed in its connectFrom.
     """
     spec = resource.spec
     policy = spec["networkPolicy"]
@@ -211,7 +217,9 @@ def render_network_policy(resource: Resource) -> list[Manifest]:
         # DNS anywhere on port 53: cluster DNS, or a node-local cache on a link-local address.
         egress = [{"ports": DNS_PORTS}]
         for target in spec.get("connectTo") or []:
-            rule: Fragment = {"to": [_peer(target["name"], target.get("namespace"))]}
+            rule: Fragment = {
+                "to": [_peer(target["name"], target.get("namespace"), target["kind"])]
+            }
             if target["kind"] == "Database" and names.connect_port(target) is not None:
                 # A Database serves on its Service port; an App's container port is unknown here.
                 rule["ports"] = [{"protocol": "TCP", "port": names.connect_port(target)}]
@@ -223,7 +231,7 @@ def render_network_policy(resource: Resource) -> list[Manifest]:
         resource.template(
             "app/networkpolicy.yaml.j2",
             labels=resource.labels("network-policy"),
-            pod_selector={labels.NAME: resource.name},
+            pod_selector=owned_by(resource.kind, resource.name),
             policy_types=policy_types,
             ingress=ingress_rules,
             egress=egress,

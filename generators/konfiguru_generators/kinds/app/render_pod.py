@@ -81,7 +81,7 @@ def _container(
         container["resources"] = requirements
     container["securityContext"] = podspec.container_security_context(spec["security"])
     _, scratch_mounts = podspec.writable_paths(spec["security"]["writablePaths"])
-    mounts = scratch_mounts + (own.mounts if inherit else [])
+    mounts = scratch_mounts + _host_paths(spec)[1] + (own.mounts if inherit else [])
     if mounts:
         container["volumeMounts"] = mounts
     return container
@@ -125,7 +125,7 @@ def pod_template(
         _long_running_extras(resource, container)
     inherit = long_running or (run or {}).get("inheritEnv", True)
     scratch_volumes, _ = podspec.writable_paths(spec["security"]["writablePaths"])
-    volumes = scratch_volumes + (parts.volumes if inherit else [])
+    volumes = scratch_volumes + _host_paths(spec)[0] + (parts.volumes if inherit else [])
     pod: Fragment = {
         # Docker-link variables (<SVC>_PORT=tcp://...) would clash with connectTo's <NAME>_PORT.
         "enableServiceLinks": False,
@@ -172,6 +172,22 @@ def pod_template(
     if annotations:
         metadata["annotations"] = annotations
     return {"metadata": metadata, "spec": pod}
+
+
+def _host_paths(spec: Mapping[str, Any]) -> tuple[list[Fragment], list[Fragment]]:
+    volumes: list[Fragment] = []
+    mounts: list[Fragment] = []
+    for item in spec.get("hostPaths") or []:
+        name = podspec.volume_name(item["path"], "host-")
+        volumes.append({"name": name, "hostPath": {"path": item["path"], "type": "Directory"}})
+        mounts.append(
+            {
+                "name": name,
+                "mountPath": item.get("mountPath") or item["path"],
+                "readOnly": item["readOnly"],
+            }
+        )
+    return volumes, mounts
 
 
 def is_replicated(spec: Mapping[str, Any]) -> bool:
