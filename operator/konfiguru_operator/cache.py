@@ -139,6 +139,16 @@ class LiveState:
             body, _rv(body) if body is not None else rv, time.monotonic()
         )
 
+    def observed(self, uid: str, kind: str, name: str, rv: str | None) -> None:
+        """A watch event for a child: our write it supersedes need not be remembered any more."""
+        overlay = self._overlay.get(uid)
+        written = overlay.get((kind, name)) if overlay else None
+        if overlay is None or written is None:
+            return
+        seen = _rv({"metadata": {"resourceVersion": rv}})
+        if seen is None or written.rv is None or seen >= written.rv:
+            del overlay[(kind, name)]
+
     def forget(self, uid: str) -> None:
         self._overlay.pop(uid, None)
 

@@ -39,6 +39,8 @@ CHILD_KINDS: dict[str, ResourceRef] = {
     "HorizontalPodAutoscaler": ResourceRef("autoscaling/v2", "horizontalpodautoscalers"),
     "Job": ResourceRef("batch/v1", "jobs"),
     "CronJob": ResourceRef("batch/v1", "cronjobs"),
+    # External Secrets Operator's kind: watched only where its CRD is installed.
+    "ExternalSecret": ResourceRef("external-secrets.io/v1", "externalsecrets"),
 }
 
 # Children: watched (list, watch), read back (get), created and updated by server-side apply

@@ -24,11 +24,20 @@ def index_child(body: kopf.Body, labels: kopf.Labels, **_: Any) -> dict[str, Any
     return {str(labels[OWNER_UID]): slim(body, RUNTIME.settings.field_manager)}
 
 
-async def child_changed(type: str | None, labels: kopf.Labels, **_: Any) -> None:
+async def child_changed(
+    type: str | None,  # noqa: A002 - Kopf's name
+    body: kopf.Body,
+    labels: kopf.Labels,
+    **_: Any,
+) -> None:
     """A child was added, changed or deleted: reconcile its owner (coalesced)."""
     if type is None or RUNTIME.scheduler is None:
         return  # the initial listing: the owners' resume handlers cover it
-    RUNTIME.scheduler.poke(str(labels[OWNER_UID]))
+    uid = str(labels[OWNER_UID])
+    meta = body.get("metadata") or {}
+    kind, name = str(body.get("kind")), str(meta.get("name"))
+    RUNTIME.state.observed(uid, kind, name, meta.get("resourceVersion"))
+    RUNTIME.scheduler.poke(uid)
 
 
 for _kind, _ref in CHILD_KINDS.items():

@@ -1,0 +1,294 @@
+"""The reconcile, against a fake API: what is written, what is left alone, what is reported."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from typing import Any
+
+import pytest
+from operator_fakes import Harness, edit, make_ready, reconcile
+
+from konfiguru_operator.errors import Retry, Stalled, classify
+from konfiguru_operator.kube import ApiError
+from konfiguru_operator.reconciler import ROTATE_ANNOTATION, ROTATION_STAMP
+
+
+def _create(h: Harness, app: dict[str, Any]) -> dict[str, Any]:
+    return h.client.put("apps", app)
+
+
+def _password(h: Harness) -> str:
+    secret = h.client.find("Secret", "web-db")
+    assert secret is not None
+    return base64.b64decode(secret["data"]["password"]).decode()
+
+
+def _conditions(h: Harness) -> dict[str, dict[str, Any]]:
+    status = h.client.find("App", "web")["status"]  # type: ignore[index]
+    return {c["type"]: c for c in status["conditions"]}
+
+
+def test_create_applies_every_child_with_a_controller_owner_reference(harness, app):
+    parent = _create(harness, app)
+    reconcile(harness)
+    kinds = {kind for kind, _ in harness.client.kinds()}
+    assert {"Deployment", "Service", "Ingress", "Secret", "CronJob"} <= kinds
+    for obj in harness.client.labelled():
+        (ref,) = obj["metadata"]["ownerReferences"]
+        assert ref["uid"] == parent["metadata"]["uid"] and ref["controller"] is True
+        assert obj["metadata"]["namespace"] == "shop"
+
+
+def test_status_is_progressing_until_children_are_ready_then_ready(harness, app):
+    _create(harness, app)
+    reconcile(harness)
+    status = harness.client.find("App", "web")["status"]
+    assert status["phase"] == "Progressing"
+    assert _conditions(harness)["Reconciling"]["status"] == "True"
+    assert _conditions(harness)["Ready"]["status"] == "False"
+    make_ready(harness)
+    reconcile(harness)
+    status = harness.client.find("App", "web")["status"]
+    assert status["phase"] == "Ready" and status["observedGeneration"] == 1
+    ready = _conditions(harness)["Ready"]
+    assert ready["status"] == "True" and ready["observedGeneration"] == 1
+    assert status["url"] == "http://web.example.com" or status["url"].startswith("https://")
+    assert {"kind": "Deployment", "name": "web", "ready": True} in status["children"]
+
+
+def test_a_reconcile_with_nothing_to_change_writes_nothing(harness, app):
+    _create(harness, app)
+    reconcile(harness)
+    make_ready(harness)
+    reconcile(harness)
+    before = len(harness.client.writes)
+    for _ in range(10):
+        reconcile(harness)
+    assert harness.client.writes[before:] == []
+
+
+def test_last_transition_time_changes_only_when_a_condition_flips(harness, app):
+    _create(harness, app)
+    reconcile(harness)
+    first = _conditions(harness)["Ready"]["lastTransitionTime"]
+    obj = harness.client.find("App", "web")
+    obj["status"]["conditions"][0]["lastTransitionTime"] = "2000-01-01T00:00:00Z"
+    harness.reconciler.forget(obj["metadata"]["uid"])
+    edit(harness, "web", lambda spec: spec.update(image="ghcr.io/acme/web:1.0.1"))
+    reconcile(harness)
+    assert _conditions(harness)["Ready"]["lastTransitionTime"] == "2000-01-01T00:00:00Z"
+    assert first
+
+
+def test_generated_password_is_kept_across_resyncs_and_a_restart(harness, app):
+    _create(harness, app)
+    reconcile(harness)
+    password = _password(harness)
+    for _ in range(10):
+        reconcile(harness)
+    restarted = Harness(harness.client)  # a new process: empty caches, same cluster
+    reconcile(restarted)
+    assert _password(harness) == password
+    assert any(reason == "SecretGenerated" for _, reason, _ in harness.events)
+    assert all(password not in message for _, _, message in harness.events)
+
+
+def test_a_secret_the_watch_has_not_shown_yet_is_read_back_not_regenerated(harness, app):
+    _create(harness, app)
+    reconcile(harness)
+    password = _password(harness)
+    # Simulate watch lag: the cache forgets the Secret, the API still has it.
+    harness.state._child_indexes = []
+    harness.reconciler.forget(harness.parent("web")["metadata"]["uid"])
+    reconcile(harness)
+    assert _password(harness) == password
+
+
+def test_rotation_annotation_regenerates_once_and_stamps_the_secret(harness, app):
+    _create(harness, app)
+    reconcile(harness)
+    old = _password(harness)
+    harness.client.find("App", "web")["metadata"]["annotations"] = {ROTATE_ANNOTATION: "2025-01"}
+    reconcile(harness)
+    new = _password(harness)
+    assert new != old
+    secret = harness.client.find("Secret", "web-db")
+    assert secret["metadata"]["annotations"][ROTATION_STAMP] == "2025-01"
+    reconcile(harness)
+    assert _password(harness) == new
+
+
+def test_removed_ingress_and_schedule_are_pruned(harness, app):
+    _create(harness, app)
+    reconcile(harness)
+    assert harness.client.find("Ingress", "web") and harness.client.find("CronJob", "web-nightly")
+    edit(harness, "web", lambda spec: (spec.pop("ingress"), spec.pop("schedules")))
+    reconcile(harness)
+    assert harness.client.find("Ingress", "web") is None
+    assert harness.client.find("CronJob", "web-nightly") is None
+    assert any(reason == "Pruned" for _, reason, _ in harness.events)
+
+
+def test_a_foreign_object_carrying_our_label_survives(harness, app):
+    parent = _create(harness, app)
+    foreign = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {
+            "name": "not-ours",
+            "namespace": "shop",
+            "labels": {"konfiguru.io/owner-uid": parent["metadata"]["uid"]},
+        },
+        "data": {"a": "b"},
+    }
+    harness.client.put("configmaps", foreign)
+    reconcile(harness)
+    assert harness.client.find("ConfigMap", "not-ours") is not None
+
+
+def test_a_child_edited_by_hand_is_restored(harness, app):
+    _create(harness, app)
+    reconcile(harness)
+    deployment = harness.client.find("Deployment", "web")
+    deployment["spec"]["template"]["spec"]["containers"][0]["image"] = "evil:latest"
+    reconcile(harness)
+    image = harness.client.find("Deployment", "web")["spec"]["template"]["spec"]["containers"][0]
+    assert image["image"] == "ghcr.io/acme/web:1.0.0"
+
+
+def test_a_child_deleted_by_hand_is_recreated(harness, app):
+    _create(harness, app)
+    reconcile(harness)
+    gone = harness.client.objects.pop(("services", "shop", "web"))
+    # The watch's DELETED event (handlers/children.py passes it on like this).
+    uid = harness.parent("web")["metadata"]["uid"]
+    harness.state.observed(uid, "Service", "web", gone["metadata"]["resourceVersion"])
+    reconcile(harness)
+    assert harness.client.find("Service", "web") is not None
+
+
+def test_autoscale_leaves_replicas_out_of_the_applied_deployment(harness, app):
+    app["spec"].pop("replicas")
+    app["spec"]["resources"] = {"cpu": "100m", "memory": "128Mi"}
+    app["spec"]["autoscale"] = {"max": 5}
+    _create(harness, app)
+    applied: list[dict[str, Any]] = []
+    original = harness.client.apply
+
+    async def spy(ref, body, manager):
+        applied.append(body)
+        return await original(ref, body, manager)
+
+    harness.client.apply = spy  # type: ignore[method-assign]
+    reconcile(harness)
+    (deployment,) = [b for b in applied if b["kind"] == "Deployment"]
+    assert "replicas" not in deployment["spec"]
+    assert harness.client.find("HorizontalPodAutoscaler", "web") is not None
+
+
+def test_invalid_spec_stalls_with_the_message_and_leaves_children_untouched(harness, app):
+    _create(harness, app)
+    reconcile(harness)
+    before = {k: dict(v) for k, v in harness.client.objects.items() if v["kind"] != "App"}
+    writes = len(harness.client.writes)
+    edit(harness, "web", lambda spec: spec.update(port=70000))
+    with pytest.raises(Stalled) as stalled:
+        reconcile(harness)
+    assert "spec.port" in stalled.value.message
+    after = {k: v for k, v in harness.client.objects.items() if v["kind"] != "App"}
+    assert after == before
+    assert [w for w in harness.client.writes[writes:] if w[0] != "patch/status"] == []
+    conditions = _conditions(harness)
+    assert conditions["Stalled"]["status"] == "True"
+    assert conditions["Stalled"]["reason"] == "InvalidSpec"
+    assert "spec.port" in conditions["Stalled"]["message"]
+    assert conditions["Ready"]["observedGeneration"] == 2
+    warnings = [e for e in harness.events if e[0] == "Warning"]
+    assert warnings and warnings[0][1] == "InvalidSpec"
+    # The same bad spec again: no second event, no second status write.
+    writes = len(harness.client.writes)
+    with pytest.raises(Stalled):
+        reconcile(harness)
+    assert harness.client.writes[writes:] == []
+    assert len([e for e in harness.events if e[0] == "Warning"]) == 1
+
+
+def test_an_immutable_selector_change_stalls_with_what_to_do(harness, app):
+    _create(harness, app)
+    reconcile(harness)
+    deployment = harness.client.find("Deployment", "web")
+    deployment["spec"]["selector"] = {"matchLabels": {"old": "selector"}}
+    reconcile(harness)
+    stalled = _conditions(harness)["Stalled"]
+    assert stalled["status"] == "True" and stalled["reason"] == "ImmutableField"
+    assert "kubectl delete deployments web -n shop" in stalled["message"]
+
+
+def test_a_changed_job_template_recreates_the_job(harness, app):
+    app["spec"]["jobs"] = [{"name": "migrate", "command": ["migrate"]}]
+    _create(harness, app)
+    reconcile(harness)
+    (job,) = [o for o in harness.client.objects.values() if o["kind"] == "Job"]
+    job["spec"]["template"]["spec"]["containers"][0]["image"] = "changed:by-hand"
+    with pytest.raises(Retry):
+        reconcile(harness)
+    reconcile(harness)
+    (job,) = [o for o in harness.client.objects.values() if o["kind"] == "Job"]
+    assert job["spec"]["template"]["spec"]["containers"][0]["image"] == "ghcr.io/acme/web:1.0.0"
+
+
+def test_a_name_taken_by_another_owner_stalls_and_is_not_overwritten(harness, app):
+    _create(harness, app)
+    harness.client.put(
+        "services",
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {
+                "name": "web",
+                "namespace": "shop",
+                "labels": {"konfiguru.io/owner-uid": harness.parent("web")["metadata"]["uid"]},
+                "ownerReferences": [{"uid": "someone-else", "controller": True}],
+            },
+            "spec": {"ports": [{"port": 1}]},
+        },
+    )
+    reconcile(harness)
+    assert harness.client.find("Service", "web")["spec"] == {"ports": [{"port": 1}]}
+    assert _conditions(harness)["Stalled"]["reason"] == "NameTaken"
+
+
+@pytest.mark.parametrize("status", [500, 429, 409, 503])
+def test_transient_api_errors_are_retried_and_then_converge(harness, app, status):
+    _create(harness, app)
+    harness.client.faults.append(ApiError(status, "Oops", "try later"))
+    with pytest.raises(ApiError) as error:
+        reconcile(harness)
+    outcome = classify(error.value, 0, harness.settings)
+    assert outcome is not None and outcome.retry is not None
+    reconcile(harness)
+    assert harness.client.find("Deployment", "web") is not None
+
+
+def test_child_events_coalesce_and_failures_are_retried_by_the_scheduler(harness, app):
+    from konfiguru_operator.reconciler import Scheduler
+
+    _create(harness, app)
+    uid = harness.parent("web")["metadata"]["uid"]
+    harness.client.faults.append(ApiError(500, "InternalError", "boom"))
+
+    async def scenario() -> None:
+        scheduler = Scheduler(harness.settings, harness.reconciler, harness.state)
+        for _ in range(5):
+            scheduler.poke(uid)
+        for _ in range(200):
+            if not scheduler.busy:
+                break
+            await asyncio.sleep(0.01)
+        assert not scheduler.busy
+
+    asyncio.run(scenario())
+    assert harness.client.find("Deployment", "web") is not None
+    # 1 failed attempt + 1 successful + at most one coalesced rerun.
+    assert harness.reconciler.reconciles <= 3
