@@ -142,3 +142,22 @@ def cronjob_spec(
     if time_zone:
         spec["timeZone"] = time_zone
     return spec
+
+
+def run_once_job_spec(*, timeout: str, ttl: str, backoff: int, template: Fragment) -> Fragment:
+    """A Job spec for one pod that may be retried: a deadline, a clean-up delay, and retries
+    that an eviction or preemption does not use up (it is not the code's fault)."""
+    return {
+        "activeDeadlineSeconds": duration_seconds(timeout),
+        "ttlSecondsAfterFinished": duration_seconds(ttl),
+        "backoffLimit": backoff,
+        "podFailurePolicy": {
+            "rules": [
+                {
+                    "action": "Ignore",
+                    "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}],
+                }
+            ]
+        },
+        "template": template,
+    }

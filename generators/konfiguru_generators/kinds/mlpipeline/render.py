@@ -13,7 +13,7 @@ from typing import Any
 from ... import labels, podspec
 from ..base import Manifest, Resource
 from . import names
-from .batch import cronjob_spec, duration_seconds, hardened_pod, home_env
+from .batch import cronjob_spec, duration_seconds, hardened_pod, home_env, run_once_job_spec
 from .data import data_source
 from .frameworks import FRAMEWORKS, Group
 
@@ -139,49 +139,38 @@ def _training(resource: Resource) -> list[Manifest]:
     if gpus:
         pod_spec["tolerations"] = [dict(podspec.GPU_TOLERATION)]
 
-    job_spec: Fragment = {
-        "activeDeadlineSeconds": duration_seconds(training["timeout"]),
-        "ttlSecondsAfterFinished": duration_seconds(training["ttlAfterFinished"]),
-    }
+    template = {"metadata": {"labels": pod_labels}, "spec": pod_spec}
     if distributed:
         # A lone replacement pod cannot rejoin a running group, and the survivors would wait
         # for it until the deadline: fail the whole run at the first failed rank.
-        job_spec.update(
-            {
-                "completionMode": "Indexed",
-                "completions": workers,
-                "parallelism": workers,
-                "backoffLimit": 0,
-                "podFailurePolicy": {
-                    "rules": [
-                        {
-                            "action": "FailJob",
-                            "onExitCodes": {
-                                "containerName": TRAINER_CONTAINER,
-                                "operator": "NotIn",
-                                "values": [0],
-                            },
-                        }
-                    ]
-                },
-            }
-        )
+        job_spec: Fragment = {
+            "activeDeadlineSeconds": duration_seconds(training["timeout"]),
+            "ttlSecondsAfterFinished": duration_seconds(training["ttlAfterFinished"]),
+            "completionMode": "Indexed",
+            "completions": workers,
+            "parallelism": workers,
+            "backoffLimit": 0,
+            "podFailurePolicy": {
+                "rules": [
+                    {
+                        "action": "FailJob",
+                        "onExitCodes": {
+                            "containerName": TRAINER_CONTAINER,
+                            "operator": "NotIn",
+                            "values": [0],
+                        },
+                    }
+                ]
+            },
+            "template": template,
+        }
     else:
-        # An evicted or preempted pod is not the code's fault: retry it without spending a try.
-        job_spec.update(
-            {
-                "backoffLimit": training["backoff"],
-                "podFailurePolicy": {
-                    "rules": [
-                        {
-                            "action": "Ignore",
-                            "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}],
-                        }
-                    ]
-                },
-            }
+        job_spec = run_once_job_spec(
+            timeout=training["timeout"],
+            ttl=training["ttlAfterFinished"],
+            backoff=training["backoff"],
+            template=template,
         )
-    job_spec["template"] = {"metadata": {"labels": pod_labels}, "spec": pod_spec}
 
     objects: list[Manifest] = []
     if distributed:

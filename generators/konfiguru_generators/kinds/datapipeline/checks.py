@@ -1,0 +1,54 @@
+"""DataPipeline checks the CRD schema cannot express.
+
+Quantities (with a hint for ``"4 GB"``), cron ranges, durations, and Spark memory sizes too
+small to leave the JVM a heap once Spark's overhead is taken out. Runs after CRD defaults and
+schema checks. Called by ``pipeline.py`` through the kind registry.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...errors import FieldError
+from ...quantity import check_quantity
+from ..mlpipeline.batch import check_duration, check_schedule
+from .spark import MIN_POD_MEMORY_MIB, pod_memory_mib
+
+_RESOURCE_KEYS = ("cpu", "memory", "cpuLimit", "memoryLimit")
+
+
+def _spark_memory(value: Any, path: str, errors: list[FieldError]) -> None:
+    if pod_memory_mib(value) < MIN_POD_MEMORY_MIB:
+        errors.append(
+            FieldError(
+                path,
+                value,
+                "is too small for a Spark JVM: Spark keeps at least 384Mi of it for overhead",
+                "use at least 1Gi",
+            )
+        )
+
+
+def check(spec: dict[str, Any], name: str) -> list[FieldError]:
+    errors: list[FieldError] = []
+    resources = spec.get("resources", {})
+    valid = {
+        key: check_quantity(resources[key], f"spec.resources.{key}", errors)
+        for key in _RESOURCE_KEYS
+        if key in resources
+    }
+    if "spark" in spec:
+        for key in ("memory", "memoryLimit"):
+            if valid.get(key) is not None:
+                _spark_memory(resources[key], f"spec.resources.{key}", errors)
+        executor = spec["spark"]["executors"]["resources"]
+        path = "spec.spark.executors.resources"
+        for key in ("cpu", "memory", "cpuLimit"):
+            if key in executor:
+                amount = check_quantity(executor[key], f"{path}.{key}", errors)
+                if key == "memory" and amount is not None:
+                    _spark_memory(executor[key], f"{path}.memory", errors)
+    for key in ("timeout", "ttlAfterFinished"):
+        check_duration(spec[key], f"spec.{key}", errors)
+    check_schedule(spec.get("schedule"), "spec.schedule", errors)
+    return errors
