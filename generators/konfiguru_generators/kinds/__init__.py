@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from .app import DEFINITION as APP
 from .base import KindDefinition
+from .datapipeline import DEFINITION as DATAPIPELINE
 from .mlpipeline import DEFINITION as MLPIPELINE
 
 REGISTRY: dict[str, KindDefinition] = {
-    definition.kind: definition for definition in (APP, MLPIPELINE)
+    definition.kind: definition for definition in (APP, MLPIPELINE, DATAPIPELINE)
 }
 
 __all__ = ["REGISTRY", "KindDefinition"]
