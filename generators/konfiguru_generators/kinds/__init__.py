@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from .app import DEFINITION as APP
 from .base import KindDefinition
+from .database import DEFINITION as DATABASE
 from .datapipeline import DEFINITION as DATAPIPELINE
 from .mlpipeline import DEFINITION as MLPIPELINE
 
 REGISTRY: dict[str, KindDefinition] = {
-    definition.kind: definition for definition in (APP, MLPIPELINE, DATAPIPELINE)
+    definition.kind: definition for definition in (APP, MLPIPELINE, DATABASE, DATAPIPELINE)
 }
 
 __all__ = ["REGISTRY", "KindDefinition"]

@@ -1,0 +1,404 @@
+"""Database spec (defaulted, checked) → manifests. Pure; one template per object.
+
+Children of Database "<name>":
+
+- ServiceAccount "<name>" (no token), NetworkPolicy "<name>", PodDisruptionBudget "<name>"
+  (maxUnavailable 1);
+- Secret "<name>-credentials" (see ``credentials.py``) and, for a mongodb replica set, Secret
+  "<name>-keyfile": both left out, with a note, when their values are unknown;
+- ConfigMap "<name>-config": the engine's configuration file (``config.py``) and mongodb scripts;
+- Service "<name>-headless" (clusterIP None, publishNotReadyAddresses) named in the
+  StatefulSet's serviceName, Service "<name>" for clients (for redis with replicas: the primary
+  only) and, for redis with replicas, Service "<name>-read" (every pod);
+- StatefulSet "<name>" with volumeClaimTemplate "data" (PVCs ``data-<name>-<i>``);
+- with ``backup``: CronJob "<name>-backup" and, for a PVC destination, PVC "<name>-backup";
+- for a mongodb replica set: Job "<name>-rsinit-<N>" (``replicaset.py``).
+
+``deletionPolicy`` is expressed as the StatefulSet's ``persistentVolumeClaimRetentionPolicy``
+(``whenDeleted: Retain|Delete``; the PVCs are owned by the StatefulSet, so Kubernetes deletes
+them or not) and as the annotation ``konfiguru.io/deletion-policy`` on the StatefulSet and the
+backup PVC. The backup PVC is a direct child of the Database: with ``Retain`` the operator must
+not let garbage collection take it (apply it without an ownerReference, or remove the reference
+before the Database goes), and says in the Database status which PVCs were kept.
+
+Called by ``pipeline.py`` through the kind registry.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import Any
+
+from ... import podspec
+from ...labels import OWNER_KIND, OWNER_NAME
+from ..base import Manifest, Resource
+from . import backup, containers, credentials, replicaset, storage
+from .config import config_data
+from .engines import BACKUP_DIR, ENGINES, PASSWORD_KEY, TMP, Engine, major_version
+
+COMPONENT = "database"
+BACKUP_COMPONENT = "backup"
+RSINIT_COMPONENT = "rsinit"
+_POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name"
+
+
+def render(resource: Resource) -> list[Manifest]:
+    spec = resource.spec
+    name = resource.name
+    engine = ENGINES[spec["engine"]]
+    major = major_version(spec["version"])
+    image = spec.get("image") or engine.image(spec["version"])
+    labels = resource.labels(COMPONENT, spec["version"])
+    selector = resource.selector(COMPONENT)
+    replica_set = engine.name == "mongodb" and spec["replicas"] > 1
+    monitoring = bool(spec.get("monitoring", {}).get("enabled"))
+
+    plan = storage.resize_plan({"metadata": {"name": name}, "spec": spec}, resource.existing)
+    if plan:
+        resource.notes.append(
+            "volumes to grow in place: "
+            + ", ".join(f"{pvc} → {size}" for pvc, size in plan)
+            + " (the StatefulSet is re-created with --cascade=orphan: see"
+            " konfiguru_generators.kinds.database.storage)"
+        )
+
+    objects: list[Manifest] = [
+        resource.template("database/serviceaccount.yaml.j2", labels=labels),
+        _network_policy(resource, engine, labels, selector, monitoring),
+        resource.template("database/poddisruptionbudget.yaml.j2", labels=labels, selector=selector),
+    ]
+    objects += _secrets(resource, engine, labels, replica_set)
+
+    config = config_data(engine, spec.get("parameters") or {}, major)
+    scripts = replicaset.scripts() if engine.name == "mongodb" else {}
+    objects.append(
+        resource.template(
+            "database/configmap.yaml.j2",
+            name=f"{name}-config",
+            labels=labels,
+            data={**config, **scripts},
+        )
+    )
+    objects += _services(resource, engine, labels, selector, monitoring)
+
+    pod_security = podspec.pod_security_context(spec["security"])
+    objects.append(
+        resource.template(
+            "database/statefulset.yaml.j2",
+            labels=labels,
+            selector=selector,
+            service_name=credentials.headless_name(name),
+            replicas=spec["replicas"],
+            deletion_policy=spec["deletionPolicy"],
+            pod_annotations=_pod_annotations(engine, config, monitoring),
+            pod_spec=_pod_spec(resource, engine, major, image, pod_security, monitoring),
+            claim_templates=[_claim_template(spec, labels)],
+        )
+    )
+    if spec.get("backup") is not None:
+        objects += _backup(resource, engine, image, pod_security)
+    if replica_set:
+        job_labels = resource.labels(RSINIT_COMPONENT, spec["version"])
+        objects.append(
+            resource.template(
+                "database/job.yaml.j2",
+                name=replicaset.job_name(name, spec["replicas"]),
+                labels=job_labels,
+                pod_spec=replicaset.job_pod_spec(engine, name, spec, image, pod_security),
+            )
+        )
+    return objects
+
+
+def _secrets(
+    resource: Resource, engine: Engine, labels: dict[str, str], replica_set: bool
+) -> list[Manifest]:
+    name = resource.name
+    data = credentials.credentials_data(resource, engine)
+    keyfile = credentials.keyfile_data(resource) if replica_set else {}
+    if data is None or keyfile is None:
+        resource.notes.append(credentials.missing_note(name, replica_set))
+        return []
+    objects = [
+        resource.template(
+            "database/secret.yaml.j2",
+            name=credentials.secret_name(name),
+            labels=labels,
+            generated_keys=",".join((PASSWORD_KEY, *engine.extra_passwords)),
+            data=_encode(data),
+        )
+    ]
+    if replica_set:
+        objects.append(
+            resource.template(
+                "database/secret.yaml.j2",
+                name=credentials.keyfile_secret_name(name),
+                labels=labels,
+                generated_keys=credentials.KEYFILE_KEY,
+                data=_encode(keyfile),
+            )
+        )
+    return objects
+
+
+def _encode(data: dict[str, str]) -> dict[str, str]:
+    return {key: base64.b64encode(value.encode()).decode() for key, value in sorted(data.items())}
+
+
+def _service_port(engine: Engine) -> dict[str, Any]:
+    return {"name": engine.name, "port": engine.port, "targetPort": engine.name, "protocol": "TCP"}
+
+
+def _services(
+    resource: Resource,
+    engine: Engine,
+    labels: dict[str, str],
+    selector: dict[str, str],
+    monitoring: bool,
+) -> list[Manifest]:
+    name = resource.name
+    headless_ports = [_service_port(engine)]
+    if monitoring:
+        headless_ports.append(
+            {
+                "name": containers.METRICS_PORT_NAME,
+                "port": engine.exporter.port,
+                "targetPort": containers.METRICS_PORT_NAME,
+                "protocol": "TCP",
+            }
+        )
+    primary_only = engine.name == "redis" and resource.spec["replicas"] > 1
+    client_selector = dict(selector)
+    if primary_only:
+        # Writes must reach the primary, pod 0; the StatefulSet controller labels each pod.
+        client_selector[_POD_NAME_LABEL] = f"{name}-0"
+    objects = [
+        resource.template(
+            "database/service.yaml.j2",
+            name=credentials.headless_name(name),
+            labels=labels,
+            headless=True,
+            selector=selector,
+            ports=headless_ports,
+        ),
+        resource.template(
+            "database/service.yaml.j2",
+            name=name,
+            labels=labels,
+            headless=False,
+            selector=client_selector,
+            ports=[_service_port(engine)],
+        ),
+    ]
+    if primary_only:
+        # Reads may go to any pod (the primary too): a Service selector cannot exclude pod 0.
+        objects.append(
+            resource.template(
+                "database/service.yaml.j2",
+                name=f"{name}-read",
+                labels=labels,
+                headless=False,
+                selector=selector,
+                ports=[_service_port(engine)],
+            )
+        )
+    return objects
+
+
+def _pod_annotations(engine: Engine, config: dict[str, str], monitoring: bool) -> dict[str, str]:
+    # Settings are read at start: a changed configuration rolls the pods.
+    digest = hashlib.sha256(config[engine.config_file].encode()).hexdigest()[:16]
+    annotations = {"konfiguru.io/config-hash": digest}
+    if monitoring:
+        annotations.update(
+            {
+                "prometheus.io/scrape": "true",
+                "prometheus.io/port": str(engine.exporter.port),
+                "prometheus.io/path": "/metrics",
+            }
+        )
+    return annotations
+
+
+def _pod_spec(
+    resource: Resource,
+    engine: Engine,
+    major: int,
+    image: str,
+    pod_security: dict[str, Any],
+    monitoring: bool,
+) -> dict[str, Any]:
+    spec = resource.spec
+    name = resource.name
+    scratch_volumes, scratch_mounts = containers.scratch(
+        engine, list(spec["security"].get("writablePaths") or [])
+    )
+    pod: dict[str, Any] = {
+        "serviceAccountName": name,
+        "automountServiceAccountToken": False,
+        # Service environment variables (REDIS_PORT=tcp://...) can clash with the image's own.
+        "enableServiceLinks": False,
+        "securityContext": pod_security,
+        # Time for a clean shutdown (a checkpoint, an AOF flush) before SIGKILL.
+        "terminationGracePeriodSeconds": 60,
+    }
+    volumes = [containers.config_volume(name), *scratch_volumes]
+    if engine.name == "mongodb" and spec["replicas"] > 1:
+        pod["initContainers"] = [containers.keyfile_init_container(image, spec["security"])]
+        volumes += containers.keyfile_volumes(name)
+    pod_containers = [containers.engine_container(engine, name, spec, major, image, scratch_mounts)]
+    if monitoring:
+        pod_containers.append(containers.exporter_container(engine, name, spec, spec["security"]))
+    pod["containers"] = pod_containers
+    pod["volumes"] = volumes
+    if spec["replicas"] > 1:
+        pod["topologySpreadConstraints"] = podspec.topology_spread(resource.selector(COMPONENT))
+    return pod
+
+
+def _claim_template(spec: dict[str, Any], labels: dict[str, str]) -> dict[str, Any]:
+    claim: dict[str, Any] = {
+        "accessModes": ["ReadWriteOnce"],
+        "resources": {"requests": {"storage": str(spec["storage"]["size"])}},
+    }
+    if spec["storage"].get("storageClass"):
+        claim["storageClassName"] = spec["storage"]["storageClass"]
+    return {"metadata": {"name": storage.CLAIM_TEMPLATE}, "spec": claim}
+
+
+def _network_policy(
+    resource: Resource,
+    engine: Engine,
+    labels: dict[str, str],
+    selector: dict[str, str],
+    monitoring: bool,
+) -> Manifest:
+    spec = resource.spec
+    port = [{"port": engine.port, "protocol": "TCP"}]
+    # The Database's own pods: replicas, replica set members, backups, the rs-init Job.
+    own = {"podSelector": {"matchLabels": {OWNER_KIND: resource.kind, OWNER_NAME: resource.name}}}
+    peers: list[dict[str, Any]] = [own]
+    connect_from = spec.get("connectFrom")
+    if connect_from is None:
+        peers.append({"podSelector": {}})
+    else:
+        for source in connect_from:
+            peer: dict[str, Any] = {
+                "podSelector": {"matchLabels": {OWNER_KIND: "App", OWNER_NAME: source["app"]}}
+            }
+            if source.get("namespace"):
+                peer["namespaceSelector"] = {
+                    "matchLabels": {"kubernetes.io/metadata.name": source["namespace"]}
+                }
+            peers.append(peer)
+    ingress: list[dict[str, Any]] = [{"from": peers, "ports": port}]
+    if monitoring:
+        # Prometheus usually runs in another namespace: the metrics port is open to all.
+        ingress.append({"ports": [{"port": engine.exporter.port, "protocol": "TCP"}]})
+    return resource.template(
+        "database/networkpolicy.yaml.j2", labels=labels, selector=selector, ingress=ingress
+    )
+
+
+def _backup(
+    resource: Resource, engine: Engine, image: str, pod_security: dict[str, Any]
+) -> list[Manifest]:
+    spec = resource.spec
+    name = resource.name
+    settings = spec["backup"]
+    mode, keep = backup.retention(settings)
+    labels = resource.labels(BACKUP_COMPONENT, spec["version"])
+    security = spec["security"]
+    container_security = podspec.container_security_context(security)
+    resources = podspec.resource_requirements(settings["resources"])
+    tmp_volume, tmp_mount = podspec.scratch_volume("tmp", TMP)
+    env = [*backup.dump_env(engine, name, spec), {"name": "KEEP", "value": str(keep)}]
+    destination = settings["destination"]
+    objects: list[Manifest] = []
+    pod: dict[str, Any] = {
+        "serviceAccountName": name,
+        "automountServiceAccountToken": False,
+        "enableServiceLinks": False,
+        "restartPolicy": "Never",
+        "securityContext": pod_security,
+    }
+    backup_mount = {"name": "backup", "mountPath": BACKUP_DIR}
+    if "pvc" in destination:
+        pvc = destination["pvc"]
+        objects.append(
+            resource.template(
+                "database/persistentvolumeclaim.yaml.j2",
+                name=f"{name}-backup",
+                labels=labels,
+                deletion_policy=spec["deletionPolicy"],
+                storage_class=pvc.get("storageClass"),
+                size=str(pvc["size"]),
+            )
+        )
+        pod["containers"] = [
+            {
+                "name": "backup",
+                "image": image,
+                "command": ["bash", "-c", backup.local_script(engine, mode)],
+                "env": env,
+                "resources": resources,
+                "securityContext": container_security,
+                "volumeMounts": [backup_mount, tmp_mount],
+            }
+        ]
+        pod["volumes"] = [
+            {"name": "backup", "persistentVolumeClaim": {"claimName": f"{name}-backup"}},
+            tmp_volume,
+        ]
+    else:
+        s3 = destination["s3"]
+        upload_env: list[dict[str, Any]] = [
+            {"name": "BUCKET", "value": s3["bucket"]},
+            {"name": "PREFIX", "value": s3.get("prefix", name).strip("/")},
+            {"name": "AWS_DEFAULT_REGION", "value": s3["region"]},
+        ]
+        if s3.get("endpoint"):
+            upload_env.append({"name": "AWS_ENDPOINT_URL", "value": s3["endpoint"]})
+        for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+            upload_env.append(
+                {
+                    "name": key,
+                    "valueFrom": {"secretKeyRef": {"name": s3["credentialsSecret"], "key": key}},
+                }
+            )
+        upload_env += [{"name": "HOME", "value": TMP}, {"name": "KEEP", "value": str(keep)}]
+        pod["initContainers"] = [
+            {
+                "name": "dump",
+                "image": image,
+                "command": ["bash", "-c", backup.dump_script(engine)],
+                "env": env,
+                "resources": resources,
+                "securityContext": container_security,
+                "volumeMounts": [backup_mount, tmp_mount],
+            }
+        ]
+        pod["containers"] = [
+            {
+                "name": "upload",
+                "image": s3["image"],
+                "command": ["bash", "-c", backup.upload_script(mode)],
+                "env": upload_env,
+                "resources": resources,
+                "securityContext": container_security,
+                "volumeMounts": [{**backup_mount, "readOnly": True}, tmp_mount],
+            }
+        ]
+        pod["volumes"] = [{"name": "backup", "emptyDir": {}}, tmp_volume]
+    objects.append(
+        resource.template(
+            "database/cronjob.yaml.j2",
+            name=f"{name}-backup",
+            labels=labels,
+            schedule=settings["schedule"],
+            time_zone=settings.get("timeZone"),
+            pod_spec=pod,
+        )
+    )
+    return objects
