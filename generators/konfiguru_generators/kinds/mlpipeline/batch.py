@@ -1,4 +1,4 @@
-"""Pieces every batch workload of Konfiguru needs: durations, cron schedules, hardened pods.
+"""Pieces every batch workload of Konfiguru needs: durations, cron checks, hardened pods.
 
 Shared by the MLPipeline and DataPipeline kinds (their ``checks.py`` and ``render.py``): both turn
 a spec into a Job or a CronJob whose pod runs under the restricted Pod Security Standard with a
@@ -13,6 +13,8 @@ from typing import Any
 
 from ... import podspec
 from ...errors import FieldError
+from ..app.cron import HINT as CRON_HINT
+from ..app.cron import schedule_problem
 
 Fragment = dict[str, Any]
 
@@ -22,7 +24,7 @@ _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 
 
 def duration_seconds(text: str) -> int:
-    """``"1d12h"`` → 129600. The CRD pattern has already accepted the text."""
+    """``"1d12h"`` → 129600. The CRD's CEL rule has already checked the form."""
     return sum(int(number) * _UNIT_SECONDS[unit] for number, unit in _DURATION_PART.findall(text))
 
 
@@ -32,66 +34,14 @@ def check_duration(value: str, path: str, errors: list[FieldError]) -> None:
         errors.append(FieldError(path, value, "must be longer than zero", 'e.g. "30m" or "24h"'))
 
 
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
-# Cron fields as the CronJob controller parses them (robfig/cron's standard parser).
-_CRON_FIELDS = (
-    ("minute", 0, 59, ()),
-    ("hour", 0, 23, ()),
-    ("day of month", 1, 31, ()),
-    ("month", 1, 12, _MONTHS),
-    ("day of week", 0, 7, _WEEKDAYS),
-)
-_CRON_ITEM = re.compile(r"^(?P<range>\*|\?|[a-zA-Z0-9]+(?:-[a-zA-Z0-9]+)?)(?:/(?P<step>\d+))?$")
-_CRON_HINT = (
-    'five fields "minute hour day-of-month month day-of-week", e.g. "0 3 * * 0" '
-    "(Sundays at 03:00), or @hourly, @daily, @weekly, @monthly"
-)
-
-
-def _cron_value(text: str, low: int, high: int, names: tuple[str, ...]) -> int | None:
-    if text.isdigit():
-        number = int(text)
-        return number if low <= number <= high else None
-    lowered = text.lower()
-    if lowered in names:
-        return names.index(lowered) + (1 if low == 1 else 0)
-    return None
-
-
-def cron_problem(schedule: str) -> str | None:
-    """Why a schedule (which matched the CRD's five-field pattern) is invalid, or ``None``."""
-    if schedule.startswith("@"):
-        return None
-    fields = schedule.split()
-    if len(fields) != len(_CRON_FIELDS):
-        return f"has {len(fields)} fields, not 5"
-    for text, (label, low, high, names) in zip(fields, _CRON_FIELDS, strict=True):
-        for item in text.split(","):
-            match = _CRON_ITEM.match(item)
-            if not match:
-                return f"{label} field {text!r} is not a cron expression"
-            if match["step"] is not None and int(match["step"]) == 0:
-                return f"{label} field {text!r} has a step of 0"
-            if match["range"] in ("*", "?"):
-                continue
-            bounds = match["range"].split("-")
-            values = [_cron_value(bound, low, high, names) for bound in bounds]
-            numbers = [value for value in values if value is not None]
-            if len(numbers) != len(values):
-                return f"{label} field {text!r} is outside {low}-{high}"
-            if len(numbers) == 2 and numbers[0] > numbers[1]:
-                return f"{label} field {text!r} is a range that runs backwards"
-    return None
-
-
 def check_schedule(schedule: str | None, path: str, errors: list[FieldError]) -> None:
+    """Cron ranges and macros, with the App kind's parser (the CRD's CEL rule checks the shape)."""
     if schedule is None:
         return
-    problem = cron_problem(schedule)
+    problem = schedule_problem(schedule)
     if problem:
         errors.append(
-            FieldError(path, schedule, f"is not a valid cron schedule: {problem}", _CRON_HINT)
+            FieldError(path, schedule, f"is not a valid cron schedule: {problem}", CRON_HINT)
         )
 
 

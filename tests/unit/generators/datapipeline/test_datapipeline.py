@@ -241,7 +241,7 @@ def errors_of(document: dict[str, Any]) -> list[str]:
     [
         (pipeline(engine="flink"), "spec.engine", "accepted"),
         (pipeline(schedule="0 2 * *"), "spec.schedule", "cron"),
-        (pipeline(schedule="0 24 * * *"), "spec.schedule", "outside 0-23"),
+        (pipeline(schedule="0 24 * * *"), "spec.schedule", "0-23"),
         (pipeline(resources={"memory": "4 GB"}), "spec.resources.memory", '"4G" or "4Gi"'),
         (
             pipeline(
