@@ -15,7 +15,7 @@ import yaml
 
 from ... import labels, podspec
 from ..base import Manifest, Resource
-from ..mlpipeline.batch import cronjob_spec, hardened_pod, home_env, run_once_job_spec
+from ..mlpipeline.batch import hardened_pod, home_env, job_or_cronjob, run_once_job_spec
 from . import spark as sparkmod
 
 Fragment = dict[str, Any]
@@ -199,26 +199,17 @@ def render(resource: Resource) -> list[Manifest]:
         backoff=spec["backoff"],
         template={"metadata": {"labels": pod_labels}, "spec": pod_spec},
     )
-    if "schedule" in spec:
-        cron = cronjob_spec(job_spec, pod_labels, spec["schedule"], spec.get("timeZone"))
-        cron["suspend"] = spec["suspend"]
-        objects.append(
-            resource.template(
-                "datapipeline/cronjob.yaml.j2",
-                name=name,
-                labels=resource.labels(component),
-                cronjob_spec=cron,
-            )
+    objects.append(
+        job_or_cronjob(
+            resource,
+            templates="datapipeline",
+            component=component,
+            job_spec=job_spec,
+            schedule=spec.get("schedule"),
+            time_zone=spec.get("timeZone"),
+            suspend=spec["suspend"],
         )
-    else:
-        objects.append(
-            resource.template(
-                "datapipeline/job.yaml.j2",
-                name=name,
-                labels=resource.labels(component),
-                job_spec=job_spec,
-            )
-        )
+    )
     return objects
 
 

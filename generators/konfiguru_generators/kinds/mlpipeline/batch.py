@@ -15,6 +15,7 @@ from ... import podspec
 from ...errors import FieldError
 from ..app.cron import HINT as CRON_HINT
 from ..app.cron import schedule_problem
+from ..base import Manifest, Resource
 
 Fragment = dict[str, Any]
 
@@ -81,6 +82,7 @@ def cronjob_spec(
     job_labels: Mapping[str, str],
     schedule: str,
     time_zone: str | None,
+    suspend: bool | None = None,
 ) -> Fragment:
     """A CronJob spec wrapping ``job_spec``. Runs never overlap (``Forbid``): a run still going
     when the next is due (a slow training, a long ETL) keeps the cluster to one run at a time."""
@@ -91,7 +93,35 @@ def cronjob_spec(
     }
     if time_zone:
         spec["timeZone"] = time_zone
+    if suspend is not None:
+        spec["suspend"] = suspend
     return spec
+
+
+def job_or_cronjob(
+    resource: Resource,
+    *,
+    templates: str,
+    component: str,
+    job_spec: Fragment,
+    schedule: str | None,
+    time_zone: str | None = None,
+    suspend: bool | None = None,
+) -> Manifest:
+    """The run itself: a Job named after the resource, or a CronJob when it has a schedule.
+    ``templates`` is the kind's template directory (``job.yaml.j2``, ``cronjob.yaml.j2``)."""
+    labels = resource.labels(component)
+    if schedule is None:
+        return resource.template(
+            f"{templates}/job.yaml.j2", name=resource.name, labels=labels, job_spec=job_spec
+        )
+    pod_labels = job_spec["template"]["metadata"]["labels"]
+    return resource.template(
+        f"{templates}/cronjob.yaml.j2",
+        name=resource.name,
+        labels=labels,
+        cronjob_spec=cronjob_spec(job_spec, pod_labels, schedule, time_zone, suspend),
+    )
 
 
 def run_once_job_spec(*, timeout: str, ttl: str, backoff: int, template: Fragment) -> Fragment:

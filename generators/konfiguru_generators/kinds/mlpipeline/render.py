@@ -13,7 +13,7 @@ from typing import Any
 from ... import labels, podspec
 from ..base import Manifest, Resource
 from . import names
-from .batch import cronjob_spec, duration_seconds, hardened_pod, home_env, run_once_job_spec
+from .batch import duration_seconds, hardened_pod, home_env, job_or_cronjob, run_once_job_spec
 from .data import data_source
 from .frameworks import FRAMEWORKS, Group
 
@@ -195,26 +195,16 @@ def _training(resource: Resource) -> list[Manifest]:
                 ],
             )
         )
-    if scheduled:
-        objects.append(
-            resource.template(
-                "mlpipeline/cronjob.yaml.j2",
-                name=name,
-                labels=resource.labels(TRAINING),
-                cronjob_spec=cronjob_spec(
-                    job_spec, pod_labels, training["schedule"], training.get("timeZone")
-                ),
-            )
+    objects.append(
+        job_or_cronjob(
+            resource,
+            templates="mlpipeline",
+            component=TRAINING,
+            job_spec=job_spec,
+            schedule=training.get("schedule"),
+            time_zone=training.get("timeZone"),
         )
-    else:
-        objects.append(
-            resource.template(
-                "mlpipeline/job.yaml.j2",
-                name=name,
-                labels=resource.labels(TRAINING),
-                job_spec=job_spec,
-            )
-        )
+    )
     return objects
 
 
