@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from ... import configformats
-from ...errors import FieldError, did_you_mean
+from ...errors import MISSING, FieldError, did_you_mean
 from ...quantity import check_quantity
 from . import cron, names
 
@@ -142,7 +142,7 @@ def _check_port_ref(
             errors.append(
                 FieldError(
                     path,
-                    None,
+                    MISSING,
                     f"is needed: the app has no port for the {what}",
                     "set port here, or spec.port",
                 )
@@ -195,7 +195,7 @@ def _check_env(env: Mapping[str, Any] | None, path: str, errors: list[FieldError
         for field in _REF_REQUIRED[refs[0]]:
             if not isinstance(ref.get(field), str) or not ref.get(field):
                 errors.append(
-                    FieldError(f"{where}.{refs[0]}.{field}", ref.get(field), "is required")
+                    FieldError(f"{where}.{refs[0]}.{field}", ref.get(field, MISSING), "is required")
                 )
         for field in sorted(set(ref) - _REF_FIELDS[refs[0]]):
             errors.append(
@@ -250,7 +250,7 @@ def _check_lifecycle(spec: Mapping[str, Any], errors: list[FieldError]) -> None:
         errors.append(
             FieldError(
                 "spec.observability.metrics.port",
-                None,
+                MISSING,
                 "is needed: the app has no port to scrape",
                 "set observability.metrics.port or spec.port",
             )
@@ -467,12 +467,13 @@ def _check_connect(spec: Mapping[str, Any], errors: list[FieldError]) -> None:
             errors.append(
                 FieldError(f"{path}.name", target["name"], f"is already listed at [{seen[key]}]")
             )
-        seen.setdefault(key, index)
+            continue
+        seen[key] = index
         if target["kind"] == "Database" and names.connect_port(target) is None:
             errors.append(
                 FieldError(
                     f"{path}.engine",
-                    None,
+                    MISSING,
                     "is needed for a Database without port",
                     "set engine (postgres, mysql, mongodb, redis) or port",
                 )
@@ -640,7 +641,10 @@ def _check_tolerations(spec: Mapping[str, Any], errors: list[FieldError]) -> Non
         if toleration["operator"] == "Equal" and not toleration.get("key"):
             errors.append(
                 FieldError(
-                    f"{path}.key", None, "is required with operator Equal", "or use operator Exists"
+                    f"{path}.key",
+                    MISSING,
+                    "is required with operator Equal",
+                    "or use operator Exists",
                 )
             )
         if "tolerationSeconds" in toleration and toleration.get("effect") != "NoExecute":
