@@ -34,7 +34,14 @@ Listener = Callable[[str, ResourceType, Obj, "Obj | None"], None]
 
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_IDENTITY_META = ("name", "namespace", "uid", "creationTimestamp", "deletionTimestamp", "generateName")
+_IDENTITY_META = (
+    "name",
+    "namespace",
+    "uid",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "generateName",
+)
 
 
 class ApiError(Exception):
@@ -79,7 +86,9 @@ def _details(rt: ResourceType, name: str | None) -> Obj:
 
 
 def not_found(rt: ResourceType, name: str) -> ApiError:
-    return ApiError(404, "NotFound", f'{rt.qualified} "{name}" not found', details=_details(rt, name))
+    return ApiError(
+        404, "NotFound", f'{rt.qualified} "{name}" not found', details=_details(rt, name)
+    )
 
 
 def invalid(rt: ResourceType, name: str, causes: list[tuple[str, str]]) -> ApiError:
@@ -91,7 +100,9 @@ def invalid(rt: ResourceType, name: str, causes: list[tuple[str, str]]) -> ApiEr
         {"reason": "FieldValueInvalid", "message": m, "field": f} for f, m in causes
     ]
     qualified_kind = f"{rt.kind}.{rt.group}" if rt.group else rt.kind
-    return ApiError(422, "Invalid", f'{qualified_kind} "{name}" is invalid: {text}', details=details)
+    return ApiError(
+        422, "Invalid", f'{qualified_kind} "{name}" is invalid: {text}', details=details
+    )
 
 
 def conflict(rt: ResourceType, name: str, message: str) -> ApiError:
@@ -122,7 +133,10 @@ class Watcher:
 
     def translate(self, kind: str, obj: Obj, old: Obj | None) -> str | None:
         """The event type this watcher sees (selector transitions become ADDED/DELETED)."""
-        if self.namespace is not None and obj.get("metadata", {}).get("namespace") != self.namespace:
+        if (
+            self.namespace is not None
+            and obj.get("metadata", {}).get("namespace") != self.namespace
+        ):
             return None
         new_match = self.matcher(obj)
         if kind != "MODIFIED":
@@ -168,7 +182,9 @@ class Cluster:
         self.schema_defaults = schema_defaults
         self.loop: asyncio.AbstractEventLoop | None = None
         self.resource_version = 0
-        self._objects: dict[tuple[str, str], dict[tuple[str, str], Obj]] = collections.defaultdict(dict)
+        self._objects: dict[tuple[str, str], dict[tuple[str, str], Obj]] = collections.defaultdict(
+            dict
+        )
         self._by_uid: dict[str, tuple[ResourceType, str, str]] = {}
         self._managers: dict[str, dict[str, set[Path]]] = {}
         self._dependents: dict[str, set[str]] = collections.defaultdict(set)
@@ -250,10 +266,20 @@ class Cluster:
                 v["name"] for v in crd.get("spec", {}).get("versions", []) if v.get("storage")
             ],
             "conditions": [
-                {"type": "NamesAccepted", "status": "True", "reason": "NoConflicts",
-                 "message": "no conflicts found", "lastTransitionTime": now_iso()},
-                {"type": "Established", "status": "True", "reason": "InitialNamesAccepted",
-                 "message": "the initial names have been accepted", "lastTransitionTime": now_iso()},
+                {
+                    "type": "NamesAccepted",
+                    "status": "True",
+                    "reason": "NoConflicts",
+                    "message": "no conflicts found",
+                    "lastTransitionTime": now_iso(),
+                },
+                {
+                    "type": "Established",
+                    "status": "True",
+                    "reason": "InitialNamesAccepted",
+                    "message": "the initial names have been accepted",
+                    "lastTransitionTime": now_iso(),
+                },
             ],
         }
         crd["status"] = status
@@ -427,28 +453,48 @@ class Cluster:
             name = meta["generateName"] + suffix
             meta["name"] = name
         if not name:
-            raise invalid(rt, "", [("metadata.name", "Required value: name or generateName is required")])
+            raise invalid(
+                rt, "", [("metadata.name", "Required value: name or generateName is required")]
+            )
         if len(name) > 253 or not _DNS_SUBDOMAIN.match(name):
             raise invalid(
                 rt,
                 name,
-                [("metadata.name", f'Invalid value: "{name}": a lowercase RFC 1123 subdomain must '
-                  "consist of lower case alphanumeric characters, '-' or '.', and must start and "
-                  "end with an alphanumeric character")],
+                [
+                    (
+                        "metadata.name",
+                        f'Invalid value: "{name}": a lowercase RFC 1123 subdomain must '
+                        "consist of lower case alphanumeric characters, '-' or '.', and must start and "
+                        "end with an alphanumeric character",
+                    )
+                ],
             )
         if rt.kind == "Namespace" and (len(name) > 63 or not _DNS_LABEL.match(name)):
-            raise invalid(rt, name, [("metadata.name", f'Invalid value: "{name}": a lowercase RFC 1123 label')])
+            raise invalid(
+                rt,
+                name,
+                [("metadata.name", f'Invalid value: "{name}": a lowercase RFC 1123 label')],
+            )
         if rt.namespaced:
             self._check_namespace(rt, ns)
         if (ns, name) in self._store(rt):
             raise ApiError(
-                409, "AlreadyExists", f'{rt.qualified} "{name}" already exists', details=_details(rt, name)
+                409,
+                "AlreadyExists",
+                f'{rt.qualified} "{name}" already exists',
+                details=_details(rt, name),
             )
         obj["apiVersion"] = rt.api_version
         obj["kind"] = rt.kind
         if rt.has_status:
             obj.pop("status", None)
-        for key in ("deletionTimestamp", "deletionGracePeriodSeconds", "resourceVersion", "managedFields", "selfLink"):
+        for key in (
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "resourceVersion",
+            "managedFields",
+            "selfLink",
+        ):
             meta.pop(key, None)
         meta["uid"] = str(uuid.uuid4())
         meta["creationTimestamp"] = now_iso()
@@ -484,9 +530,7 @@ class Cluster:
 
         kinds.default_and_validate(self, rt, obj, old)
 
-    def _compose(
-        self, rt: ResourceType, old: Obj, candidate: Obj, subresource: str | None
-    ) -> Obj:
+    def _compose(self, rt: ResourceType, old: Obj, candidate: Obj, subresource: str | None) -> Obj:
         """What a write through an endpoint may change: /status only status, main not status."""
         if subresource == "status":
             new = copy.deepcopy(old)
@@ -525,11 +569,24 @@ class Cluster:
         meta = new["metadata"]
         name = meta["name"]
         if resource_version and resource_version != old["metadata"]["resourceVersion"]:
-            raise conflict(rt, name, "the object has been modified; please apply your changes to the latest version and try again")
+            raise conflict(
+                rt,
+                name,
+                "the object has been modified; please apply your changes to the latest version and try again",
+            )
         if old["metadata"].get("deletionTimestamp"):
             added = set(meta.get("finalizers") or []) - set(old["metadata"].get("finalizers") or [])
             if added:
-                raise invalid(rt, name, [("metadata.finalizers", "Forbidden: no new finalizers can be added if the object is being deleted")])
+                raise invalid(
+                    rt,
+                    name,
+                    [
+                        (
+                            "metadata.finalizers",
+                            "Forbidden: no new finalizers can be added if the object is being deleted",
+                        )
+                    ],
+                )
         for key in ("managedFields", "selfLink"):
             meta.pop(key, None)
         meta["resourceVersion"] = old["metadata"]["resourceVersion"]
@@ -556,16 +613,29 @@ class Cluster:
         if rt.kind == "CustomResourceDefinition" and rt.group == "apiextensions.k8s.io":
             self.register_crd(new)
         self._emit("MODIFIED", rt, new, old)
-        if meta.get("deletionTimestamp") and not meta.get("finalizers"):
+        if (
+            meta.get("deletionTimestamp")
+            and not meta.get("finalizers")
+            and not self._is_namespace(rt)
+        ):
             self._remove(rt, new)
         elif meta.get("ownerReferences") != old["metadata"].get("ownerReferences"):
             self._later(self.gc_delay, self._collect_if_orphan, uid)
         return new
 
     @staticmethod
+    def _is_namespace(rt: ResourceType) -> bool:
+        """Namespaces finish deletion when empty (spec.finalizers), not via metadata.finalizers."""
+        return rt.kind == "Namespace" and not rt.group
+
+    @staticmethod
     def _spec_of(rt: ResourceType, obj: Obj) -> Obj:
         """What bumps metadata.generation: everything but metadata (and status, if a subresource)."""
-        spec = {k: v for k, v in obj.items() if k != "metadata" and not (rt.has_status and k == "status")}
+        spec = {
+            k: v
+            for k, v in obj.items()
+            if k != "metadata" and not (rt.has_status and k == "status")
+        }
         spec["deleting"] = bool(obj["metadata"].get("deletionTimestamp"))
         return spec
 
@@ -584,11 +654,17 @@ class Cluster:
             raise bad_request("the body of the request must be an object")
         body_name = body.get("metadata", {}).get("name")
         if body_name and body_name != name:
-            raise bad_request(f"the name of the object ({body_name}) does not match the name on the URL ({name})")
+            raise bad_request(
+                f"the name of the object ({body_name}) does not match the name on the URL ({name})"
+            )
         old = self.get(rt, namespace, name)
         new = self._compose(rt, old, body, subresource)
         return self._commit(
-            rt, old, new, manager=manager, dry_run=dry_run,
+            rt,
+            old,
+            new,
+            manager=manager,
+            dry_run=dry_run,
             resource_version=body.get("metadata", {}).get("resourceVersion"),
         )
 
@@ -608,8 +684,14 @@ class Cluster:
         """Apply a patch; returns (object, created) — only server-side apply creates."""
         if patch_type == "apply":
             return self.apply(
-                rt, namespace, name, patch, manager=manager, subresource=subresource,
-                force=force, dry_run=dry_run,
+                rt,
+                namespace,
+                name,
+                patch,
+                manager=manager,
+                subresource=subresource,
+                force=force,
+                dry_run=dry_run,
             )
         old = self.get(rt, namespace, name)
         resource_version: str | None = None
@@ -629,12 +711,20 @@ class Cluster:
             try:
                 candidate = patching.json_patch(old, patch)
             except ValueError as e:
-                raise invalid(rt, name, [("", f"the server rejected our request due to an error in our request: {e}")]) from e
+                raise invalid(
+                    rt,
+                    name,
+                    [("", f"the server rejected our request due to an error in our request: {e}")],
+                ) from e
             for op in patch:
                 if op.get("path") == "/metadata/resourceVersion" and op.get("op") == "test":
                     resource_version = None  # jsonpatch already verified it
         else:
-            raise ApiError(415, "UnsupportedMediaType", f"the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json")
+            raise ApiError(
+                415,
+                "UnsupportedMediaType",
+                "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json",
+            )
         if not isinstance(candidate, dict):
             raise bad_request("the patch did not produce an object")
         candidate.setdefault("metadata", {})
@@ -665,7 +755,9 @@ class Cluster:
             raise bad_request("an applied configuration must be an object")
         meta = applied.get("metadata") or {}
         if meta.get("name") and meta["name"] != name:
-            raise bad_request(f"the name of the object ({meta['name']}) does not match the name on the URL ({name})")
+            raise bad_request(
+                f"the name of the object ({meta['name']}) does not match the name on the URL ({name})"
+            )
         if applied.get("kind") and applied["kind"] != rt.kind:
             raise bad_request(f"the kind {applied['kind']!r} does not match {rt.kind!r}")
         old = self.find(rt, namespace, name)
@@ -679,22 +771,44 @@ class Cluster:
             if subresource:
                 raise not_found(rt, name)
             managers: dict[str, set[Path]] = {}
-            merged = patching.server_side_apply(None, applied, managers, manager, force=True, ignore=ignore)
+            merged = patching.server_side_apply(
+                None, applied, managers, manager, force=True, ignore=ignore
+            )
             merged.setdefault("metadata", {})["name"] = name
-            return self.create(rt, namespace, merged, manager=manager, dry_run=dry_run, managers=managers), True
+            return self.create(
+                rt, namespace, merged, manager=manager, dry_run=dry_run, managers=managers
+            ), True
         managers = {m: set(p) for m, p in self.managers_of(old).items()}
         try:
-            merged = patching.server_side_apply(old, applied, managers, manager, force=force, ignore=ignore)
+            merged = patching.server_side_apply(
+                old, applied, managers, manager, force=force, ignore=ignore
+            )
         except patching.ApplyConflict as e:
-            raise ApiError(409, "Conflict", e.message(), details={
-                **_details(rt, name),
-                "causes": [{"reason": "FieldManagerConflict", "message": f'conflict with "{m}"',
-                            "field": "." + ".".join(p)} for m, p in e.conflicts],
-            }) from e
+            raise ApiError(
+                409,
+                "Conflict",
+                e.message(),
+                details={
+                    **_details(rt, name),
+                    "causes": [
+                        {
+                            "reason": "FieldManagerConflict",
+                            "message": f'conflict with "{m}"',
+                            "field": "." + ".".join(p),
+                        }
+                        for m, p in e.conflicts
+                    ],
+                },
+            ) from e
         new = self._compose(rt, old, merged, subresource)
         result = self._commit(
-            rt, old, new, manager=manager, resource_version=meta.get("resourceVersion"),
-            dry_run=dry_run, apply_managers=managers,
+            rt,
+            old,
+            new,
+            manager=manager,
+            resource_version=meta.get("resourceVersion"),
+            dry_run=dry_run,
+            apply_managers=managers,
         )
         return result, False
 
@@ -714,15 +828,24 @@ class Cluster:
         meta = obj["metadata"]
         preconditions = preconditions or {}
         if preconditions.get("uid") and preconditions["uid"] != meta["uid"]:
-            raise conflict(rt, name, f"Precondition failed: UID in precondition: {preconditions['uid']}, UID in object meta: {meta['uid']}")
-        if preconditions.get("resourceVersion") and preconditions["resourceVersion"] != meta["resourceVersion"]:
-            raise conflict(rt, name, "Precondition failed: ResourceVersion in precondition does not match")
+            raise conflict(
+                rt,
+                name,
+                f"Precondition failed: UID in precondition: {preconditions['uid']}, UID in object meta: {meta['uid']}",
+            )
+        if (
+            preconditions.get("resourceVersion")
+            and preconditions["resourceVersion"] != meta["resourceVersion"]
+        ):
+            raise conflict(
+                rt, name, "Precondition failed: ResourceVersion in precondition does not match"
+            )
         if dry_run:
             return obj
         self.writes["delete"] += 1
         if propagation == "Orphan":
             self._orphan_dependents(meta["uid"])
-        if rt.kind == "Namespace" and not rt.group:
+        if self._is_namespace(rt):
             return self._delete_namespace(rt, obj)
         finalizers = list(meta.get("finalizers") or [])
         if propagation == "Foreground" and self._dependents.get(meta["uid"]):
@@ -737,7 +860,9 @@ class Cluster:
         new["metadata"]["finalizers"] = finalizers
         new["metadata"].setdefault("deletionTimestamp", now_iso())
         new["metadata"].setdefault("deletionGracePeriodSeconds", 0)
-        result = self._commit(rt, obj, new, manager="emulator-apiserver", resource_version=None, dry_run=False)
+        result = self._commit(
+            rt, obj, new, manager="emulator-apiserver", resource_version=None, dry_run=False
+        )
         if "foregroundDeletion" in finalizers:
             for child_uid in list(self._dependents.get(meta["uid"], ())):
                 found = self.by_uid(child_uid)
@@ -754,11 +879,15 @@ class Cluster:
         field_selector: str | None = None,
         propagation: str | None = None,
     ) -> list[Obj]:
-        items, _, _, _ = self.list(rt, namespace, label_selector=label_selector, field_selector=field_selector)
+        items, _, _, _ = self.list(
+            rt, namespace, label_selector=label_selector, field_selector=field_selector
+        )
         deleted = []
         for obj in items:
             meta = obj["metadata"]
-            deleted.append(self.delete(rt, meta.get("namespace"), meta["name"], propagation=propagation))
+            deleted.append(
+                self.delete(rt, meta.get("namespace"), meta["name"], propagation=propagation)
+            )
         return deleted
 
     def _delete_quietly(self, rt: ResourceType, obj: Obj, propagation: str | None = None) -> None:
@@ -801,8 +930,12 @@ class Cluster:
     # ------------------------------------------------------------------ garbage collection
 
     def _index_owners(self, new: Obj | None, old: Obj | None) -> None:
-        old_uids = {r.get("uid") for r in (old or {}).get("metadata", {}).get("ownerReferences") or []}
-        new_uids = {r.get("uid") for r in (new or {}).get("metadata", {}).get("ownerReferences") or []}
+        old_uids = {
+            r.get("uid") for r in (old or {}).get("metadata", {}).get("ownerReferences") or []
+        }
+        new_uids = {
+            r.get("uid") for r in (new or {}).get("metadata", {}).get("ownerReferences") or []
+        }
         child = (new or old or {}).get("metadata", {}).get("uid")
         for uid in old_uids - new_uids:
             self._dependents.get(uid, set()).discard(child)
@@ -817,7 +950,9 @@ class Cluster:
         if owner_rt.namespaced:
             # A namespaced owner only counts from its own namespace; the real GC treats a
             # cross-namespace (or cluster-scoped-child) reference as pointing at nothing.
-            return child_rt.namespaced and owner["metadata"].get("namespace") == child["metadata"].get("namespace")
+            return child_rt.namespaced and owner["metadata"].get("namespace") == child[
+                "metadata"
+            ].get("namespace")
         return True
 
     def _collect_if_orphan(self, uid: str) -> None:
@@ -846,7 +981,9 @@ class Cluster:
         ):
             new = copy.deepcopy(owner)
             new["metadata"]["finalizers"] = [f for f in finalizers if f != "foregroundDeletion"]
-            self._commit(rt, owner, new, manager="emulator-gc", resource_version=None, dry_run=False)
+            self._commit(
+                rt, owner, new, manager="emulator-gc", resource_version=None, dry_run=False
+            )
 
     def _orphan_dependents(self, owner_uid: str) -> None:
         for child_uid in list(self._dependents.pop(owner_uid, set())):
@@ -860,7 +997,9 @@ class Cluster:
             ]
             if not new["metadata"]["ownerReferences"]:
                 del new["metadata"]["ownerReferences"]
-            self._commit(rt, child, new, manager="emulator-gc", resource_version=None, dry_run=False)
+            self._commit(
+                rt, child, new, manager="emulator-gc", resource_version=None, dry_run=False
+            )
 
     # ------------------------------------------------------------------ namespace lifecycle
 
@@ -870,7 +1009,9 @@ class Cluster:
             new = copy.deepcopy(obj)
             new["metadata"]["deletionTimestamp"] = now_iso()
             new.setdefault("status", {})["phase"] = "Terminating"
-            obj = self._commit(rt, obj, new, manager="emulator-apiserver", resource_version=None, dry_run=False)
+            obj = self._commit(
+                rt, obj, new, manager="emulator-apiserver", resource_version=None, dry_run=False
+            )
         for key in list(self._objects):
             for (ns, _), child in list(self._objects[key].items()):
                 if ns == name and not child["metadata"].get("deletionTimestamp"):

@@ -44,11 +44,19 @@ def _condition(old_status: Obj, type_: str, status: str, reason: str, message: s
     stamp = now_iso()
     if previous is not None and previous.get("status") == status:
         since = previous.get("lastTransitionTime", stamp)
-        updated = previous.get("lastUpdateTime", stamp) if previous.get("reason") == reason else stamp
+        updated = (
+            previous.get("lastUpdateTime", stamp) if previous.get("reason") == reason else stamp
+        )
     else:
         since = updated = stamp
-    return {"type": type_, "status": status, "reason": reason, "message": message,
-            "lastTransitionTime": since, "lastUpdateTime": updated}
+    return {
+        "type": type_,
+        "status": status,
+        "reason": reason,
+        "message": message,
+        "lastTransitionTime": since,
+        "lastUpdateTime": updated,
+    }
 
 
 def _prune_zero(status: Obj) -> Obj:
@@ -59,8 +67,13 @@ def _prune_zero(status: Obj) -> Obj:
 class SimulatedControllers:
     """Status writers for built-in kinds; attach with :meth:`attach` (done by the harness)."""
 
-    KINDS = {("apps", "deployments"), ("apps", "statefulsets"), ("apps", "daemonsets"),
-             ("batch", "jobs"), ("", "persistentvolumeclaims")}
+    KINDS = {
+        ("apps", "deployments"),
+        ("apps", "statefulsets"),
+        ("apps", "daemonsets"),
+        ("batch", "jobs"),
+        ("", "persistentvolumeclaims"),
+    }
 
     def __init__(self, cluster: Cluster, *, delay: float = 0.02, nodes: int = 1) -> None:
         self.cluster = cluster
@@ -113,7 +126,11 @@ class SimulatedControllers:
     def _on_event(self, kind: str, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
         if kind == "DELETED" or rt.storage_key not in self.KINDS:
             return
-        if old is not None and old.get("spec") == obj.get("spec") and old["metadata"].get("generation") == obj["metadata"].get("generation"):
+        if (
+            old is not None
+            and old.get("spec") == obj.get("spec")
+            and old["metadata"].get("generation") == obj["metadata"].get("generation")
+        ):
             return  # a status or metadata change: nothing for the controller to react to
         self._schedule(rt, obj)
 
@@ -140,7 +157,14 @@ class SimulatedControllers:
         if status == old_status:
             return
         try:
-            self.cluster.update(rt, namespace, name, {**obj, "status": status}, manager=MANAGER, subresource="status")
+            self.cluster.update(
+                rt,
+                namespace,
+                name,
+                {**obj, "status": status},
+                manager=MANAGER,
+                subresource="status",
+            )
         except ApiError:
             pass
 
@@ -154,40 +178,90 @@ class SimulatedControllers:
         n = self._replicas(obj)
         generation = obj["metadata"].get("generation", 1)
         if ready:
-            status = _prune_zero({"observedGeneration": generation, "replicas": n, "updatedReplicas": n,
-                                  "readyReplicas": n, "availableReplicas": n})
+            status = _prune_zero(
+                {
+                    "observedGeneration": generation,
+                    "replicas": n,
+                    "updatedReplicas": n,
+                    "readyReplicas": n,
+                    "availableReplicas": n,
+                }
+            )
             status["conditions"] = [
-                _condition(old, "Available", "True", "MinimumReplicasAvailable", "Deployment has minimum availability."),
-                _condition(old, "Progressing", "True", "NewReplicaSetAvailable",
-                           f'ReplicaSet "{obj["metadata"]["name"]}-{revision_hash(obj["spec"].get("template"))}" has successfully progressed.'),
+                _condition(
+                    old,
+                    "Available",
+                    "True",
+                    "MinimumReplicasAvailable",
+                    "Deployment has minimum availability.",
+                ),
+                _condition(
+                    old,
+                    "Progressing",
+                    "True",
+                    "NewReplicaSetAvailable",
+                    f'ReplicaSet "{obj["metadata"]["name"]}-{revision_hash(obj["spec"].get("template"))}" has successfully progressed.',
+                ),
             ]
         else:
-            status = _prune_zero({"observedGeneration": generation, "replicas": n, "updatedReplicas": n,
-                                  "unavailableReplicas": n})
+            status = _prune_zero(
+                {
+                    "observedGeneration": generation,
+                    "replicas": n,
+                    "updatedReplicas": n,
+                    "unavailableReplicas": n,
+                }
+            )
             status["conditions"] = [
-                _condition(old, "Available", "False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability."),
-                _condition(old, "Progressing", "True", "ReplicaSetUpdated",
-                           f'ReplicaSet "{obj["metadata"]["name"]}-{revision_hash(obj["spec"].get("template"))}" is progressing.'),
+                _condition(
+                    old,
+                    "Available",
+                    "False",
+                    "MinimumReplicasUnavailable",
+                    "Deployment does not have minimum availability.",
+                ),
+                _condition(
+                    old,
+                    "Progressing",
+                    "True",
+                    "ReplicaSetUpdated",
+                    f'ReplicaSet "{obj["metadata"]["name"]}-{revision_hash(obj["spec"].get("template"))}" is progressing.',
+                ),
             ]
         return status
 
     def _status_statefulset(self, obj: Obj, old: Obj, ready: bool) -> Obj:
         n = self._replicas(obj)
-        revision = f'{obj["metadata"]["name"]}-{revision_hash(obj["spec"].get("template"))}'
+        revision = f"{obj['metadata']['name']}-{revision_hash(obj['spec'].get('template'))}"
         up = n if ready else 0
-        status = _prune_zero({"observedGeneration": obj["metadata"].get("generation", 1), "replicas": n,
-                              "readyReplicas": up, "currentReplicas": n, "updatedReplicas": n,
-                              "availableReplicas": up})
+        status = _prune_zero(
+            {
+                "observedGeneration": obj["metadata"].get("generation", 1),
+                "replicas": n,
+                "readyReplicas": up,
+                "currentReplicas": n,
+                "updatedReplicas": n,
+                "availableReplicas": up,
+            }
+        )
         status.update(currentRevision=revision, updateRevision=revision, collisionCount=0)
         return status
 
     def _status_daemonset(self, obj: Obj, old: Obj, ready: bool) -> Obj:
         n = self.nodes
         up = n if ready else 0
-        status = _prune_zero({"observedGeneration": obj["metadata"].get("generation", 1),
-                              "currentNumberScheduled": n, "desiredNumberScheduled": n, "numberMisscheduled": 0,
-                              "numberReady": up, "updatedNumberScheduled": n, "numberAvailable": up,
-                              "numberUnavailable": n - up})
+        status = _prune_zero(
+            {
+                "observedGeneration": obj["metadata"].get("generation", 1),
+                "currentNumberScheduled": n,
+                "desiredNumberScheduled": n,
+                "numberMisscheduled": 0,
+                "numberReady": up,
+                "updatedNumberScheduled": n,
+                "numberAvailable": up,
+                "numberUnavailable": n - up,
+            }
+        )
         status.setdefault("numberMisscheduled", 0)
         status.setdefault("currentNumberScheduled", 0)
         status.setdefault("desiredNumberScheduled", 0)
@@ -197,7 +271,13 @@ class SimulatedControllers:
     def _status_job(self, obj: Obj, old: Obj, ready: bool) -> Obj:
         start = old.get("startTime") or now_iso()
         if not ready:
-            return {"startTime": start, "active": 1, "ready": 0, "terminating": 0, "uncountedTerminatedPods": {}}
+            return {
+                "startTime": start,
+                "active": 1,
+                "ready": 0,
+                "terminating": 0,
+                "uncountedTerminatedPods": {},
+            }
         completions = int((obj.get("spec") or {}).get("completions", 1) or 1)
         return {
             "startTime": start,
@@ -207,8 +287,20 @@ class SimulatedControllers:
             "terminating": 0,
             "uncountedTerminatedPods": {},
             "conditions": [
-                _condition(old, "SuccessCriteriaMet", "True", "CompletionsReached", "Reached expected number of succeeded pods"),
-                _condition(old, "Complete", "True", "CompletionsReached", "Reached expected number of succeeded pods"),
+                _condition(
+                    old,
+                    "SuccessCriteriaMet",
+                    "True",
+                    "CompletionsReached",
+                    "Reached expected number of succeeded pods",
+                ),
+                _condition(
+                    old,
+                    "Complete",
+                    "True",
+                    "CompletionsReached",
+                    "Reached expected number of succeeded pods",
+                ),
             ],
         }
 
@@ -221,8 +313,20 @@ class SimulatedControllers:
             "terminating": 0,
             "uncountedTerminatedPods": {},
             "conditions": [
-                _condition(old, "FailureTarget", "True", "BackoffLimitExceeded", "Job has reached the specified backoff limit"),
-                _condition(old, "Failed", "True", "BackoffLimitExceeded", "Job has reached the specified backoff limit"),
+                _condition(
+                    old,
+                    "FailureTarget",
+                    "True",
+                    "BackoffLimitExceeded",
+                    "Job has reached the specified backoff limit",
+                ),
+                _condition(
+                    old,
+                    "Failed",
+                    "True",
+                    "BackoffLimitExceeded",
+                    "Job has reached the specified backoff limit",
+                ),
             ],
         }
 
@@ -230,7 +334,10 @@ class SimulatedControllers:
         if not ready:
             return {"phase": "Pending"}
         spec = obj.get("spec") or {}
-        status: dict[str, Any] = {"phase": "Bound", "accessModes": copy.deepcopy(spec.get("accessModes", ["ReadWriteOnce"]))}
+        status: dict[str, Any] = {
+            "phase": "Bound",
+            "accessModes": copy.deepcopy(spec.get("accessModes", ["ReadWriteOnce"])),
+        }
         storage = ((spec.get("resources") or {}).get("requests") or {}).get("storage")
         if storage:
             status["capacity"] = {"storage": storage}

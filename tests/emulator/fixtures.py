@@ -33,7 +33,9 @@ def emulator_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Calla
 
 
 @pytest.fixture
-def emulator(emulator_factory: Callable[..., Emulator], monkeypatch: pytest.MonkeyPatch) -> Emulator:
+def emulator(
+    emulator_factory: Callable[..., Emulator], monkeypatch: pytest.MonkeyPatch
+) -> Emulator:
     emu = emulator_factory()
     monkeypatch.setenv("KUBECONFIG", str(emu.kubeconfig))
     return emu

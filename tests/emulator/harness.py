@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import http.client
+import json
 import os
 import subprocess
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -35,6 +39,21 @@ T = TypeVar("T")
 Ref = str | ResourceType
 
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_crd_cache: dict[tuple[Path, float], list[Obj]] = {}
+
+
+def _crd_documents(path: Path) -> list[Obj]:
+    """The CRDs in a YAML file, parsed once per file version (tests start many emulators)."""
+    key = (path.resolve(), path.stat().st_mtime)
+    if key not in _crd_cache:
+        docs = yaml.load_all(path.read_text(), Loader=_Loader)
+        _crd_cache[key] = [
+            d for d in docs if isinstance(d, dict) and d.get("kind") == "CustomResourceDefinition"
+        ]
+    return copy.deepcopy(_crd_cache[key])
+
+
 class Emulator:
     """A running emulated API server plus synchronous helpers for tests."""
 
@@ -53,10 +72,14 @@ class Emulator:
         self.cluster = Cluster(strict_namespaces=strict_namespaces, gc_delay=gc_delay)
         self.faults = FaultInjector()
         self.handler = KubeEmulator(cluster=self.cluster, faults=self.faults)
-        self.controllers = Controls(self, SimulatedControllers(self.cluster, delay=controller_delay))
+        self.controllers = Controls(
+            self, SimulatedControllers(self.cluster, delay=controller_delay)
+        )
         self.controllers.sim.enabled = controllers
         self.controllers.sim.attach()
-        self._crds = [Path(p) for p in crds] if crds is not None else sorted(CRDS_DIR.glob("*.yaml"))
+        self._crds = (
+            [Path(p) for p in crds] if crds is not None else sorted(CRDS_DIR.glob("*.yaml"))
+        )
         self._workdir = Path(workdir) if workdir is not None else None
         self._namespaces = list(namespaces)
         self._default_storage_class = default_storage_class
@@ -105,12 +128,20 @@ class Emulator:
         for ns in self._namespaces:
             self.ensure_namespace(ns)
         if self._default_storage_class:
-            self.create({
-                "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
-                "metadata": {"name": "standard", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
-                "provisioner": "rancher.io/local-path", "allowVolumeExpansion": True,
-                "reclaimPolicy": "Delete", "volumeBindingMode": "WaitForFirstConsumer",
-            })
+            self.create(
+                {
+                    "apiVersion": "storage.k8s.io/v1",
+                    "kind": "StorageClass",
+                    "metadata": {
+                        "name": "standard",
+                        "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
+                    },
+                    "provisioner": "rancher.io/local-path",
+                    "allowVolumeExpansion": True,
+                    "reclaimPolicy": "Delete",
+                    "volumeBindingMode": "WaitForFirstConsumer",
+                }
+            )
         return self
 
     async def _serve(self, ready: threading.Event) -> None:
@@ -153,7 +184,12 @@ class Emulator:
             "kind": "Config",
             "clusters": [{"name": "emulator", "cluster": {"server": self.url}}],
             "users": [{"name": "emulator", "user": {"token": "emulator-token"}}],
-            "contexts": [{"name": "emulator", "context": {"cluster": "emulator", "user": "emulator", "namespace": "default"}}],
+            "contexts": [
+                {
+                    "name": "emulator",
+                    "context": {"cluster": "emulator", "user": "emulator", "namespace": "default"},
+                }
+            ],
             "current-context": "emulator",
             "preferences": {},
         }
@@ -185,14 +221,18 @@ class Emulator:
     def load_crds(self, path: Path | str) -> list[Obj]:
         """Create (or replace) every CRD in a YAML file (several documents allowed)."""
         created = []
-        for doc in yaml.safe_load_all(Path(path).read_text()):
-            if isinstance(doc, dict) and doc.get("kind") == "CustomResourceDefinition":
+        for doc in _crd_documents(Path(path)):
+            if self.find("crd", doc["metadata"]["name"], None) is None:
+                created.append(self.create(doc, manager="emulator-crds"))
+            else:
                 created.append(self.apply(doc, manager="emulator-crds"))
         return created
 
     def ensure_namespace(self, name: str) -> Obj:
         found = self.find("v1/namespaces", name)
-        return found or self.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+        return found or self.create(
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+        )
 
     def create(self, obj: Mapping[str, Any], *, manager: str = "emulator-test") -> Obj:
         rt = self._of(obj)
@@ -200,17 +240,39 @@ class Emulator:
         status = obj.get("status")
         created = self.call(self.cluster.create, rt, ns, copy.deepcopy(dict(obj)), manager=manager)
         if status is not None and rt.has_status:
-            created = self.call(self.cluster.update, rt, ns, created["metadata"]["name"],
-                                {**created, "status": copy.deepcopy(status)}, manager=manager, subresource="status")
+            created = self.call(
+                self.cluster.update,
+                rt,
+                ns,
+                created["metadata"]["name"],
+                {**created, "status": copy.deepcopy(status)},
+                manager=manager,
+                subresource="status",
+            )
         return copy.deepcopy(created)
 
-    def apply(self, obj: Mapping[str, Any], *, manager: str = "emulator-test", force: bool = True, subresource: str | None = None) -> Obj:
+    def apply(
+        self,
+        obj: Mapping[str, Any],
+        *,
+        manager: str = "emulator-test",
+        force: bool = True,
+        subresource: str | None = None,
+    ) -> Obj:
         """Server-side apply ``obj`` as ``manager`` (create-or-update with field ownership)."""
         rt = self._of(obj)
         ns = obj.get("metadata", {}).get("namespace") or ("default" if rt.namespaced else None)
         name = obj["metadata"]["name"]
-        result, _ = self.call(self.cluster.apply, rt, ns, name, copy.deepcopy(dict(obj)),
-                              manager=manager, force=force, subresource=subresource)
+        result, _ = self.call(
+            self.cluster.apply,
+            rt,
+            ns,
+            name,
+            copy.deepcopy(dict(obj)),
+            manager=manager,
+            force=force,
+            subresource=subresource,
+        )
         return copy.deepcopy(result)
 
     def get(self, ref: Ref, name: str, namespace: str | None = "default") -> Obj:
@@ -224,10 +286,19 @@ class Emulator:
         found = self.call(self.cluster.find, rt, namespace, name)
         return copy.deepcopy(found) if found is not None else None
 
-    def list(self, ref: Ref, namespace: str | None = None, *, labels: str | None = None, fields: str | None = None) -> list[Obj]:
+    def list(
+        self,
+        ref: Ref,
+        namespace: str | None = None,
+        *,
+        labels: str | None = None,
+        fields: str | None = None,
+    ) -> list[Obj]:
         """Objects of one kind (all namespaces when ``namespace`` is None), selector strings as in kubectl."""
         rt = self.resource(ref)
-        items, _, _, _ = self.call(self.cluster.list, rt, namespace, label_selector=labels, field_selector=fields)
+        items, _, _, _ = self.call(
+            self.cluster.list, rt, namespace, label_selector=labels, field_selector=fields
+        )
         return copy.deepcopy(items)
 
     def patch(
@@ -243,33 +314,81 @@ class Emulator:
     ) -> Obj:
         """Patch: ``type`` is ``merge``, ``json``, ``strategic`` or ``apply``."""
         rt = self.resource(ref)
-        result, _ = self.call(self.cluster.patch, rt, namespace, name, copy.deepcopy(patch), type,
-                              manager=manager, subresource=subresource, force=True)
+        result, _ = self.call(
+            self.cluster.patch,
+            rt,
+            namespace,
+            name,
+            copy.deepcopy(patch),
+            type,
+            manager=manager,
+            subresource=subresource,
+            force=True,
+        )
         return copy.deepcopy(result)
 
-    def patch_status(self, ref: Ref, name: str, status: Mapping[str, Any], namespace: str | None = "default", *, manager: str = "emulator-test") -> Obj:
+    def patch_status(
+        self,
+        ref: Ref,
+        name: str,
+        status: Mapping[str, Any],
+        namespace: str | None = "default",
+        *,
+        manager: str = "emulator-test",
+    ) -> Obj:
         """Merge-patch the status through the ``/status`` subresource."""
-        return self.patch(ref, name, {"status": dict(status)}, namespace, subresource="status" if self.resource(ref).has_status else None, manager=manager)
+        return self.patch(
+            ref,
+            name,
+            {"status": dict(status)},
+            namespace,
+            subresource="status" if self.resource(ref).has_status else None,
+            manager=manager,
+        )
 
     def set_condition(
-        self, ref: Ref, name: str, type: str, status: str = "True", namespace: str | None = "default",
-        *, reason: str = "Test", message: str = "", observed: bool = True,
+        self,
+        ref: Ref,
+        name: str,
+        type: str,
+        status: str = "True",
+        namespace: str | None = "default",
+        *,
+        reason: str = "Test",
+        message: str = "",
+        observed: bool = True,
     ) -> Obj:
         """Set (replace) one status condition, with ``observedGeneration`` = the current generation."""
         obj = self.get(ref, name, namespace)
-        conditions = [c for c in (obj.get("status") or {}).get("conditions") or [] if c.get("type") != type]
-        condition: dict[str, Any] = {"type": type, "status": status, "reason": reason, "message": message,
-                                     "lastTransitionTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        conditions = [
+            c for c in (obj.get("status") or {}).get("conditions") or [] if c.get("type") != type
+        ]
+        condition: dict[str, Any] = {
+            "type": type,
+            "status": status,
+            "reason": reason,
+            "message": message,
+            "lastTransitionTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
         if observed:
             condition["observedGeneration"] = obj["metadata"].get("generation", 1)
         conditions.append(condition)
         return self.patch_status(ref, name, {"conditions": conditions}, namespace)
 
-    def delete(self, ref: Ref, name: str, namespace: str | None = "default", *, propagation: str | None = None) -> Obj | None:
+    def delete(
+        self,
+        ref: Ref,
+        name: str,
+        namespace: str | None = "default",
+        *,
+        propagation: str | None = None,
+    ) -> Obj | None:
         """Delete (sets deletionTimestamp while finalizers remain); ``None`` if already absent."""
         rt = self.resource(ref)
         try:
-            return copy.deepcopy(self.call(self.cluster.delete, rt, namespace, name, propagation=propagation))
+            return copy.deepcopy(
+                self.call(self.cluster.delete, rt, namespace, name, propagation=propagation)
+            )
         except ApiError as e:
             if e.code == 404:
                 return None
@@ -281,20 +400,34 @@ class Emulator:
 
         def collect() -> list[tuple[str, Obj]]:
             return [
-                (rt.kind, copy.deepcopy(obj)) for rt, obj in self.cluster.all_objects()
+                (rt.kind, copy.deepcopy(obj))
+                for rt, obj in self.cluster.all_objects()
                 if any(r.get("uid") == uid for r in obj["metadata"].get("ownerReferences") or [])
             ]
 
         return self.call(collect)
 
-    def managers(self, ref: Ref, name: str, namespace: str | None = "default") -> dict[str, set[tuple[str, ...]]]:
+    def managers(
+        self, ref: Ref, name: str, namespace: str | None = "default"
+    ) -> dict[str, set[tuple[str, ...]]]:
         """Field manager → owned leaf paths (the emulator's stand-in for ``managedFields``)."""
         rt = self.resource(ref)
-        return self.call(lambda: {m: set(p) for m, p in self.cluster.managers_of(self.cluster.get(rt, namespace, name)).items()})
+        return self.call(
+            lambda: {
+                m: set(p)
+                for m, p in self.cluster.managers_of(self.cluster.get(rt, namespace, name)).items()
+            }
+        )
 
     # ------------------------------------------------------------------ waiting
 
-    def wait_for(self, predicate: Callable[[], T], timeout: float = 5.0, interval: float = 0.02, message: str = "") -> T:
+    def wait_for(
+        self,
+        predicate: Callable[[], T],
+        timeout: float = 5.0,
+        interval: float = 0.02,
+        message: str = "",
+    ) -> T:
         """Poll ``predicate`` until it returns a truthy value; AssertionError after ``timeout``."""
         deadline = time.monotonic() + timeout
         last: Any = None
@@ -309,22 +442,35 @@ class Emulator:
                 if last:
                     return last
             if time.monotonic() > deadline:
-                raise AssertionError(message or f"condition not met within {timeout}s (last: {last!r})")
+                raise AssertionError(
+                    message or f"condition not met within {timeout}s (last: {last!r})"
+                )
             time.sleep(interval)
 
     def wait_for_object(
-        self, ref: Ref, name: str, namespace: str | None = "default",
-        predicate: Callable[[Obj], Any] = bool, timeout: float = 5.0,
+        self,
+        ref: Ref,
+        name: str,
+        namespace: str | None = "default",
+        predicate: Callable[[Obj], Any] = bool,
+        timeout: float = 5.0,
     ) -> Obj:
         def check() -> Obj | None:
             obj = self.find(ref, name, namespace)
             return obj if obj is not None and predicate(obj) else None
 
-        return self.wait_for(check, timeout, message=f"{ref} {namespace}/{name} not as expected within {timeout}s")
+        return self.wait_for(
+            check, timeout, message=f"{ref} {namespace}/{name} not as expected within {timeout}s"
+        )
 
-    def wait_for_absence(self, ref: Ref, name: str, namespace: str | None = "default", timeout: float = 5.0) -> None:
-        self.wait_for(lambda: self.find(ref, name, namespace) is None, timeout,
-                      message=f"{ref} {namespace}/{name} still exists after {timeout}s")
+    def wait_for_absence(
+        self, ref: Ref, name: str, namespace: str | None = "default", timeout: float = 5.0
+    ) -> None:
+        self.wait_for(
+            lambda: self.find(ref, name, namespace) is None,
+            timeout,
+            message=f"{ref} {namespace}/{name} still exists after {timeout}s",
+        )
 
     # ------------------------------------------------------------------ faults & stats
 
@@ -335,12 +481,20 @@ class Emulator:
 
     def watch_count(self, ref: Ref | None = None) -> int:
         rt = self.resource(ref) if ref is not None else None
-        return self.call(lambda: sum(len(w) for k, w in self.cluster.watchers.items() if rt is None or k == rt.storage_key))
+        return self.call(
+            lambda: sum(
+                len(w)
+                for k, w in self.cluster.watchers.items()
+                if rt is None or k == rt.storage_key
+            )
+        )
 
     @property
     def writes(self) -> dict[str, int]:
         """Effective writes so far by type (create/update/delete); no-op writes are not counted."""
-        return self.call(lambda: dict(self.cluster.writes))
+        return self.call(
+            lambda: {k: self.cluster.writes.get(k, 0) for k in ("create", "update", "delete")}
+        )
 
     @property
     def request_count(self) -> int:
@@ -348,16 +502,85 @@ class Emulator:
 
     def requests(self) -> list[tuple[str, str]]:
         """(METHOD, path?query) of the recently recorded requests (the last ~1000 at least)."""
-        return self.call(lambda: [(r.method.value.upper(), r.url.raw_path_qs) for r in list(self.handler._requests)])
+        return self.call(
+            lambda: [
+                (r.method.value.upper(), r.url.raw_path_qs) for r in list(self.handler._requests)
+            ]
+        )
 
-    def kubectl(self, *args: str, check: bool = True, timeout: float = 30, input: str | None = None) -> subprocess.CompletedProcess[str]:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        content_type: str = "application/json",
+        headers: Mapping[str, str] | None = None,
+        timeout: float = 10,
+    ) -> tuple[int, Any, dict[str, str]]:
+        """One raw HTTP request: (status, decoded JSON body or text, response headers)."""
+        data = None
+        if body is not None:
+            data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+        request = urllib.request.Request(self.url + path, data=data, method=method.upper())
+        request.add_header("Content-Type", content_type)
+        request.add_header("User-Agent", "emulator-test/1.0")
+        for key, value in (headers or {}).items():
+            request.add_header(key, value)
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                status, raw, got = response.status, response.read(), dict(response.headers)
+        except urllib.error.HTTPError as e:
+            status, raw, got = e.code, e.read(), dict(e.headers)
+        try:
+            return status, json.loads(raw), got
+        except ValueError:
+            return status, raw.decode(errors="replace"), got
+
+    def watch_events(
+        self, path: str, *, count: int | None = None, timeout: float = 5
+    ) -> list[dict[str, Any]]:
+        """Open a watch (``path`` must include ``watch=true``) and collect events until ``count``
+        arrived, the server ends the stream, or ``timeout`` passes."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        events: list[dict[str, Any]] = []
+        try:
+            connection.request("GET", path, headers={"User-Agent": "emulator-test/1.0"})
+            response = connection.getresponse()
+            if response.status != 200:
+                raise ApiError(
+                    response.status, "WatchFailed", response.read().decode(errors="replace")
+                )
+            deadline = time.monotonic() + timeout
+            while (count is None or len(events) < count) and time.monotonic() < deadline:
+                try:
+                    line = response.readline()
+                except (TimeoutError, OSError, http.client.HTTPException):
+                    break
+                if not line:
+                    break
+                if line.strip():
+                    events.append(json.loads(line))
+        finally:
+            connection.close()
+        return events
+
+    def kubectl(
+        self, *args: str, check: bool = True, timeout: float = 30, input: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         """Run the real kubectl against the emulator."""
         result = subprocess.run(
             [KUBECTL, "--kubeconfig", str(self.kubeconfig), *args],
-            capture_output=True, text=True, timeout=timeout, input=input, check=False,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            input=input,
+            check=False,
         )
         if check and result.returncode != 0:
-            raise AssertionError(f"kubectl {' '.join(args)} failed ({result.returncode}): {result.stderr}")
+            raise AssertionError(
+                f"kubectl {' '.join(args)} failed ({result.returncode}): {result.stderr}"
+            )
         return result
 
 
@@ -368,7 +591,9 @@ class Controls:
         self._emulator = emulator
         self.sim = sim
 
-    def set_ready(self, ref: Ref, name: str, namespace: str | None = "default", ready: bool = True) -> None:
+    def set_ready(
+        self, ref: Ref, name: str, namespace: str | None = "default", ready: bool = True
+    ) -> None:
         """``ready=False`` pins the child unready (status says so) until set ready again."""
         rt = self._emulator.resource(ref)
         self._emulator.call(self.sim.set_ready, rt, namespace, name, ready)

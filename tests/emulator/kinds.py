@@ -36,8 +36,14 @@ if TYPE_CHECKING:
     from .cluster import Cluster, Obj
     from .resources import ResourceType
 
-STATEFULSET_MUTABLE = {"replicas", "ordinals", "template", "updateStrategy",
-                       "persistentVolumeClaimRetentionPolicy", "minReadySeconds"}
+STATEFULSET_MUTABLE = {
+    "replicas",
+    "ordinals",
+    "template",
+    "updateStrategy",
+    "persistentVolumeClaimRetentionPolicy",
+    "minReadySeconds",
+}
 _service_ips = iter(ipaddress.ip_network("10.96.0.0/16").hosts())
 
 
@@ -71,7 +77,9 @@ def _selector_matches(selector: Mapping[str, Any], labels: Mapping[str, str]) ->
             return False
     for expr in selector.get("matchExpressions") or []:
         key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
-        if (op == "In" and labels.get(key) not in values) or (op == "NotIn" and labels.get(key) in values):
+        if (op == "In" and labels.get(key) not in values) or (
+            op == "NotIn" and labels.get(key) in values
+        ):
             return False
         if (op == "Exists" and key not in labels) or (op == "DoesNotExist" and key in labels):
             return False
@@ -87,8 +95,16 @@ def _workload(cluster: Cluster, rt: ResourceType, obj: Obj, old: Obj | None) -> 
     if not selector:
         raise invalid(rt, _name(obj), [("spec.selector", "Required value")])
     if not _selector_matches(selector, labels):
-        raise invalid(rt, _name(obj), [("spec.template.metadata.labels",
-                                        f"Invalid value: {_short(labels)}: `selector` does not match template `labels`")])
+        raise invalid(
+            rt,
+            _name(obj),
+            [
+                (
+                    "spec.template.metadata.labels",
+                    f"Invalid value: {_short(labels)}: `selector` does not match template `labels`",
+                )
+            ],
+        )
     if old is None:
         return
     old_spec = old.get("spec", {})
@@ -97,9 +113,18 @@ def _workload(cluster: Cluster, rt: ResourceType, obj: Obj, old: Obj | None) -> 
     if rt.kind == "StatefulSet":
         changed = {k for k in set(spec) | set(old_spec) if spec.get(k) != old_spec.get(k)}
         if changed - STATEFULSET_MUTABLE:
-            raise invalid(rt, _name(obj), [("spec", "Forbidden: updates to statefulset spec for fields other than "
-                                            "'replicas', 'ordinals', 'template', 'updateStrategy', "
-                                            "'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden")])
+            raise invalid(
+                rt,
+                _name(obj),
+                [
+                    (
+                        "spec",
+                        "Forbidden: updates to statefulset spec for fields other than "
+                        "'replicas', 'ordinals', 'template', 'updateStrategy', "
+                        "'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+                    )
+                ],
+            )
 
 
 def _job(cluster: Cluster, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
@@ -120,7 +145,11 @@ def _job(cluster: Cluster, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
         return
     old_spec = old.get("spec", {})
     for field in ("template", "selector", "completions", "completionMode"):
-        if field in ("completions",) and spec.get(field) != old_spec.get(field) and spec.get("completionMode") != "Indexed":
+        if (
+            field in ("completions",)
+            and spec.get(field) != old_spec.get(field)
+            and spec.get("completionMode") != "Indexed"
+        ):
             raise _immutable(rt, obj, f"spec.{field}", spec.get(field))
         if field in ("template", "selector") and spec.get(field) != old_spec.get(field):
             raise _immutable(rt, obj, f"spec.{field}", spec.get(field))
@@ -174,23 +203,45 @@ def _pvc(cluster: Cluster, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
                 spec["storageClassName"] = default["metadata"]["name"]
         return
     old_spec = old.get("spec", {})
-    comparable_new = {k: v for k, v in spec.items() if k not in ("resources", "volumeAttributesClassName")}
-    comparable_old = {k: v for k, v in old_spec.items() if k not in ("resources", "volumeAttributesClassName")}
+    comparable_new = {
+        k: v for k, v in spec.items() if k not in ("resources", "volumeAttributesClassName")
+    }
+    comparable_old = {
+        k: v for k, v in old_spec.items() if k not in ("resources", "volumeAttributesClassName")
+    }
     if comparable_new != comparable_old:
-        raise invalid(rt, _name(obj), [("spec", "Forbidden: spec is immutable after creation except "
-                                        "resources.requests and volumeAttributesClassName for bound claims")])
+        raise invalid(
+            rt,
+            _name(obj),
+            [
+                (
+                    "spec",
+                    "Forbidden: spec is immutable after creation except "
+                    "resources.requests and volumeAttributesClassName for bound claims",
+                )
+            ],
+        )
     new_size = ((spec.get("resources") or {}).get("requests") or {}).get("storage")
     old_size = ((old_spec.get("resources") or {}).get("requests") or {}).get("storage")
     if new_size == old_size or new_size is None or old_size is None:
         return
     if _storage_bytes(new_size) < _storage_bytes(old_size):
-        raise invalid(rt, _name(obj), [("spec.resources.requests.storage",
-                                        "Forbidden: field can not be less than status.capacity")])
+        raise invalid(
+            rt,
+            _name(obj),
+            [
+                (
+                    "spec.resources.requests.storage",
+                    "Forbidden: field can not be less than status.capacity",
+                )
+            ],
+        )
     sc_rt = cluster.catalogue.resolve("storage.k8s.io/v1/storageclasses")
     sc = cluster.find(sc_rt, None, spec.get("storageClassName") or "")
     if sc is None or not sc.get("allowVolumeExpansion"):
         raise ApiError(
-            403, "Forbidden",
+            403,
+            "Forbidden",
             f'persistentvolumeclaims "{_name(obj)}" is forbidden: only dynamically provisioned pvc can be '
             "resized and the storageclass that provisions the pvc must support resize",
             details={"name": _name(obj), "kind": "persistentvolumeclaims"},
@@ -219,17 +270,25 @@ def _data_holder(cluster: Cluster, rt: ResourceType, obj: Obj, old: Obj | None) 
             try:
                 base64.b64decode(value, validate=True)
             except (ValueError, TypeError) as e:
-                raise invalid(rt, _name(obj), [(f"data[{key}]", "Invalid value: not base64")]) from e
+                raise invalid(
+                    rt, _name(obj), [(f"data[{key}]", "Invalid value: not base64")]
+                ) from e
     if old is not None and old.get("immutable"):
         for field in ("data", "binaryData", "immutable"):
             if obj.get(field) != old.get(field):
-                raise invalid(rt, _name(obj), [(field, "Forbidden: field is immutable when `immutable` is set")])
+                raise invalid(
+                    rt,
+                    _name(obj),
+                    [(field, "Forbidden: field is immutable when `immutable` is set")],
+                )
 
 
 def _namespace(cluster: Cluster, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
     obj.setdefault("spec", {}).setdefault("finalizers", ["kubernetes"])
     status = obj.setdefault("status", {})
-    status.setdefault("phase", "Terminating" if obj["metadata"].get("deletionTimestamp") else "Active")
+    status.setdefault(
+        "phase", "Terminating" if obj["metadata"].get("deletionTimestamp") else "Active"
+    )
 
 
 def _hpa(cluster: Cluster, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
@@ -261,7 +320,9 @@ _RULES = {
 def prune(schema: Mapping[str, Any], value: Any) -> Any:
     """Drop fields the structural schema does not declare (the API server's pruning)."""
     if isinstance(value, dict):
-        if schema.get("x-kubernetes-preserve-unknown-fields") or schema.get("x-kubernetes-embedded-resource"):
+        if schema.get("x-kubernetes-preserve-unknown-fields") or schema.get(
+            "x-kubernetes-embedded-resource"
+        ):
             properties = schema.get("properties", {})
             return {k: prune(properties[k], v) if k in properties else v for k, v in value.items()}
         properties = schema.get("properties")
@@ -306,7 +367,11 @@ def _custom_resource(rt: ResourceType, obj: Obj) -> None:
             obj[top] = copy.deepcopy(sub["default"])
         if isinstance(obj[top], dict):
             for error in default_and_check(sub, obj[top], top):
-                shown = "" if repr(error.value) == "MISSING" else f"Invalid value: {_short(error.value)}: "
+                shown = (
+                    ""
+                    if repr(error.value) == "MISSING"
+                    else f"Invalid value: {_short(error.value)}: "
+                )
                 causes.append((error.path, f"{shown}{error.message}"))
     for name in rt.schema.get("required", []):
         if name not in obj:

@@ -166,7 +166,12 @@ def json_patch(target: Any, operations: list[dict[str, Any]]) -> Any:
     """RFC 6902; raises ValueError on a failed ``test`` or a bad path (the server answers 422)."""
     try:
         return jsonpatch.apply_patch(target, operations, in_place=False)
-    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, KeyError, IndexError) as e:
+    except (
+        jsonpatch.JsonPatchException,
+        jsonpatch.JsonPointerException,
+        KeyError,
+        IndexError,
+    ) as e:
         raise ValueError(str(e)) from e
 
 
@@ -205,35 +210,59 @@ def value_at(obj: Any, path: Path) -> Any:
     """The value at ``path`` or the ``_MISSING`` sentinel."""
     current = obj
     for segment in path:
-        if isinstance(current, list) and segment.startswith("[") and "=" in segment:
-            key, _, wanted = segment[1:-1].partition("=")
-            current = next((i for i in current if str(i.get(key)) == wanted), _MISSING)
-        elif isinstance(current, dict):
-            current = current.get(segment, _MISSING)
-        else:
-            return _MISSING
+        current = _step(current, segment)
         if current is _MISSING:
             return _MISSING
     return current
 
 
+def _step(current: Any, segment: str) -> Any:
+    if isinstance(current, list) and segment.startswith("[") and "=" in segment:
+        key, _, wanted = segment[1:-1].partition("=")
+        return next(
+            (i for i in current if isinstance(i, dict) and str(i.get(key)) == wanted), _MISSING
+        )
+    if isinstance(current, dict):
+        return current.get(segment, _MISSING)
+    return _MISSING
+
+
 def remove_path(obj: Any, path: Path) -> None:
-    """Delete the field at ``path`` in place; parents left empty by the removal go too."""
+    """Delete the field at ``path`` in place; maps and list items left empty by it go too."""
     if not path:
         return
-    parent = value_at(obj, path[:-1]) if len(path) > 1 else obj
-    last = path[-1]
-    if isinstance(parent, list) and last.startswith("["):
-        key, _, wanted = last[1:-1].partition("=")
-        parent[:] = [i for i in parent if str(i.get(key)) != wanted]
-        emptied = not parent
-    elif isinstance(parent, dict) and last in parent:
-        del parent[last]
-        emptied = not parent
-    else:
+    chain = [obj]
+    for segment in path[:-1]:
+        current = _step(chain[-1], segment)
+        if current is _MISSING:
+            return
+        chain.append(current)
+    target = _step(chain[-1], path[-1])
+    if target is _MISSING:
         return
-    if emptied and len(path) > 1:
-        remove_path(obj, path[:-1])
+    chain.append(target)
+    holder = chain[-2]
+    if isinstance(holder, dict):
+        del holder[path[-1]]
+    else:
+        holder[:] = [item for item in holder if item is not target]
+    # Containers (maps, keyed list items) emptied by the removal go too; found by identity.
+    for index in range(len(chain) - 2, 0, -1):
+        child, holder = chain[index], chain[index - 1]
+        if child:
+            break
+        if isinstance(holder, dict):
+            for key in [k for k, v in holder.items() if v is child]:
+                del holder[key]
+        elif isinstance(holder, list):
+            holder[:] = [item for item in holder if item is not child]
+
+
+def _removal_order(path: Path) -> tuple[int, bool]:
+    """Deepest first; a keyed item's key field last, so the item stays findable until then."""
+    in_keyed_item = len(path) >= 2 and path[-2].startswith("[")
+    is_key = in_keyed_item and path[-2][1:].split("=", 1)[0] == path[-1]
+    return (-len(path), is_key)
 
 
 def changed_paths(old: Any, new: Any) -> set[Path]:
@@ -276,7 +305,9 @@ class ApplyConflict(Exception):
         self.conflicts = conflicts
 
     def message(self) -> str:
-        lines = [f'conflict with "{manager}": .{".".join(path)}' for manager, path in self.conflicts]
+        lines = [
+            f'conflict with "{manager}": .{".".join(path)}' for manager, path in self.conflicts
+        ]
         return f"Apply failed with {len(self.conflicts)} conflict(s): " + "; ".join(lines)
 
 
@@ -295,9 +326,7 @@ def server_side_apply(
     of a kind with the status subresource, everything but ``status`` on ``/status``).
     """
     ignored = tuple(ignore)
-    wanted = {
-        p for p in leaf_paths(applied) if not any(p[: len(i)] == i for i in ignored)
-    }
+    wanted = {p for p in leaf_paths(applied) if not any(p[: len(i)] == i for i in ignored)}
     base = current or {}
     conflicts: list[tuple[str, Path]] = []
     for other, owned in managers.items():
@@ -318,7 +347,7 @@ def server_side_apply(
 
     previously = managers.get(manager, set())
     others = set().union(*(owned for m, owned in managers.items() if m != manager))
-    for path in sorted(previously - wanted, key=len, reverse=True):
+    for path in sorted(previously - wanted, key=_removal_order):
         if path in others or any(_related(path, w) and len(w) > len(path) for w in wanted):
             continue
         remove_path(result, path)
@@ -326,9 +355,7 @@ def server_side_apply(
     return result
 
 
-def record_update(
-    old: Any, new: Any, managers: dict[str, set[Path]], manager: str
-) -> None:
+def record_update(old: Any, new: Any, managers: dict[str, set[Path]], manager: str) -> None:
     """Ownership after a non-apply write: the writer owns what it changed, others lose it."""
     changed = changed_paths(old, new)
     if not changed:

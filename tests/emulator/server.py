@@ -134,9 +134,18 @@ class FaultInjector:
 
 
 _REASONS = {
-    400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed",
-    409: "Conflict", 410: "Expired", 422: "Invalid", 429: "TooManyRequests", 500: "InternalError",
-    503: "ServiceUnavailable", 504: "Timeout",
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    409: "Conflict",
+    410: "Expired",
+    422: "Invalid",
+    429: "TooManyRequests",
+    500: "InternalError",
+    503: "ServiceUnavailable",
+    504: "Timeout",
 }
 
 
@@ -148,10 +157,14 @@ def fault_error(fault: Fault) -> ApiError:
         409: "Operation cannot be fulfilled: the object has been modified; please apply your changes to the latest version and try again",
         429: "Too many requests, please try again later.",
     }.get(code, f"injected fault: HTTP {code}")
-    return ApiError(code, _REASONS.get(code, "InternalError"), message, details=details, headers=headers)
+    return ApiError(
+        code, _REASONS.get(code, "InternalError"), message, details=details, headers=headers
+    )
 
 
-def json_response(payload: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> aiohttp.web.Response:
+def json_response(
+    payload: Any, status: int = 200, headers: Mapping[str, str] | None = None
+) -> aiohttp.web.Response:
     return aiohttp.web.Response(
         body=json.dumps(payload, separators=(",", ":")).encode(),
         status=status,
@@ -225,9 +238,14 @@ class KubeEmulator(kmock.KubernetesScaffold):
             except ValueError:
                 data = None
             request = kmock.Request(
-                id=len(self._requests), raw_request=raw_request, url=raw_request.url,
-                method=raw_request.method, params=dict(raw_request.query),
-                headers=dict(raw_request.headers), body=body, text=body.decode(errors="replace"),
+                id=len(self._requests),
+                raw_request=raw_request,
+                url=raw_request.url,
+                method=raw_request.method,
+                params=dict(raw_request.query),
+                headers=dict(raw_request.headers),
+                body=body,
+                text=body.decode(errors="replace"),
                 data=data,
             )
         self._requests.append(request)
@@ -235,8 +253,12 @@ class KubeEmulator(kmock.KubernetesScaffold):
             return await self._handle(request)
         except Exception as e:  # a bug in the emulator: answer 500 with the traceback, keep serving
             log.exception("emulator failed on %s %s", raw_request.method, raw_request.path_qs)
-            error = ApiError(500, "InternalError", f"emulator bug: {e!r}",
-                             details={"traceback": traceback.format_exc()})
+            error = ApiError(
+                500,
+                "InternalError",
+                f"emulator bug: {e!r}",
+                details={"traceback": traceback.format_exc()},
+            )
             return json_response(error.status(), 500)
 
     @override
@@ -294,7 +316,11 @@ class KubeEmulator(kmock.KubernetesScaffold):
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
         if route.plural is None:
             if method != "GET":
-                raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
+                raise ApiError(
+                    405,
+                    "MethodNotAllowed",
+                    "the server does not allow this method on the requested resource",
+                )
             return json_response(self._discovery(route))
         rt = self.cluster.catalogue.get(route.group, route.version, route.plural)
         if rt is None:
@@ -315,6 +341,14 @@ class KubeEmulator(kmock.KubernetesScaffold):
             if route.subresource == "scale":
                 return json_response(self._scale(rt, obj))
             return self._object_response(request, rt, obj)
+        content_type = (request.headers.get("Content-Type") or "").split(";")[0].strip()
+        if "protobuf" in content_type:
+            # kubectl's typed clients try protobuf first and fall back to JSON on a 415.
+            raise ApiError(
+                415,
+                "UnsupportedMediaType",
+                f"the body of the request was in an unknown format - accepted media types include: {JSON}, application/yaml",
+            )
         manager = self._manager(request)
         dry_run = params.get("dryRun") == "All"
         if method == "POST" and route.name is None:
@@ -325,27 +359,58 @@ class KubeEmulator(kmock.KubernetesScaffold):
             body = self._body(request)
             if route.subresource == "scale":
                 replicas = (body.get("spec") or {}).get("replicas")
-                obj, _ = self.cluster.patch(rt, namespace, route.name, {"spec": {"replicas": replicas}},
-                                            "merge", manager=manager, dry_run=dry_run)
+                obj, _ = self.cluster.patch(
+                    rt,
+                    namespace,
+                    route.name,
+                    {"spec": {"replicas": replicas}},
+                    "merge",
+                    manager=manager,
+                    dry_run=dry_run,
+                )
                 return json_response(self._scale(rt, obj))
-            obj = self.cluster.update(rt, namespace, route.name, body, manager=manager,
-                                      subresource=route.subresource, dry_run=dry_run)
+            obj = self.cluster.update(
+                rt,
+                namespace,
+                route.name,
+                body,
+                manager=manager,
+                subresource=route.subresource,
+                dry_run=dry_run,
+            )
             return json_response(Cluster.render(rt, obj))
         if method == "PATCH" and route.name:
             content_type = (request.headers.get("Content-Type") or "").split(";")[0].strip()
             patch_type = PATCH_TYPES.get(content_type)
             if patch_type is None:
-                raise ApiError(415, "UnsupportedMediaType",
-                               f"the body of the request was in an unknown format - accepted media types include: {', '.join(PATCH_TYPES)}")
+                raise ApiError(
+                    415,
+                    "UnsupportedMediaType",
+                    f"the body of the request was in an unknown format - accepted media types include: {', '.join(PATCH_TYPES)}",
+                )
             body = self._body(request)
             if route.subresource == "scale":
                 replicas = ((body or {}).get("spec") or {}).get("replicas")
-                obj, _ = self.cluster.patch(rt, namespace, route.name, {"spec": {"replicas": replicas}},
-                                            "merge", manager=manager, dry_run=dry_run)
+                obj, _ = self.cluster.patch(
+                    rt,
+                    namespace,
+                    route.name,
+                    {"spec": {"replicas": replicas}},
+                    "merge",
+                    manager=manager,
+                    dry_run=dry_run,
+                )
                 return json_response(self._scale(rt, obj))
             obj, created = self.cluster.patch(
-                rt, namespace, route.name, body, patch_type, manager=params.get("fieldManager", "" if patch_type == "apply" else manager),
-                subresource=route.subresource, force=params.get("force") in ("true", "1"), dry_run=dry_run,
+                rt,
+                namespace,
+                route.name,
+                body,
+                patch_type,
+                manager=params.get("fieldManager", "" if patch_type == "apply" else manager),
+                subresource=route.subresource,
+                force=params.get("force") in ("true", "1"),
+                dry_run=dry_run,
             )
             return json_response(Cluster.render(rt, obj), 201 if created else 200)
         if method == "DELETE":
@@ -355,17 +420,29 @@ class KubeEmulator(kmock.KubernetesScaffold):
                 propagation = "Orphan"
             if route.name is None:
                 deleted = self.cluster.delete_collection(
-                    rt, namespace, label_selector=params.get("labelSelector"),
-                    field_selector=params.get("fieldSelector"), propagation=propagation,
+                    rt,
+                    namespace,
+                    label_selector=params.get("labelSelector"),
+                    field_selector=params.get("fieldSelector"),
+                    propagation=propagation,
                 )
-                return json_response(self._list_body(rt, deleted, str(self.cluster.resource_version), None, 0))
+                return json_response(
+                    self._list_body(rt, deleted, str(self.cluster.resource_version), None, 0)
+                )
             obj = self.cluster.delete(
-                rt, namespace, route.name, propagation=propagation,
+                rt,
+                namespace,
+                route.name,
+                propagation=propagation,
                 preconditions=options.get("preconditions"),
                 dry_run=dry_run or options.get("dryRun") == ["All"],
             )
             return json_response(Cluster.render(rt, obj))
-        raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
+        raise ApiError(
+            405,
+            "MethodNotAllowed",
+            "the server does not allow this method on the requested resource",
+        )
 
     # ------------------------------------------------------------------ request helpers
 
@@ -391,7 +468,9 @@ class KubeEmulator(kmock.KubernetesScaffold):
         except yaml.YAMLError as e:
             raise bad_request(f"the request body is neither JSON nor YAML: {e}") from e
 
-    def _object_response(self, request: kmock.Request, rt: ResourceType, obj: Obj) -> aiohttp.web.Response:
+    def _object_response(
+        self, request: kmock.Request, rt: ResourceType, obj: Obj
+    ) -> aiohttp.web.Response:
         if "as=Table" in (request.headers.get("Accept") or ""):
             return json_response(render_table(rt, [obj], str(self.cluster.resource_version)))
         return json_response(Cluster.render(rt, obj))
@@ -399,7 +478,9 @@ class KubeEmulator(kmock.KubernetesScaffold):
     # ------------------------------------------------------------------ list & watch
 
     @staticmethod
-    def _list_body(rt: ResourceType, items: list[Obj], rv: str, token: str | None, remaining: int) -> Obj:
+    def _list_body(
+        rt: ResourceType, items: list[Obj], rv: str, token: str | None, remaining: int
+    ) -> Obj:
         meta: Obj = {"resourceVersion": rv}
         if token:
             meta["continue"] = token
@@ -411,11 +492,14 @@ class KubeEmulator(kmock.KubernetesScaffold):
             "items": [Cluster.render(rt, obj) for obj in items],
         }
 
-    def _list(self, request: kmock.Request, rt: ResourceType, namespace: str | None) -> aiohttp.web.Response:
+    def _list(
+        self, request: kmock.Request, rt: ResourceType, namespace: str | None
+    ) -> aiohttp.web.Response:
         params = request.params
         limit = int(params["limit"]) if params.get("limit", "").isdigit() else None
         items, rv, token, remaining = self.cluster.list(
-            rt, namespace,
+            rt,
+            namespace,
             label_selector=params.get("labelSelector"),
             field_selector=params.get("fieldSelector"),
             limit=limit,
@@ -429,12 +513,17 @@ class KubeEmulator(kmock.KubernetesScaffold):
         return json_response(self._list_body(rt, items, rv, token, remaining))
 
     async def _watch(
-        self, request: kmock.Request, rt: ResourceType, namespace: str | None, field_selector: str | None
+        self,
+        request: kmock.Request,
+        rt: ResourceType,
+        namespace: str | None,
+        field_selector: str | None,
     ) -> aiohttp.web.StreamResponse:
         params = request.params
         send_initial = params.get("sendInitialEvents") == "true"
         watcher, initial = self.cluster.subscribe(
-            rt, namespace,
+            rt,
+            namespace,
             label_selector=params.get("labelSelector"),
             field_selector=field_selector,
             resource_version=params.get("resourceVersion"),
@@ -444,13 +533,17 @@ class KubeEmulator(kmock.KubernetesScaffold):
         assert raw is not None
         response = aiohttp.web.StreamResponse(status=200, headers={"Content-Type": JSON})
         bookmarks = params.get("allowWatchBookmarks") == "true"
-        timeout = float(params["timeoutSeconds"]) if params.get("timeoutSeconds", "").isdigit() else None
+        timeout = (
+            float(params["timeoutSeconds"]) if params.get("timeoutSeconds", "").isdigit() else None
+        )
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout if timeout else math.inf
         last_bookmark = loop.time()
 
         async def send(kind: str, obj: Obj) -> None:
-            line = json.dumps({"type": kind, "object": Cluster.render(rt, obj)}, separators=(",", ":"))
+            line = json.dumps(
+                {"type": kind, "object": Cluster.render(rt, obj)}, separators=(",", ":")
+            )
             await response.write(line.encode() + b"\n")
 
         def bookmark(annotations: Mapping[str, str] | None = None) -> Obj:
@@ -504,7 +597,11 @@ class KubeEmulator(kmock.KubernetesScaffold):
         return {
             "apiVersion": "autoscaling/v1",
             "kind": "Scale",
-            "metadata": {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp") if k in meta},
+            "metadata": {
+                k: meta[k]
+                for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
+                if k in meta
+            },
             "spec": {"replicas": (obj.get("spec") or {}).get("replicas", 0)},
             "status": {
                 "replicas": (obj.get("status") or {}).get("replicas", 0),
@@ -520,30 +617,42 @@ class KubeEmulator(kmock.KubernetesScaffold):
         if path in ("/healthz", "/livez", "/readyz"):
             return aiohttp.web.Response(text="ok")
         if path == "/api":
-            return json_response({
-                "kind": "APIVersions",
-                "versions": ["v1"],
-                "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": self.address}],
-            })
+            return json_response(
+                {
+                    "kind": "APIVersions",
+                    "versions": ["v1"],
+                    "serverAddressByClientCIDRs": [
+                        {"clientCIDR": "0.0.0.0/0", "serverAddress": self.address}
+                    ],
+                }
+            )
         if path == "/apis":
             groups = self.cluster.catalogue.groups()
-            return json_response({
-                "kind": "APIGroupList",
-                "apiVersion": "v1",
-                "groups": [self._group(name, versions) for name, versions in groups.items() if name],
-            })
+            return json_response(
+                {
+                    "kind": "APIGroupList",
+                    "apiVersion": "v1",
+                    "groups": [
+                        self._group(name, versions) for name, versions in groups.items() if name
+                    ],
+                }
+            )
         if path == "/":
-            return json_response({"paths": ["/api", "/api/v1", "/apis", "/version", "/healthz", "/openapi/v3"]})
+            return json_response(
+                {"paths": ["/api", "/api/v1", "/apis", "/version", "/healthz", "/openapi/v3"]}
+            )
         if path == "/openapi/v3":
             return json_response(self._openapi_root())
         if path.startswith("/openapi/v3/"):
-            return json_response(self._openapi_group_version(path[len("/openapi/v3/"):]))
+            return json_response(self._openapi_group_version(path[len("/openapi/v3/") :]))
         parts = path.strip("/").split("/")
         if len(parts) == 2 and parts[0] == "apis":
             groups = self.cluster.catalogue.groups()
             if parts[1] not in groups:
                 raise ApiError(404, "NotFound", "the server could not find the requested resource")
-            return json_response({"kind": "APIGroup", "apiVersion": "v1", **self._group(parts[1], groups[parts[1]])})
+            return json_response(
+                {"kind": "APIGroup", "apiVersion": "v1", **self._group(parts[1], groups[parts[1]])}
+            )
         return None
 
     def _openapi_root(self) -> Obj:
@@ -552,7 +661,9 @@ class KubeEmulator(kmock.KubernetesScaffold):
         for group, versions in self.cluster.catalogue.groups().items():
             for version in versions:
                 gv_path = f"apis/{group}/{version}" if group else f"api/{version}"
-                paths[gv_path] = {"serverRelativeURL": f"/openapi/v3/{gv_path}?hash={revision:016X}"}
+                paths[gv_path] = {
+                    "serverRelativeURL": f"/openapi/v3/{gv_path}?hash={revision:016X}"
+                }
         return {"paths": paths}
 
     def _openapi_group_version(self, gv_path: str) -> Obj:
@@ -571,7 +682,11 @@ class KubeEmulator(kmock.KubernetesScaffold):
         paths: Obj = {}
         prefix = f"/apis/{group}/{version}" if group else f"/api/{version}"
         for rt in types:
-            scope = f"{prefix}/namespaces/{{namespace}}/{rt.plural}" if rt.namespaced else f"{prefix}/{rt.plural}"
+            scope = (
+                f"{prefix}/namespaces/{{namespace}}/{rt.plural}"
+                if rt.namespaced
+                else f"{prefix}/{rt.plural}"
+            )
             gvk = {"group": rt.group, "version": rt.version, "kind": rt.kind}
             operation = {
                 "x-kubernetes-action": "patch",
@@ -583,8 +698,12 @@ class KubeEmulator(kmock.KubernetesScaffold):
                 "responses": {"200": {"description": "OK"}},
             }
             paths[f"{scope}/{{name}}"] = {"patch": operation}
-        return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": SERVER_VERSION["gitVersion"]},
-                "paths": paths, "components": {"schemas": {}}}
+        return {
+            "openapi": "3.0.0",
+            "info": {"title": "Kubernetes", "version": SERVER_VERSION["gitVersion"]},
+            "paths": paths,
+            "components": {"schemas": {}},
+        }
 
     @staticmethod
     def _group(name: str, versions: list[str]) -> Obj:
@@ -617,8 +736,13 @@ class KubeEmulator(kmock.KubernetesScaffold):
                 entry["categories"] = list(rt.categories)
             resources.append(entry)
             for sub in sorted(rt.subresources):
-                sub_entry: Obj = {"name": f"{rt.plural}/{sub}", "singularName": "", "namespaced": rt.namespaced,
-                                  "kind": rt.kind, "verbs": ["get", "patch", "update"]}
+                sub_entry: Obj = {
+                    "name": f"{rt.plural}/{sub}",
+                    "singularName": "",
+                    "namespaced": rt.namespaced,
+                    "kind": rt.kind,
+                    "verbs": ["get", "patch", "update"],
+                }
                 if sub == "scale":
                     sub_entry.update(kind="Scale", group="autoscaling", version="v1")
                 if sub == "finalize":

@@ -14,7 +14,9 @@ from typing import Any
 
 from .resources import ResourceType
 
-_TOKEN = re.compile(r'\.([A-Za-z0-9_\-]+)|\[(\d+)\]|\[\?\(@\.([A-Za-z0-9_\-]+)==["\']([^"\']*)["\']\)\]')
+_TOKEN = re.compile(
+    r'\.([A-Za-z0-9_\-]+)|\[(\d+)\]|\[\?\(@\.([A-Za-z0-9_\-]+)==["\']([^"\']*)["\']\)\]'
+)
 
 
 def jsonpath(obj: Any, path: str) -> Any:
@@ -30,7 +32,8 @@ def jsonpath(obj: Any, path: str) -> Any:
                 next_values.append(value[int(index)])
             elif filter_key is not None and isinstance(value, list):
                 next_values.extend(
-                    item for item in value
+                    item
+                    for item in value
                     if isinstance(item, Mapping) and str(item.get(filter_key)) == filter_value
                 )
         values = next_values
@@ -50,7 +53,9 @@ def _age(timestamp: str | None) -> str:
     return f"{max(seconds, 0)}s"
 
 
-def render_table(rt: ResourceType, items: list[dict[str, Any]], resource_version: str) -> dict[str, Any]:
+def render_table(
+    rt: ResourceType, items: list[dict[str, Any]], resource_version: str
+) -> dict[str, Any]:
     columns: list[Mapping[str, Any]] = [
         {"name": "Name", "type": "string", "format": "name", "description": "Name", "priority": 0}
     ]
@@ -58,13 +63,15 @@ def render_table(rt: ResourceType, items: list[dict[str, Any]], resource_version
         {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"}
     ]
     for column in custom:
-        columns.append({
-            "name": column["name"],
-            "type": column.get("type", "string"),
-            "format": column.get("format", ""),
-            "description": column.get("description", ""),
-            "priority": column.get("priority", 0),
-        })
+        columns.append(
+            {
+                "name": column["name"],
+                "type": column.get("type", "string"),
+                "format": column.get("format", ""),
+                "description": column.get("description", ""),
+                "priority": column.get("priority", 0),
+            }
+        )
     rows = []
     for obj in items:
         cells: list[Any] = [obj["metadata"]["name"]]
@@ -74,14 +81,26 @@ def render_table(rt: ResourceType, items: list[dict[str, Any]], resource_version
                 value = _age(value) if isinstance(value, str) else "<unknown>"
             cells.append("<none>" if value is None else value)
         meta = obj["metadata"]
-        rows.append({
-            "cells": cells,
-            "object": {
-                "kind": "PartialObjectMetadata",
-                "apiVersion": "meta.k8s.io/v1",
-                "metadata": {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp") if k in meta},
-            },
-        })
+        rows.append(
+            {
+                "cells": cells,
+                "object": {
+                    "kind": "PartialObjectMetadata",
+                    "apiVersion": "meta.k8s.io/v1",
+                    "metadata": {
+                        k: meta[k]
+                        for k in (
+                            "name",
+                            "namespace",
+                            "uid",
+                            "resourceVersion",
+                            "creationTimestamp",
+                        )
+                        if k in meta
+                    },
+                },
+            }
+        )
     return {
         "kind": "Table",
         "apiVersion": "meta.k8s.io/v1",

@@ -1,0 +1,127 @@
+"""Sample objects for the emulator's own tests: a small test CRD and workload builders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+WIDGET_CRD: dict[str, Any] = {
+    "apiVersion": "apiextensions.k8s.io/v1",
+    "kind": "CustomResourceDefinition",
+    "metadata": {"name": "widgets.test.konfiguru.io"},
+    "spec": {
+        "group": "test.konfiguru.io",
+        "scope": "Namespaced",
+        "names": {
+            "kind": "Widget",
+            "plural": "widgets",
+            "singular": "widget",
+            "shortNames": ["wdg"],
+        },
+        "versions": [
+            {
+                "name": "v1",
+                "served": True,
+                "storage": True,
+                "subresources": {"status": {}},
+                "additionalPrinterColumns": [
+                    {
+                        "name": "Ready",
+                        "type": "string",
+                        "jsonPath": '.status.conditions[?(@.type=="Ready")].status',
+                    },
+                    {"name": "Size", "type": "integer", "jsonPath": ".spec.size"},
+                ],
+                "schema": {
+                    "openAPIV3Schema": {
+                        "type": "object",
+                        "properties": {
+                            "apiVersion": {"type": "string"},
+                            "kind": {"type": "string"},
+                            "metadata": {"type": "object"},
+                            "spec": {
+                                "type": "object",
+                                "required": ["size"],
+                                "properties": {
+                                    "size": {"type": "integer", "minimum": 0},
+                                    "color": {"type": "string", "default": "blue"},
+                                    "labels": {
+                                        "type": "object",
+                                        "additionalProperties": {"type": "string"},
+                                    },
+                                    "extra": {
+                                        "type": "object",
+                                        "x-kubernetes-preserve-unknown-fields": True,
+                                    },
+                                },
+                            },
+                            "status": {
+                                "type": "object",
+                                "properties": {
+                                    "observedGeneration": {"type": "integer"},
+                                    "conditions": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "x-kubernetes-preserve-unknown-fields": True,
+                                        },
+                                    },
+                                },
+                            },
+                        },
+                    }
+                },
+            }
+        ],
+    },
+}
+
+
+def widget(name: str, size: int = 1, namespace: str = "default", **meta: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "test.konfiguru.io/v1",
+        "kind": "Widget",
+        "metadata": {"name": name, "namespace": namespace, **meta},
+        "spec": {"size": size},
+    }
+
+
+def deployment(
+    name: str, replicas: int | None = 2, namespace: str = "default", **meta: Any
+) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "selector": {"matchLabels": {"app": name}},
+        "template": {
+            "metadata": {"labels": {"app": name}},
+            "spec": {"containers": [{"name": "app", "image": "nginx:1.27"}]},
+        },
+    }
+    if replicas is not None:
+        spec["replicas"] = replicas
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": namespace, **meta},
+        "spec": spec,
+    }
+
+
+def configmap(
+    name: str, namespace: str = "default", data: dict[str, str] | None = None, **meta: Any
+) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": name, "namespace": namespace, **meta},
+        "data": dict(data or {"a": "1"}),
+    }
+
+
+def owner_ref(owner: dict[str, Any], controller: bool = True) -> dict[str, Any]:
+    return {
+        "apiVersion": owner["apiVersion"],
+        "kind": owner["kind"],
+        "name": owner["metadata"]["name"],
+        "uid": owner["metadata"]["uid"],
+        "controller": controller,
+        "blockOwnerDeletion": True,
+    }

@@ -1,0 +1,233 @@
+"""Simulated controllers (readiness) and per-kind server rules (immutability, PVC resizing)."""
+
+from __future__ import annotations
+
+import pytest
+
+from .cluster import ApiError
+from .samples import deployment
+
+
+def ready(obj):
+    status = obj.get("status") or {}
+    return (
+        status.get("observedGeneration") == obj["metadata"]["generation"]
+        and status.get("readyReplicas") == obj["spec"]["replicas"]
+    )
+
+
+def test_a_deployment_becomes_ready_after_create_and_after_each_spec_change(emu):
+    emu.create(deployment("web", replicas=2))
+    first = emu.wait_for_object("deploy", "web", predicate=ready)
+    conditions = {c["type"]: c for c in first["status"]["conditions"]}
+    assert conditions["Available"]["status"] == "True"
+    assert conditions["Progressing"]["reason"] == "NewReplicaSetAvailable"
+    emu.patch("deploy", "web", {"spec": {"replicas": 4}})
+    second = emu.wait_for_object("deploy", "web", predicate=ready)
+    assert second["status"]["availableReplicas"] == 4 and second["metadata"]["generation"] == 2
+    assert {c["type"]: c for c in second["status"]["conditions"]}["Available"][
+        "lastTransitionTime"
+    ] == conditions["Available"]["lastTransitionTime"]
+
+
+def test_a_test_can_pin_a_child_unready_and_release_it(emu):
+    emu.create(deployment("web", replicas=2))
+    emu.wait_for_object("deploy", "web", predicate=ready)
+    emu.controllers.set_unready("deploy", "web")
+    status = emu.get("deploy", "web")["status"]
+    assert "readyReplicas" not in status and status["unavailableReplicas"] == 2
+    emu.patch("deploy", "web", {"spec": {"replicas": 3}})
+    emu.wait_for_object("deploy", "web", predicate=lambda d: d["status"]["observedGeneration"] == 2)
+    assert not ready(emu.get("deploy", "web"))
+    emu.controllers.set_ready("deploy", "web")
+    assert ready(emu.get("deploy", "web"))
+
+
+def test_paused_controllers_leave_status_alone(emu):
+    emu.controllers.pause()
+    emu.create(deployment("web"))
+    emu.wait_for(lambda: emu.call(lambda: True))
+    assert "status" not in emu.get("deploy", "web")
+    emu.controllers.resume()
+    emu.wait_for_object("deploy", "web", predicate=ready)
+
+
+def test_statefulsets_and_daemonsets_report_ready(emu):
+    sts = deployment("db", replicas=3)
+    sts.update(kind="StatefulSet")
+    sts["spec"]["serviceName"] = "db"
+    emu.create(sts)
+    got = emu.wait_for_object(
+        "sts", "db", predicate=lambda s: (s.get("status") or {}).get("readyReplicas") == 3
+    )
+    assert got["status"]["currentRevision"] == got["status"]["updateRevision"]
+    ds = deployment("agent", replicas=None)
+    ds.update(kind="DaemonSet")
+    emu.create(ds)
+    got = emu.wait_for_object(
+        "ds", "agent", predicate=lambda d: (d.get("status") or {}).get("numberReady") == 1
+    )
+    assert got["status"]["desiredNumberScheduled"] == 1
+
+
+def job(name):
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": name},
+        "spec": {
+            "template": {
+                "spec": {
+                    "restartPolicy": "Never",
+                    "containers": [{"name": "j", "image": "busybox"}],
+                }
+            }
+        },
+    }
+
+
+def test_jobs_succeed_or_fail_on_request(emu):
+    emu.create(job("migrate"))
+    done = emu.wait_for_object(
+        "job", "migrate", predicate=lambda j: (j.get("status") or {}).get("succeeded")
+    )
+    assert {c["type"] for c in done["status"]["conditions"]} == {"Complete", "SuccessCriteriaMet"}
+    emu.create(job("broken"))
+    emu.controllers.fail_job("broken")
+    failed = emu.get("job", "broken")
+    assert {c["type"] for c in failed["status"]["conditions"]} == {"Failed", "FailureTarget"}
+
+
+def test_job_templates_are_immutable_and_get_a_generated_selector(emu):
+    created = emu.create(job("migrate"))
+    assert created["spec"]["selector"]["matchLabels"] == {
+        "batch.kubernetes.io/controller-uid": created["metadata"]["uid"]
+    }
+    with pytest.raises(ApiError) as error:
+        emu.patch(
+            "job",
+            "migrate",
+            {"spec": {"template": {"spec": {"containers": [{"name": "j", "image": "other"}]}}}},
+            type="strategic",
+        )
+    assert (
+        error.value.code == 422
+        and "spec.template" in error.value.message
+        and "immutable" in error.value.message
+    )
+
+
+def test_workload_selectors_are_immutable_and_must_match_the_template(emu):
+    emu.create(deployment("web"))
+    with pytest.raises(ApiError) as error:
+        emu.patch(
+            "deploy",
+            "web",
+            {
+                "spec": {
+                    "selector": {"matchLabels": {"app": "web", "v": "2"}},
+                    "template": {"metadata": {"labels": {"app": "web", "v": "2"}}},
+                }
+            },
+        )
+    assert error.value.code == 422 and "spec.selector" in error.value.message
+    bad = deployment("bad")
+    bad["spec"]["template"]["metadata"]["labels"] = {"app": "other"}
+    with pytest.raises(ApiError) as error:
+        emu.create(bad)
+    assert "does not match" in error.value.message
+
+
+def test_statefulset_spec_outside_the_mutable_fields_is_forbidden(emu):
+    sts = deployment("db")
+    sts.update(kind="StatefulSet")
+    sts["spec"]["serviceName"] = "db"
+    emu.create(sts)
+    emu.patch("sts", "db", {"spec": {"replicas": 5}})
+    with pytest.raises(ApiError) as error:
+        emu.patch(
+            "sts",
+            "db",
+            {"spec": {"volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": {}}]}},
+        )
+    assert error.value.code == 422 and "Forbidden" in error.value.message
+
+
+def pvc(name, size="1Gi", storage_class=None):
+    spec = {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": size}}}
+    if storage_class:
+        spec["storageClassName"] = storage_class
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": name},
+        "spec": spec,
+    }
+
+
+def test_pvcs_bind_and_grow_where_the_storage_class_allows(emu):
+    created = emu.create(pvc("data"))
+    assert created["spec"]["storageClassName"] == "standard"
+    emu.wait_for_object(
+        "pvc", "data", predicate=lambda p: (p.get("status") or {}).get("phase") == "Bound"
+    )
+    emu.patch("pvc", "data", {"spec": {"resources": {"requests": {"storage": "2Gi"}}}})
+    emu.wait_for_object(
+        "pvc", "data", predicate=lambda p: p["status"].get("capacity") == {"storage": "2Gi"}
+    )
+    with pytest.raises(ApiError) as error:
+        emu.patch("pvc", "data", {"spec": {"resources": {"requests": {"storage": "1Gi"}}}})
+    assert error.value.code == 422
+    with pytest.raises(ApiError) as error:
+        emu.patch("pvc", "data", {"spec": {"accessModes": ["ReadWriteMany"]}})
+    assert error.value.code == 422
+
+
+def test_pvcs_cannot_grow_without_volume_expansion(emu):
+    emu.create(
+        {
+            "apiVersion": "storage.k8s.io/v1",
+            "kind": "StorageClass",
+            "metadata": {"name": "fixed"},
+            "provisioner": "x",
+            "allowVolumeExpansion": False,
+        }
+    )
+    emu.create(pvc("data", storage_class="fixed"))
+    with pytest.raises(ApiError) as error:
+        emu.patch("pvc", "data", {"spec": {"resources": {"requests": {"storage": "2Gi"}}}})
+    assert error.value.code == 403 and "must support resize" in error.value.message
+
+
+def test_a_pending_pvc_on_request(emu):
+    emu.create(pvc("data"))
+    emu.wait_for_object(
+        "pvc", "data", predicate=lambda p: (p.get("status") or {}).get("phase") == "Bound"
+    )
+    emu.controllers.set_unready("pvc", "data")
+    assert emu.get("pvc", "data")["status"]["phase"] == "Pending"
+
+
+def test_services_get_an_immutable_cluster_ip(emu):
+    svc = emu.create(
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "web"},
+            "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]},
+        }
+    )
+    ip = svc["spec"]["clusterIP"]
+    assert ip.startswith("10.96.")
+    again = emu.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "web"},
+            "spec": {"selector": {"app": "web"}, "ports": [{"port": 8080}]},
+        },
+        manager="op",
+    )
+    assert again["spec"]["clusterIP"] == ip
+    with pytest.raises(ApiError):
+        emu.patch("svc", "web", {"spec": {"clusterIP": "10.96.200.200"}})
