@@ -21,6 +21,7 @@ from . import cron, names
 # Environment variable names Kubernetes accepts on every supported version.
 _ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
 _ENV_HINT = "letters, digits, '_', '-' and '.', not starting with a digit, e.g. LOG_LEVEL"
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
 _ENV_REFS = ("secretKeyRef", "configMapKeyRef", "fieldRef", "resourceFieldRef")
 _REF_REQUIRED = {
@@ -152,7 +153,7 @@ def _check_port_ref(
         if not 1 <= value <= 65535:
             errors.append(FieldError(path, value, "is not a port number", "1 to 65535"))
         return
-    known = _port_names(spec)
+    known = sorted(set(_port_names(spec)))
     if value not in known:
         hint = did_you_mean(value, known) if known else "declare it in spec.port or spec.ports"
         errors.append(FieldError(path, value, "is not a port of this app", hint))
@@ -163,7 +164,7 @@ def _check_port_ref(
 
 def _check_env(env: Mapping[str, Any] | None, path: str, errors: list[FieldError]) -> None:
     for key, value in (env or {}).items():
-        where = f'{path}["{key}"]' if not key.replace("_", "a").isalnum() else f"{path}.{key}"
+        where = f"{path}.{key}" if _IDENTIFIER.match(key) else f'{path}["{key}"]'
         if not _ENV_NAME.match(key):
             errors.append(
                 FieldError(where, key, "is not a valid environment variable name", _ENV_HINT)
