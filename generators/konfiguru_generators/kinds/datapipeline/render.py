@@ -143,6 +143,21 @@ def render(resource: Resource) -> list[Manifest]:
             ),
         ]
 
+    # The driver and its executors talk to each other (RPC, shuffle blocks); a container
+    # pipeline serves nothing. Executors carry the same owner labels as the driver.
+    pipeline_pods = {labels.NAME: name, labels.OWNER_KIND: resource.kind}
+    objects.append(
+        resource.template(
+            "datapipeline/networkpolicy.yaml.j2",
+            name=name,
+            labels=resource.labels(component),
+            pod_selector=pipeline_pods,
+            ingress=[{"from": [{"podSelector": {"matchLabels": pipeline_pods}}]}]
+            if is_spark
+            else [],
+        )
+    )
+
     config_volume = {"name": "pipeline", "configMap": {"name": _config_name(name)}}
     config_mount = {"name": "pipeline", "mountPath": sparkmod.CONFIG_DIR, "readOnly": True}
     pod_security, container_security, volumes, mounts = hardened_pod(

@@ -24,7 +24,12 @@ def model_claim(name: str) -> str:
 
 
 def inference(name: str) -> str:
+    """The inference Deployment, Service, autoscaler and NetworkPolicy."""
     return f"{name}-inference"
+
+
+def training_policy(name: str) -> str:
+    return f"{name}-training"
 
 
 def longest_worker_hostname(name: str, workers: int, scheduled: bool) -> str:

@@ -195,6 +195,17 @@ def _training(resource: Resource) -> list[Manifest]:
                 ],
             )
         )
+    # Workers accept connections only from each other; a lone worker from no one.
+    peers = [{"from": [{"podSelector": {"matchLabels": resource.selector(TRAINING)}}]}]
+    objects.append(
+        resource.template(
+            "mlpipeline/networkpolicy.yaml.j2",
+            name=names.training_policy(resource.name),
+            labels=resource.labels(TRAINING),
+            pod_selector=resource.selector(TRAINING),
+            ingress=peers if distributed else [],
+        )
+    )
     objects.append(
         job_or_cronjob(
             resource,
@@ -303,6 +314,16 @@ def _inference(resource: Resource) -> list[Manifest]:
             port=inference["port"],
         ),
     ]
+    objects.append(
+        resource.template(
+            "mlpipeline/networkpolicy.yaml.j2",
+            name=name,
+            labels=resource.labels(INFERENCE),
+            pod_selector=selector,
+            # Callers are not known here: anyone may call the model, on its serving port only.
+            ingress=[{"ports": [{"port": inference["port"], "protocol": "TCP"}]}],
+        )
+    )
     if autoscale:
         objects.append(
             resource.template(

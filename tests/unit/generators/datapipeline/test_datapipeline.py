@@ -294,3 +294,20 @@ def test_spark_engine_needs_its_application() -> None:
 def test_every_object_validates_strictly(document: dict[str, Any], kube_version: str) -> None:
     for obj in render(copy.deepcopy(document)):
         kubernetes_validate.validate(obj, kube_version, strict=True)
+
+
+def test_driver_and_executors_may_reach_each_other_and_nobody_else_them(
+    spark: list[dict[str, Any]],
+) -> None:
+    policy = one(spark, "NetworkPolicy")
+    selector = policy["spec"]["podSelector"]["matchLabels"]
+    driver_labels = one(spark, "Job")["spec"]["template"]["metadata"]["labels"]
+    executor_labels = executor_template(spark)["metadata"]["labels"]
+    assert selector.items() <= driver_labels.items()
+    assert selector.items() <= executor_labels.items()
+    assert policy["spec"]["ingress"] == [{"from": [{"podSelector": {"matchLabels": selector}}]}]
+
+
+def test_a_container_pipeline_accepts_no_connections() -> None:
+    policy = one(render(pipeline("container", image="busybox:1.36")), "NetworkPolicy")
+    assert policy["spec"]["ingress"] == []

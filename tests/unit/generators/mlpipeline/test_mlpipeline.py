@@ -455,3 +455,28 @@ def test_worker_host_names_too_long_for_dns_are_refused() -> None:
 def test_every_object_validates_strictly(document: dict[str, Any], kube_version: str) -> None:
     for obj in render(document):
         kubernetes_validate.validate(obj, kube_version, strict=True)
+
+
+def test_training_workers_accept_connections_only_from_each_other(
+    distributed: list[dict[str, Any]],
+) -> None:
+    policy = one(distributed, "NetworkPolicy")
+    pod_labels = one(distributed, "Job")["spec"]["template"]["metadata"]["labels"]
+    selector = policy["spec"]["podSelector"]["matchLabels"]
+    assert selector.items() <= pod_labels.items()
+    assert policy["spec"]["ingress"] == [{"from": [{"podSelector": {"matchLabels": selector}}]}]
+    single = one(render(pipeline()), "NetworkPolicy")
+    assert single["spec"]["ingress"] == [] and single["spec"]["policyTypes"] == ["Ingress"]
+
+
+def test_inference_accepts_traffic_on_its_serving_port_only() -> None:
+    objects = render(INFERENCE)
+    deployment = one(objects, "Deployment")
+    (policy,) = [
+        p for p in by_kind(objects, "NetworkPolicy") if p["metadata"]["name"] == "ranker-inference"
+    ]
+    assert (
+        policy["spec"]["podSelector"]["matchLabels"]
+        == deployment["spec"]["selector"]["matchLabels"]
+    )
+    assert policy["spec"]["ingress"] == [{"ports": [{"port": 8080, "protocol": "TCP"}]}]
