@@ -15,7 +15,13 @@ import yaml
 
 from ... import labels, podspec
 from ..base import Manifest, Resource
-from ..mlpipeline.batch import hardened_pod, home_env, job_or_cronjob, run_once_job_spec
+from ..mlpipeline.batch import (
+    hardened_pod,
+    home_env,
+    job_or_cronjob,
+    placement,
+    run_once_job_spec,
+)
 from . import spark as sparkmod
 
 Fragment = dict[str, Any]
@@ -85,6 +91,7 @@ def _executor_template(resource: Resource, env: list[Fragment], env_from: list[F
         "spec": {
             "automountServiceAccountToken": False,
             "securityContext": pod_security,
+            **placement(spec),
             "containers": [container],
             "volumes": volumes,
         },
@@ -205,6 +212,7 @@ def render(resource: Resource) -> list[Manifest]:
         "serviceAccountName": name,
         "automountServiceAccountToken": is_spark,
         "securityContext": pod_security,
+        **placement(spec),
         "containers": [container],
         "volumes": volumes,
     }

@@ -68,6 +68,16 @@ def hardened_pod(
     return podspec.pod_security_context(security), container, volumes, mounts
 
 
+def placement(spec: Mapping[str, Any]) -> Fragment:
+    """Pod fields every pod of a pipeline shares: registry credentials and node selection."""
+    fields: Fragment = {}
+    if spec.get("imagePullSecrets"):
+        fields["imagePullSecrets"] = [{"name": name} for name in spec["imagePullSecrets"]]
+    if spec.get("nodeSelector"):
+        fields["nodeSelector"] = dict(spec["nodeSelector"])
+    return fields
+
+
 def home_env(security: Mapping[str, Any]) -> list[Fragment]:
     """``HOME`` in the first writable path: an arbitrary UID has no home directory, and torch,
     pip, matplotlib and Hugging Face all write caches under ``$HOME``."""

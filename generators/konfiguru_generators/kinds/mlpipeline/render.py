@@ -13,7 +13,14 @@ from typing import Any
 from ... import labels, podspec
 from ..base import Manifest, Resource
 from . import names
-from .batch import duration_seconds, hardened_pod, home_env, job_or_cronjob, run_once_job_spec
+from .batch import (
+    duration_seconds,
+    hardened_pod,
+    home_env,
+    job_or_cronjob,
+    placement,
+    run_once_job_spec,
+)
 from .data import data_source
 from .frameworks import FRAMEWORKS, Group
 
@@ -134,6 +141,7 @@ def _training(resource: Resource) -> list[Manifest]:
         "containers": [container],
         "volumes": volumes,
     }
+    pod_spec.update(placement(spec))
     if distributed:
         pod_spec["subdomain"] = service
     if gpus:
@@ -290,6 +298,7 @@ def _inference(resource: Resource) -> list[Manifest]:
         "containers": [container],
         "volumes": volumes,
     }
+    pod_spec.update(placement(spec))
     if inference["gpu"]:
         pod_spec["tolerations"] = [dict(podspec.GPU_TOLERATION)]
     pod_spec["topologySpreadConstraints"] = podspec.topology_spread(resource.selector(INFERENCE))

@@ -311,3 +311,10 @@ def test_driver_and_executors_may_reach_each_other_and_nobody_else_them(
 def test_a_container_pipeline_accepts_no_connections() -> None:
     policy = one(render(pipeline("container", image="busybox:1.36")), "NetworkPolicy")
     assert policy["spec"]["ingress"] == []
+
+
+def test_node_selector_and_pull_secrets_reach_the_driver_and_the_executors() -> None:
+    objects = render(pipeline(nodeSelector={"pool": "batch"}, imagePullSecrets=["registry"]))
+    for pod in (pod_spec(objects), executor_template(objects)["spec"]):
+        assert pod["nodeSelector"] == {"pool": "batch"}
+        assert pod["imagePullSecrets"] == [{"name": "registry"}]

@@ -480,3 +480,14 @@ def test_inference_accepts_traffic_on_its_serving_port_only() -> None:
         == deployment["spec"]["selector"]["matchLabels"]
     )
     assert policy["spec"]["ingress"] == [{"ports": [{"port": 8080, "protocol": "TCP"}]}]
+
+
+def test_node_selector_and_pull_secrets_reach_training_and_inference_pods() -> None:
+    document = copy.deepcopy(INFERENCE)
+    document["spec"]["nodeSelector"] = {"pool": "gpu"}
+    document["spec"]["imagePullSecrets"] = ["registry"]
+    objects = render(document)
+    deployment_pod = one(objects, "Deployment")["spec"]["template"]["spec"]
+    for pod in (pod_spec(objects), deployment_pod):
+        assert pod["nodeSelector"] == {"pool": "gpu"}
+        assert pod["imagePullSecrets"] == [{"name": "registry"}]
