@@ -11,6 +11,7 @@ from typing import Any
 
 from ...errors import FieldError
 from ...quantity import check_quantity
+from ..app.checks import _check_env as check_env  # the App's env rules, shared
 from ..mlpipeline.batch import check_duration, check_schedule
 from .spark import MIN_POD_MEMORY_MIB, pod_memory_mib
 
@@ -51,4 +52,5 @@ def check(spec: dict[str, Any], name: str) -> list[FieldError]:
     for key in ("timeout", "ttlAfterFinished"):
         check_duration(spec[key], f"spec.{key}", errors)
     check_schedule(spec.get("schedule"), "spec.schedule", errors)
+    check_env(spec.get("env"), "spec.env", errors)
     return errors

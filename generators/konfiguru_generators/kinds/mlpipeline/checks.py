@@ -13,6 +13,7 @@ from typing import Any
 
 from ...errors import FieldError
 from ...quantity import check_quantity
+from ..app.checks import _check_env as check_env  # the App's env rules, shared
 from .batch import check_duration, check_schedule
 from .names import longest_worker_hostname
 
@@ -39,6 +40,8 @@ def check(spec: dict[str, Any], name: str) -> list[FieldError]:
         check_duration(training[key], f"spec.training.{key}", errors)
     check_duration(inference["startupTimeout"], "spec.inference.startupTimeout", errors)
     check_schedule(training.get("schedule"), "spec.training.schedule", errors)
+    check_env(spec.get("env"), "spec.env", errors)
+    check_env(inference.get("env"), "spec.inference.env", errors)
 
     single_node = model["accessMode"] == "ReadWriteOnce"
     if single_node and training["workers"] > 1:

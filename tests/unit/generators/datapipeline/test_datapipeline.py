@@ -318,3 +318,8 @@ def test_node_selector_and_pull_secrets_reach_the_driver_and_the_executors() -> 
     for pod in (pod_spec(objects), executor_template(objects)["spec"]):
         assert pod["nodeSelector"] == {"pool": "batch"}
         assert pod["imagePullSecrets"] == [{"name": "registry"}]
+
+
+def test_a_bad_env_reference_is_named_with_its_path() -> None:
+    (message,) = errors_of(pipeline("container", env={"TOKEN": {"secretRef": {"name": "x"}}}))
+    assert message.startswith("spec.env.TOKEN") and "secretKeyRef" in message

@@ -491,3 +491,10 @@ def test_node_selector_and_pull_secrets_reach_training_and_inference_pods() -> N
     for pod in (pod_spec(objects), deployment_pod):
         assert pod["nodeSelector"] == {"pool": "gpu"}
         assert pod["imagePullSecrets"] == [{"name": "registry"}]
+
+
+def test_a_bad_inference_env_reference_is_named_with_its_path() -> None:
+    document = copy.deepcopy(INFERENCE)
+    document["spec"]["inference"]["env"] = {"KEY": {"secretKeyRef": {"name": "s"}}}
+    (message,) = errors_of(document)
+    assert message.startswith("spec.inference.env.KEY.secretKeyRef.key")
