@@ -298,13 +298,14 @@ def exporter_container(
     container["env"] = env
     container["resources"] = podspec.resource_requirements(monitoring["resources"])
     container["securityContext"] = podspec.container_security_context(security)
-    # A TCP check only: the exporters' /metrics queries the database, which has its own probes.
-    container["livenessProbe"] = {
-        "tcpSocket": {"port": METRICS_PORT_NAME},
-        "periodSeconds": 20,
-        "timeoutSeconds": 5,
-        "failureThreshold": 3,
-    }
+    # TCP checks only: the exporters' /metrics queries the database, which has its own probes.
+    for probe, period in (("readinessProbe", 10), ("livenessProbe", 20)):
+        container[probe] = {
+            "tcpSocket": {"port": METRICS_PORT_NAME},
+            "periodSeconds": period,
+            "timeoutSeconds": 5,
+            "failureThreshold": 3,
+        }
     return container
 
 

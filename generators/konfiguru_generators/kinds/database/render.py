@@ -12,6 +12,8 @@ Children of Database "<name>":
   only) and, for redis with replicas, Service "<name>-read" (every pod);
 - StatefulSet "<name>" with volumeClaimTemplate "data" (PVCs ``data-<name>-<i>``);
 - with ``backup``: CronJob "<name>-backup" and, for a PVC destination, PVC "<name>-backup";
+- with ``backup`` or a replica set: NetworkPolicy "<name>-jobs" admitting nothing into the
+  backup and rs-init pods (they only connect out);
 - for a mongodb replica set: Job "<name>-rsinit-<N>" (``replicaset.py``).
 
 ``deletionPolicy`` is expressed as the StatefulSet's ``persistentVolumeClaimRetentionPolicy``
@@ -31,6 +33,7 @@ import hashlib
 from typing import Any
 
 from ... import podspec
+from ...labels import COMPONENT as COMPONENT_LABEL
 from ...labels import OWNER_KIND, OWNER_NAME
 from ..base import Manifest, Resource
 from . import backup, containers, credentials, replicaset, storage
@@ -96,6 +99,8 @@ def render(resource: Resource) -> list[Manifest]:
             claim_templates=[_claim_template(spec, labels)],
         )
     )
+    if spec.get("backup") is not None or replica_set:
+        objects.append(_jobs_network_policy(resource, labels))
     if spec.get("backup") is not None:
         objects += _backup(resource, engine, image, pod_security)
     if replica_set:
@@ -297,7 +302,31 @@ def _network_policy(
         # Prometheus usually runs in another namespace: the metrics port is open to all.
         ingress.append({"ports": [{"port": engine.exporter.port, "protocol": "TCP"}]})
     return resource.template(
-        "database/networkpolicy.yaml.j2", labels=labels, selector=selector, ingress=ingress
+        "database/networkpolicy.yaml.j2",
+        name=resource.name,
+        labels=labels,
+        pod_selector={"matchLabels": selector},
+        ingress=ingress,
+    )
+
+
+def _jobs_network_policy(resource: Resource, labels: dict[str, str]) -> Manifest:
+    """Backup and rs-init pods only connect out: no ingress at all."""
+    return resource.template(
+        "database/networkpolicy.yaml.j2",
+        name=f"{resource.name}-jobs",
+        labels=labels,
+        pod_selector={
+            "matchLabels": {OWNER_KIND: resource.kind, OWNER_NAME: resource.name},
+            "matchExpressions": [
+                {
+                    "key": COMPONENT_LABEL,
+                    "operator": "In",
+                    "values": [BACKUP_COMPONENT, RSINIT_COMPONENT],
+                }
+            ],
+        },
+        ingress=[],
     )
 
 

@@ -6,6 +6,8 @@ import pytest
 import yaml
 from dbspec import render_db
 
+from konfiguru_generators import render
+
 
 def _config(engine: str, version: str, **parameters: object) -> str:
     rendered = render_db(engine=engine, version=version, parameters=parameters)
@@ -151,3 +153,34 @@ def test_backup_and_replica_pods_carry_the_labels_the_policy_admits() -> None:
     ):
         labels = template(obj)["metadata"]["labels"]
         assert own["matchLabels"].items() <= labels.items(), obj["kind"]
+
+
+def test_backup_and_rsinit_pods_admit_no_ingress() -> None:
+    rendered = render_db(engine="mongodb", version="7.0", replicas=3, backup={"schedule": "@daily"})
+    policy = rendered["NetworkPolicy", "db-jobs"]["spec"]
+    assert policy["ingress"] == [] and policy["policyTypes"] == ["Ingress"]
+    selector = policy["podSelector"]
+    (expression,) = selector["matchExpressions"]
+    assert expression["values"] == ["backup", "rsinit"]
+    for labels in (
+        rendered["CronJob", "db-backup"]["spec"]["jobTemplate"]["spec"]["template"]["metadata"][
+            "labels"
+        ],
+        rendered["Job", "db-rsinit-3"]["spec"]["template"]["metadata"]["labels"],
+    ):
+        assert selector["matchLabels"].items() <= labels.items()
+        assert labels[expression["key"]] in expression["values"]
+    assert ("NetworkPolicy", "db-jobs") not in render_db(engine="redis", version="7.4")
+
+
+def test_connect_from_selects_the_pods_an_app_renders() -> None:
+    app = {
+        "apiVersion": "konfiguru.io/v1alpha1",
+        "kind": "App",
+        "metadata": {"name": "web", "namespace": "shop"},
+        "spec": {"image": "ghcr.io/acme/web:1.0", "port": 8080},
+    }
+    (deployment,) = [o for o in render(app) if o["kind"] == "Deployment"]
+    pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
+    (rule,) = _ingress(connectFrom=[{"app": "web"}])
+    assert rule["from"][1]["podSelector"]["matchLabels"].items() <= pod_labels.items()
