@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import yaml
-
 from ... import labels, podspec
 from ..base import Manifest, Resource
 from ..mlpipeline.batch import (
@@ -29,8 +27,6 @@ DRIVER = "driver"
 EXECUTOR = "executor"
 CONTAINER = "pipeline"
 CONFIG_FILE = "pipeline.json"
-# Written into a ConfigMap; the JSON and YAML texts must be identical render after render.
-_DUMP_OPTIONS: dict[str, Any] = {"sort_keys": True, "default_flow_style": False}
 
 
 def _config_name(name: str) -> str:
@@ -96,7 +92,8 @@ def _executor_template(resource: Resource, env: list[Fragment], env_from: list[F
             "volumes": volumes,
         },
     }
-    return str(yaml.safe_dump(pod, **_DUMP_OPTIONS))
+    # JSON is YAML to Spark's loader; sorted keys keep the ConfigMap identical across renders.
+    return json.dumps(pod, indent=2, sort_keys=True) + "\n"
 
 
 def render(resource: Resource) -> list[Manifest]:
