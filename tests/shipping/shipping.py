@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import Any
 
 import helm_python
-import kfgtest
 import yaml
+
+import kfgtest
 
 ROOT = kfgtest.ROOT
 CHART = ROOT / "charts" / "konfiguru"
@@ -49,8 +50,12 @@ GENERATED_HEADER = (
 )
 
 
+# The CRDs are large: libyaml parses them many times faster than pure Python.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_all(text: str) -> list[dict[str, Any]]:
-    return [doc for doc in yaml.safe_load_all(text) if doc]
+    return [doc for doc in yaml.load_all(text, Loader=_LOADER) if doc]
 
 
 def dump_all(objects: list[dict[str, Any]]) -> str:
@@ -89,10 +94,18 @@ def chart_manifests(values: dict[str, Any]) -> dict[str, str]:
 
 
 def chart_objects(values: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every object an install with ``values`` creates (files in crds/ included)."""
+    """Every object an install with ``values`` creates (files in crds/ included).
+
+    Cached per values for the session: callers must not modify the objects.
+    """
+    return _chart_objects(json.dumps(values, sort_keys=True))
+
+
+@functools.cache
+def _chart_objects(values_json: str) -> list[dict[str, Any]]:
     return [
         obj
-        for name, text in chart_manifests(values).items()
+        for name, text in _render(values_json)
         if not name.endswith("NOTES.txt")
         for obj in load_all(text)
     ]
@@ -101,8 +114,9 @@ def chart_objects(values: dict[str, Any]) -> list[dict[str, Any]]:
 # --- deploy/ ---------------------------------------------------------------------------------
 
 
+@functools.cache
 def kustomize() -> list[dict[str, Any]]:
-    """``kubectl kustomize deploy/``, parsed."""
+    """``kubectl kustomize deploy/``, parsed (cached: callers must not modify the objects)."""
     result = subprocess.run(
         [KUBECTL, "kustomize", str(DEPLOY)], capture_output=True, text=True, timeout=60, check=False
     )
@@ -195,7 +209,9 @@ def rbac_rules_text() -> str:
     )
 
 
-def granted(objects: list[dict[str, Any]]) -> Iterator[tuple[str, str | None, tuple[str, str, str]]]:
+def granted(
+    objects: list[dict[str, Any]],
+) -> Iterator[tuple[str, str | None, tuple[str, str, str]]]:
     """(kind, namespace, (group, resource, verb)) for every permission of every Role/ClusterRole."""
     for obj in objects:
         if obj["kind"] not in ("Role", "ClusterRole"):
@@ -244,7 +260,8 @@ def argocd_cm_text() -> str:
     }
     header = GENERATED_HEADER.format(source="deploy/argocd/health.lua and crds/") + (
         "# Merge into Argo CD's own argocd-cm (it keeps its other keys):\n"
-        "#   kubectl -n argocd patch configmap argocd-cm --patch-file deploy/argocd/argocd-cm.yaml\n"
+        "#   kubectl -n argocd patch configmap argocd-cm \\\n"
+        "#     --patch-file deploy/argocd/argocd-cm.yaml\n"
     )
     return header + yaml.dump(
         document, Dumper=_LiteralDumper, sort_keys=False, width=100, allow_unicode=True
@@ -276,9 +293,14 @@ def generated_files() -> dict[Path, Callable[[], str]]:
     return files
 
 
+def _clear_caches() -> None:
+    for cached in (_render, _chart_objects, kustomize):
+        cached.cache_clear()
+
+
 def update_generated_files() -> None:
-    _render.cache_clear()
+    _clear_caches()
     for path, produce in generated_files().items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(produce(), "utf-8")
-        _render.cache_clear()
+        _clear_caches()

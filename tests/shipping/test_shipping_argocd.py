@@ -12,14 +12,14 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-import kfgtest
 import pytest
-import shipping
 import yaml
-from konfiguru_operator import status
 from lupa import lua51
 
+import kfgtest
 import konfiguru_generators
+import shipping
+from konfiguru_operator import status
 
 GENERATION = 3
 
@@ -75,7 +75,10 @@ def test_a_status_for_an_older_generation_is_progressing_even_if_it_said_ready()
     report = status.Report(generation=GENERATION - 1, children=[("Deployment", "web", READY)])
     health = run_health(resource(operator_status(report)))
     assert health["status"] == "Progressing"
-    assert health["message"] == f"Waiting for the Konfiguru operator to observe generation {GENERATION}"
+    assert (
+        health["message"]
+        == f"Waiting for the Konfiguru operator to observe generation {GENERATION}"
+    )
 
 
 def test_a_stall_of_an_older_generation_is_not_degraded_any_more() -> None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import kfgtest
 import pytest
+
+import kfgtest
 import shipping
 
 FILES = shipping.generated_files()

@@ -13,10 +13,11 @@ from typing import Any
 
 import helm_python
 import jsonschema
-import kfgtest
 import pytest
-import shipping
 import yaml
+
+import kfgtest
+import shipping
 
 VALUES = shipping.values_cases()
 VALUE_IDS = [case_id for case_id, _ in VALUES]
@@ -250,7 +251,9 @@ def test_scheduling_and_image_values_reach_the_pod() -> None:
     assert resources["requests"]["cpu"] == "1" and resources["limits"] == {"memory": "1Gi"}
     digest = "sha256:" + "a" * 64
     pinned = shipping.chart_objects({"image": {"repository": "r/k", "digest": digest}})
-    assert _workload(pinned)["spec"]["template"]["spec"]["containers"][0]["image"] == "r/k@" + digest
+    assert (
+        _workload(pinned)["spec"]["template"]["spec"]["containers"][0]["image"] == "r/k@" + digest
+    )
 
 
 def test_optional_pdb_and_service_monitor_select_the_operator_pods() -> None:

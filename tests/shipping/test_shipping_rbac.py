@@ -21,8 +21,9 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-import kfgtest
 import pytest
+
+import kfgtest
 import shipping
 
 Triple = tuple[str, str, str]
@@ -59,7 +60,9 @@ def namespaced_needs() -> set[Triple]:
 
 
 def peering_needs(resource: str) -> set[Triple]:
-    return {t for t in shipping.operator_permissions() if t[:2] == (shipping.PEERING_GROUP, resource)}
+    return {
+        t for t in shipping.operator_permissions() if t[:2] == (shipping.PEERING_GROUP, resource)
+    }
 
 
 def expected_grants(values: dict[str, Any]) -> dict[tuple[str, str | None], set[Triple]]:
