@@ -52,6 +52,9 @@ def _same_quantity(desired: Any, live: Any) -> bool:
 
 def covers(live: Any, desired: Any, key: str = "", parent: str = "") -> bool:
     """Whether ``live`` already holds every value of ``desired`` (extra live fields are fine)."""
+    if desired == [] or desired == {}:
+        # Go's omitempty: the server stores an empty list or map as an absent field.
+        return live is _MISSING or live is None or live == desired
     if isinstance(desired, dict):
         if not isinstance(live, dict):
             return False
@@ -89,8 +92,22 @@ def comparable(desired: Mapping[str, Any]) -> JSON:
     return result
 
 
+def releases_replicas(desired: Mapping[str, Any], live: Mapping[str, Any]) -> bool:
+    """Whether applying ``desired`` stops us sending ``spec.replicas`` that we may still own."""
+    return (
+        desired.get("kind") in ("Deployment", "StatefulSet")
+        and "replicas" not in (desired.get("spec") or {})
+        and isinstance((live.get("spec") or {}).get("replicas"), int)
+        and live.get(OWNS_REPLICAS, True) is not False
+    )
+
+
 def up_to_date(desired: Mapping[str, Any], live: Mapping[str, Any] | None) -> bool:
-    return live is not None and covers(live, comparable(desired))
+    """Whether ``live`` needs no write: it holds every desired value, and we hold no field we
+    must let go of (``spec.replicas`` once autoscaling is on)."""
+    if live is None or not covers(live, comparable(desired)):
+        return False
+    return not (releases_replicas(desired, live) and live.get(OWNS_REPLICAS) is True)
 
 
 def _immutable(error: ApiError) -> bool:
@@ -200,15 +217,13 @@ class Applier:
 
         Dropping a field that only our manager owns would delete it, and the workload would fall
         back to one replica until the HPA reacts. A second manager keeps the current value alive
-        (the Kubernetes documentation's "transferring ownership" recipe).
+        (the Kubernetes documentation's "transferring ownership" recipe). Where the server does
+        not say who owns what (no managedFields), it is done anyway: one extra write, only when
+        the workload is written at all.
         """
-        if obj["kind"] not in ("Deployment", "StatefulSet") or not current.get(OWNS_REPLICAS):
-            return
-        if "replicas" in (obj.get("spec") or {}):
-            return
-        replicas = (current.get("spec") or {}).get("replicas")
-        if not isinstance(replicas, int):
-            return
+        if not releases_replicas(obj, current):
+            return  # we send replicas, or provably never owned them
+        replicas = (current.get("spec") or {})["replicas"]
         meta = obj["metadata"]
         await self.client.apply(
             ref,

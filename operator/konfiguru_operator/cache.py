@@ -48,8 +48,8 @@ def slim(body: Mapping[str, Any], field_manager: str) -> JSON:
     meta = dict(body.get("metadata") or {})
     managed = meta.pop("managedFields", None)
     result["metadata"] = meta
-    if managed and owns_replicas(body, field_manager):
-        result[OWNS_REPLICAS] = True
+    if managed:  # absent: unknown (a server or emulator that does not return managedFields)
+        result[OWNS_REPLICAS] = owns_replicas(body, field_manager)
     return result
 
 

@@ -108,6 +108,7 @@ class Reconciler:
         self._status_fields = {kind: _status_fields(kind) for kind in REGISTRY}
         self._refs: dict[str, ResourceRef] = parent_refs()
         self.reconciles = 0
+        self.failures = 0
 
     def forget(self, uid: str) -> None:
         """Drop what we remember of a deleted resource."""
@@ -126,7 +127,11 @@ class Reconciler:
         lock = self._locks.setdefault(uid, asyncio.Lock())
         async with lock:
             self.reconciles += 1
-            await self._reconcile(body, uid)
+            try:
+                await self._reconcile(body, uid)
+            except Exception:
+                self.failures += 1
+                raise
 
     # ---- generate ----------------------------------------------------------------------------
 

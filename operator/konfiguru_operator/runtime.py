@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from typing import Any
 
 from .apply import Applier
 from .cache import LiveState
@@ -28,6 +29,7 @@ class Runtime:
     reconciler: Reconciler | None = None
     scheduler: Scheduler | None = None
     resync_task: asyncio.Task[None] | None = None
+    metrics: Any = None  # the metrics endpoint's aiohttp runner, when on
     indexed: bool = False  # set by the first resource handler: Kopf has filled every index
 
     def start(self, client: Client, kube_version: str) -> None:
@@ -45,6 +47,8 @@ class Runtime:
             await asyncio.gather(self.resync_task, return_exceptions=True)
         if self.scheduler is not None:
             await self.scheduler.close()
+        if self.metrics is not None:
+            await self.metrics.cleanup()
         if self.client is not None:
             await self.client.close()
 

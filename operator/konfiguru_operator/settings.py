@@ -12,6 +12,7 @@ naming the variable, never later in a handler.
 | ``KONFIGURU_FIELD_MANAGER`` | ``konfiguru`` | server-side-apply field manager of every write |
 | ``KONFIGURU_KUBE_VERSION`` | (detect) | Kubernetes minor the children are rendered for |
 | ``KONFIGURU_LIVENESS`` | ``http://0.0.0.0:8080/healthz`` | liveness endpoint; empty = off |
+| ``KONFIGURU_METRICS_PORT`` | ``0`` | port of the Prometheus ``/metrics`` endpoint; 0 = off |
 | ``KONFIGURU_LOG_FORMAT`` | ``plain`` | ``plain``, ``full`` or ``json`` |
 | ``KONFIGURU_LOG_LEVEL`` | ``info`` | ``debug``, ``info``, ``warning`` or ``error`` |
 | ``KONFIGURU_STANDALONE`` | ``false`` | ``true`` disables peering (exactly one replica) |
@@ -62,6 +63,10 @@ class Settings:
     liveness: str = field(default="http://0.0.0.0:8080/healthz", metadata={"env": "LIVENESS"})
     """Liveness endpoint URL (``KONFIGURU_LIVENESS``). Default: http://0.0.0.0:8080/healthz.
     Empty disables it."""
+
+    metrics_port: int = field(default=0, metadata={"env": "METRICS_PORT"})
+    """Port of the Prometheus text endpoint ``/metrics`` (``KONFIGURU_METRICS_PORT``), served on
+    all addresses. Default: 0, off. Reconciles, failures, API reads and writes, resources."""
 
     log_format: str = field(default="plain", metadata={"env": "LOG_FORMAT"})
     """Log format (``KONFIGURU_LOG_FORMAT``): plain, full or json. Default: plain."""
@@ -120,6 +125,7 @@ class Settings:
             ),
             ("API_TIMEOUT_SECONDS", self.api_timeout_seconds > 0, "a number of seconds above 0"),
             ("WORKERS", self.workers >= 0, "0 (no cap) or more"),
+            ("METRICS_PORT", 0 <= self.metrics_port < 65536, "0 (off) or a port number"),
             ("LOG_FORMAT", self.log_format in LOG_FORMATS, "one of " + ", ".join(LOG_FORMATS)),
             ("LOG_LEVEL", self.log_level in LOG_LEVELS, "one of " + ", ".join(LOG_LEVELS)),
             ("FIELD_MANAGER", bool(self.field_manager), "a non-empty name"),

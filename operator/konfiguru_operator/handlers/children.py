@@ -25,7 +25,7 @@ def index_child(body: kopf.Body, labels: kopf.Labels, **_: Any) -> dict[str, Any
 
 
 async def child_changed(
-    type: str | None,  # noqa: A002 - Kopf's name
+    type: str | None,
     body: kopf.Body,
     labels: kopf.Labels,
     **_: Any,

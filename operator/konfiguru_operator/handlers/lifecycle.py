@@ -20,6 +20,7 @@ import kopf
 from konfiguru_generators import DEFAULT_KUBE_VERSION, MAX_KUBE_VERSION, MIN_KUBE_VERSION
 from konfiguru_generators.labels import GROUP, OWNER_UID
 
+from .. import metrics
 from ..kube import ApiError, Client, Credentials
 from ..rbac import CHILD_KINDS
 from ..runtime import RUNTIME
@@ -111,6 +112,8 @@ async def startup(settings: kopf.OperatorSettings, **kwargs: Any) -> None:
     client = Client(Credentials.from_connection_info(info), RUNTIME.settings.api_timeout_seconds)
     RUNTIME.state.bind(kwargs)
     RUNTIME.start(client, await detect_kube_version(client))
+    if RUNTIME.settings.metrics_port:
+        RUNTIME.metrics = await metrics.serve(RUNTIME, RUNTIME.settings.metrics_port)
     logger.info(
         "konfiguru operator started: resync every %ss, field manager %r, rendering for %s",
         RUNTIME.settings.resync_seconds,
