@@ -115,7 +115,9 @@ def test_slim_drops_managed_fields_but_remembers_we_own_replicas():
     }
     small = slim(body, "konfiguru")
     assert "managedFields" not in small["metadata"] and small["_konfiguruOwnsReplicas"] is True
-    assert "_konfiguruOwnsReplicas" not in slim(body, "someone-else")
+    assert slim(body, "someone-else")["_konfiguruOwnsReplicas"] is False
+    del body["metadata"]["managedFields"]
+    assert "_konfiguruOwnsReplicas" not in slim(body, "konfiguru")  # unknown
 
 
 def test_controller_uid_reads_the_controller_reference_only():
