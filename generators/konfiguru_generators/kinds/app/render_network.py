@@ -119,12 +119,11 @@ def render_ingress(resource: Resource) -> list[Manifest]:
     ingress = resource.spec.get("ingress")
     if ingress is None:
         return []
+    main = names.main_port(resource.spec)
     paths = []
     for item in ingress["paths"]:
-        port = item.get("port", names.MAIN_PORT_NAME if resource.spec.get("port") else None)
-        if port is None:
-            main = names.main_port(resource.spec)
-            port = main.name if main else names.MAIN_PORT_NAME
+        # The CRD requires a port with an ingress, so there is a main port.
+        port = item.get("port") or (main.name if main else names.MAIN_PORT_NAME)
         backend_port = {"number": port} if isinstance(port, int) else {"name": port}
         paths.append(
             {
