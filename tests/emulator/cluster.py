@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import collections
-import copy
 import datetime
 import json
 import random
@@ -27,7 +26,7 @@ from typing import Any
 from . import patching
 from .patching import Path
 from .resources import Catalogue, ResourceType, types_from_crd
-from .selectors import Matcher, SelectorError, object_matcher
+from .selectors import Matcher, SelectorError, equality_terms, object_matcher
 
 Obj = dict[str, Any]
 Listener = Callable[[str, ResourceType, Obj, "Obj | None"], None]
@@ -188,6 +187,10 @@ class Cluster:
         self._by_uid: dict[str, tuple[ResourceType, str, str]] = {}
         self._managers: dict[str, dict[str, set[Path]]] = {}
         self._dependents: dict[str, set[str]] = collections.defaultdict(set)
+        # (group, plural) → (label key, value) → {(namespace, name)}: fast label-selected lists.
+        self._labels: dict[tuple[str, str], dict[tuple[str, str], set[tuple[str, str]]]] = (
+            collections.defaultdict(lambda: collections.defaultdict(set))
+        )
         self.history: collections.deque[HistoryEvent] = collections.deque(maxlen=history_size)
         self._history_floor = 0  # events with rv <= floor may be missing from history
         self.watchers: dict[tuple[str, str], set[Watcher]] = collections.defaultdict(set)
@@ -222,6 +225,22 @@ class Cluster:
 
     def _ns(self, rt: ResourceType, namespace: str | None) -> str:
         return (namespace or "") if rt.namespaced else ""
+
+    def _put(self, rt: ResourceType, key: tuple[str, str], obj: Obj, old: Obj | None) -> None:
+        index = self._labels[rt.storage_key]
+        old_labels = (old or {}).get("metadata", {}).get("labels") or {}
+        new_labels = obj["metadata"].get("labels") or {}
+        for item in old_labels.items() - new_labels.items():
+            index[item].discard(key)
+        for item in new_labels.items() - old_labels.items():
+            index[item].add(key)
+        self._store(rt)[key] = obj
+
+    def _drop(self, rt: ResourceType, key: tuple[str, str], obj: Obj) -> None:
+        index = self._labels[rt.storage_key]
+        for item in (obj["metadata"].get("labels") or {}).items():
+            index[item].discard(key)
+        del self._store(rt)[key]
 
     def find(self, rt: ResourceType, namespace: str | None, name: str) -> Obj | None:
         return self._store(rt).get((self._ns(rt, namespace), name))
@@ -333,7 +352,11 @@ class Cluster:
         except SelectorError as e:
             raise bad_request(str(e)) from e
         store = self._store(rt)
-        keys = sorted(store)
+        candidates: set[tuple[str, str]] | None = None
+        for term in equality_terms(label_selector):
+            found = self._labels[rt.storage_key].get(term, set())
+            candidates = set(found) if candidates is None else candidates & found
+        keys = sorted(store if candidates is None else candidates)
         if rt.namespaced and namespace:
             keys = [k for k in keys if k[0] == namespace]
         rv = str(self.resource_version)
@@ -430,7 +453,7 @@ class Cluster:
     ) -> Obj:
         if not isinstance(body, dict):
             raise bad_request("the body of the request must be an object")
-        obj = copy.deepcopy(body)
+        obj = patching.clone(body)
         meta = obj.setdefault("metadata", {})
         if not isinstance(meta, dict):
             raise bad_request("metadata must be an object")
@@ -506,7 +529,7 @@ class Cluster:
         self.writes["create"] += 1
         meta["resourceVersion"] = self._next_rv()
         uid = meta["uid"]
-        self._store(rt)[(ns, name)] = obj
+        self._put(rt, (ns, name), obj, None)
         self._by_uid[uid] = (rt, ns, name)
         if managers is None:
             managers = {}
@@ -533,16 +556,16 @@ class Cluster:
     def _compose(self, rt: ResourceType, old: Obj, candidate: Obj, subresource: str | None) -> Obj:
         """What a write through an endpoint may change: /status only status, main not status."""
         if subresource == "status":
-            new = copy.deepcopy(old)
+            new = patching.clone(old)
             if "status" in candidate:
-                new["status"] = copy.deepcopy(candidate["status"])
+                new["status"] = patching.clone(candidate["status"])
             else:
                 new.pop("status", None)
             return new
-        new = copy.deepcopy(candidate)
+        new = patching.clone(candidate)
         if rt.has_status:
             if "status" in old:
-                new["status"] = copy.deepcopy(old["status"])
+                new["status"] = patching.clone(old["status"])
             else:
                 new.pop("status", None)
         meta = new.setdefault("metadata", {})
@@ -608,7 +631,7 @@ class Cluster:
         else:
             patching.record_update(old, new, self._managers.setdefault(uid, {}), manager)
         ns = meta.get("namespace", "") if rt.namespaced else ""
-        self._store(rt)[(ns, name)] = new
+        self._put(rt, (ns, name), new, old)
         self._index_owners(new, old)
         if rt.kind == "CustomResourceDefinition" and rt.group == "apiextensions.k8s.io":
             self.register_crd(new)
@@ -856,7 +879,7 @@ class Cluster:
             return obj
         if meta.get("deletionTimestamp") and finalizers == list(meta.get("finalizers") or []):
             return obj  # already being deleted
-        new = copy.deepcopy(obj)
+        new = patching.clone(obj)
         new["metadata"]["finalizers"] = finalizers
         new["metadata"].setdefault("deletionTimestamp", now_iso())
         new["metadata"].setdefault("deletionGracePeriodSeconds", 0)
@@ -904,7 +927,7 @@ class Cluster:
         key = (ns, meta["name"])
         if self._store(rt).get(key) is not obj:
             return
-        del self._store(rt)[key]
+        self._drop(rt, key, obj)
         uid = meta["uid"]
         self._by_uid.pop(uid, None)
         self._managers.pop(uid, None)
@@ -979,7 +1002,7 @@ class Cluster:
         if "foregroundDeletion" in finalizers and not any(
             self.by_uid(c) for c in self._dependents.get(owner_uid, ())
         ):
-            new = copy.deepcopy(owner)
+            new = patching.clone(owner)
             new["metadata"]["finalizers"] = [f for f in finalizers if f != "foregroundDeletion"]
             self._commit(
                 rt, owner, new, manager="emulator-gc", resource_version=None, dry_run=False
@@ -991,7 +1014,7 @@ class Cluster:
             if found is None:
                 continue
             rt, child = found
-            new = copy.deepcopy(child)
+            new = patching.clone(child)
             new["metadata"]["ownerReferences"] = [
                 r for r in child["metadata"].get("ownerReferences", []) if r.get("uid") != owner_uid
             ]
@@ -1006,7 +1029,7 @@ class Cluster:
     def _delete_namespace(self, rt: ResourceType, obj: Obj) -> Obj:
         name = obj["metadata"]["name"]
         if not obj["metadata"].get("deletionTimestamp"):
-            new = copy.deepcopy(obj)
+            new = patching.clone(obj)
             new["metadata"]["deletionTimestamp"] = now_iso()
             new.setdefault("status", {})["phase"] = "Terminating"
             obj = self._commit(

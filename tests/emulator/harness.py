@@ -10,7 +10,6 @@ See the package docstring (``emulator/__init__.py``) for the API.
 from __future__ import annotations
 
 import asyncio
-import copy
 import http.client
 import json
 import os
@@ -27,6 +26,7 @@ import aiohttp.web
 import yaml
 
 from .cluster import ApiError, Cluster, Obj
+from .patching import clone
 from .controllers import SimulatedControllers
 from .resources import ResourceType
 from .server import FaultInjector, KubeEmulator
@@ -51,7 +51,7 @@ def _crd_documents(path: Path) -> list[Obj]:
         _crd_cache[key] = [
             d for d in docs if isinstance(d, dict) and d.get("kind") == "CustomResourceDefinition"
         ]
-    return copy.deepcopy(_crd_cache[key])
+    return clone(_crd_cache[key])
 
 
 class Emulator:
@@ -238,18 +238,18 @@ class Emulator:
         rt = self._of(obj)
         ns = obj.get("metadata", {}).get("namespace") or ("default" if rt.namespaced else None)
         status = obj.get("status")
-        created = self.call(self.cluster.create, rt, ns, copy.deepcopy(dict(obj)), manager=manager)
+        created = self.call(self.cluster.create, rt, ns, clone(dict(obj)), manager=manager)
         if status is not None and rt.has_status:
             created = self.call(
                 self.cluster.update,
                 rt,
                 ns,
                 created["metadata"]["name"],
-                {**created, "status": copy.deepcopy(status)},
+                {**created, "status": clone(status)},
                 manager=manager,
                 subresource="status",
             )
-        return copy.deepcopy(created)
+        return clone(created)
 
     def apply(
         self,
@@ -268,23 +268,23 @@ class Emulator:
             rt,
             ns,
             name,
-            copy.deepcopy(dict(obj)),
+            clone(dict(obj)),
             manager=manager,
             force=force,
             subresource=subresource,
         )
-        return copy.deepcopy(result)
+        return clone(result)
 
     def get(self, ref: Ref, name: str, namespace: str | None = "default") -> Obj:
         """The object, or :class:`ApiError` 404."""
         rt = self.resource(ref)
-        return copy.deepcopy(self.call(self.cluster.get, rt, namespace, name))
+        return clone(self.call(self.cluster.get, rt, namespace, name))
 
     def find(self, ref: Ref, name: str, namespace: str | None = "default") -> Obj | None:
         """The object or ``None``."""
         rt = self.resource(ref)
         found = self.call(self.cluster.find, rt, namespace, name)
-        return copy.deepcopy(found) if found is not None else None
+        return clone(found) if found is not None else None
 
     def list(
         self,
@@ -299,7 +299,7 @@ class Emulator:
         items, _, _, _ = self.call(
             self.cluster.list, rt, namespace, label_selector=labels, field_selector=fields
         )
-        return copy.deepcopy(items)
+        return clone(items)
 
     def patch(
         self,
@@ -319,13 +319,13 @@ class Emulator:
             rt,
             namespace,
             name,
-            copy.deepcopy(patch),
+            clone(patch),
             type,
             manager=manager,
             subresource=subresource,
             force=True,
         )
-        return copy.deepcopy(result)
+        return clone(result)
 
     def patch_status(
         self,
@@ -386,7 +386,7 @@ class Emulator:
         """Delete (sets deletionTimestamp while finalizers remain); ``None`` if already absent."""
         rt = self.resource(ref)
         try:
-            return copy.deepcopy(
+            return clone(
                 self.call(self.cluster.delete, rt, namespace, name, propagation=propagation)
             )
         except ApiError as e:
@@ -400,7 +400,7 @@ class Emulator:
 
         def collect() -> list[tuple[str, Obj]]:
             return [
-                (rt.kind, copy.deepcopy(obj))
+                (rt.kind, clone(obj))
                 for rt, obj in self.cluster.all_objects()
                 if any(r.get("uid") == uid for r in obj["metadata"].get("ownerReferences") or [])
             ]

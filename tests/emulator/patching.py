@@ -21,7 +21,7 @@ responses, and the exact conflict message format.
 
 from __future__ import annotations
 
-import copy
+import pickle
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -69,7 +69,8 @@ SERVER_FIELDS: frozenset[Path] = frozenset(
 
 
 def clone(value: Any) -> Any:
-    return copy.deepcopy(value)
+    """A deep copy of JSON-like data (pickle round trip: several times faster than deepcopy)."""
+    return pickle.loads(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))  # noqa: S301 - own data
 
 
 # ---------------------------------------------------------------- merge patch (RFC 7386)
@@ -265,9 +266,39 @@ def _removal_order(path: Path) -> tuple[int, bool]:
     return (-len(path), is_key)
 
 
-def changed_paths(old: Any, new: Any) -> set[Path]:
-    """Leaf paths whose value differs between two versions (added, changed or removed)."""
-    return {p for p in leaf_paths(old) | leaf_paths(new) if value_at(old, p) != value_at(new, p)}
+def changed_paths(old: Any, new: Any, prefix: Path = (), field: str = "") -> set[Path]:
+    """Leaf paths whose value differs between two versions (added, changed or removed).
+
+    Walks both trees at once and skips equal subtrees (a C-speed comparison), so a small change
+    to a big object costs little.
+    """
+    if old == new:
+        return set()
+    if isinstance(old, dict) and isinstance(new, dict) and old and new:
+        result: set[Path] = set()
+        for key in old.keys() | new.keys():
+            path = (*prefix, key)
+            if path in SERVER_FIELDS:
+                continue
+            result |= changed_paths(old.get(key, _MISSING), new.get(key, _MISSING), path, key)
+        return result
+    if isinstance(old, list) and isinstance(new, list) and old and new:
+        key = _list_key(field, [*old, *new])
+        if key is not None:
+            old_items = {str(i.get(key)): i for i in old}
+            new_items = {str(i.get(key)): i for i in new}
+            result = set()
+            for value in old_items.keys() | new_items.keys():
+                segment = f"[{key}={value}]"
+                result |= changed_paths(
+                    old_items.get(value, _MISSING), new_items.get(value, _MISSING), (*prefix, segment)
+                )
+            return result
+    paths = set()
+    for side in (old, new):
+        if side is not _MISSING:
+            paths |= leaf_paths(side, prefix, field)
+    return paths or ({prefix} if prefix else set())
 
 
 def apply_merge(target: Any, applied: Any, field: str = "") -> Any:
@@ -291,12 +322,6 @@ def apply_merge(target: Any, applied: Any, field: str = "") -> Any:
                     result_list[index] = apply_merge(result_list[index], item)
             return result_list
     return clone(applied)
-
-
-def _related(a: Path, b: Path) -> bool:
-    """One path is the other or lies under it."""
-    shorter = min(len(a), len(b))
-    return a[:shorter] == b[:shorter]
 
 
 class ApplyConflict(Exception):
@@ -347,8 +372,9 @@ def server_side_apply(
 
     previously = managers.get(manager, set())
     others = set().union(*(owned for m, owned in managers.items() if m != manager))
+    under_wanted = {w[:i] for w in wanted for i in range(1, len(w))}
     for path in sorted(previously - wanted, key=_removal_order):
-        if path in others or any(_related(path, w) and len(w) > len(path) for w in wanted):
+        if path in others or path in under_wanted:
             continue
         remove_path(result, path)
     managers[manager] = wanted
@@ -360,9 +386,12 @@ def record_update(old: Any, new: Any, managers: dict[str, set[Path]], manager: s
     changed = changed_paths(old, new)
     if not changed:
         return
+    above = {c[:i] for c in changed for i in range(1, len(c))}
     for other, owned in managers.items():
         if other != manager:
-            owned.difference_update({p for p in owned if any(_related(p, c) for c in changed)})
+            owned.difference_update(
+                {p for p in owned if p in above or any(p[:i] in changed for i in range(1, len(p) + 1))}
+            )
     present = {c for c in changed if value_at(new, c) is not _MISSING}
     managers.setdefault(manager, set()).update(present)
     for name in [m for m, owned in managers.items() if not owned]:

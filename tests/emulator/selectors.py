@@ -40,6 +40,18 @@ def _split_terms(selector: str) -> list[str]:
     return [t for t in terms if t.strip()]
 
 
+def equality_terms(selector: str | None) -> list[tuple[str, str]]:
+    """The ``key=value`` terms of a label selector (what an index can answer)."""
+    if not selector:
+        return []
+    terms = []
+    for term in _split_terms(selector):
+        m = _EQ_TERM.match(term)
+        if m and m.group(2) in ("=", "=="):
+            terms.append((m.group(1), m.group(3)))
+    return terms
+
+
 def label_matcher(selector: str | None) -> Matcher:
     """A predicate over a ``labels`` mapping."""
     if not selector:
