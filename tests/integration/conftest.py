@@ -146,6 +146,29 @@ def operator(
         print(f"---- operator log ----\n{process.log[-20000:]}")
 
 
+@pytest.fixture
+def operator_factory(
+    emulator: Emulator, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Any]:
+    """Start the operator with extra ``KONFIGURU_*`` settings: ``operator_factory(KEY="v")``."""
+    started: list[OperatorProcess] = []
+
+    def make(*args: str, **env: str) -> OperatorProcess:
+        workdir = tmp_path / f"operator{len(started)}"
+        workdir.mkdir()
+        process = OperatorProcess(emulator, workdir, **env).start(*args)
+        started.append(process)
+        return process
+
+    yield make
+    for process in started:
+        process.stop()
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        for process in started:
+            print(f"---- operator log ----\n{process.log[-20000:]}")
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     outcome = yield
