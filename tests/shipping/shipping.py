@@ -280,6 +280,55 @@ def _literal(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _LiteralDumper.add_representer(str, _literal)
 
 
+# --- the chart's README values table --------------------------------------------------------
+
+README = CHART / "README.md"
+TABLE_START, TABLE_END = "<!-- values:start -->", "<!-- values:end -->"
+
+
+def documented_values() -> list[tuple[str, str, Any]]:
+    """(dotted key, description, default) for every value with a ``# --`` comment above it."""
+    text = (CHART / "values.yaml").read_text("utf-8")
+    defaults = yaml.safe_load(text)
+    rows: list[tuple[str, str, Any]] = []
+    stack: list[tuple[int, str]] = []
+    comment: list[str] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("# -- "):
+            comment = [stripped[5:]]
+        elif stripped.startswith("#") and comment:
+            comment.append(stripped[1:].strip())
+        elif stripped and not stripped.startswith(("#", "- ")) and ":" in stripped:
+            indent = len(line) - len(line.lstrip())
+            while stack and stack[-1][0] >= indent:
+                stack.pop()
+            key = stripped.split(":", 1)[0]
+            stack.append((indent, key))
+            if comment:
+                path = [name for _, name in stack]
+                value: Any = defaults
+                for name in path:
+                    value = value[name]
+                rows.append((".".join(path), " ".join(comment), value))
+            comment = []
+        elif not stripped:
+            comment = []
+    return rows
+
+
+def chart_readme_text() -> str:
+    text = README.read_text("utf-8")
+    head, _, rest = text.partition(TABLE_START)
+    _, _, tail = rest.partition(TABLE_END)
+    lines = ["| Key | Default | Description |", "| --- | --- | --- |"]
+    for key, description, default in documented_values():
+        escaped = description.replace("|", "\\|")
+        lines.append(f"| `{key}` | `{json.dumps(default)}` | {escaped} |")
+    table = "\n".join(lines)
+    return f"{head}{TABLE_START}\n{table}\n{TABLE_END}{tail}"
+
+
 # --- every generated file, in dependency order -----------------------------------------------
 
 
@@ -290,6 +339,7 @@ def generated_files() -> dict[Path, Callable[[], str]]:
     files[DEPLOY / "kustomization.yaml"] = kustomization_text
     files[DEPLOY / "operator.yaml"] = deploy_operator_text
     files[ARGOCD / "argocd-cm.yaml"] = argocd_cm_text
+    files[README] = chart_readme_text
     return files
 
 

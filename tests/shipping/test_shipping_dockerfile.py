@@ -24,7 +24,7 @@ import time
 import urllib.request
 import venv
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -308,12 +308,19 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def deployment_env() -> dict[str, str]:
-    """The plain env values the operator Deployment in deploy/ sets."""
-    objects = yaml.safe_load_all((shipping.DEPLOY / "operator.yaml").read_text("utf-8"))
-    (workload,) = [o for o in objects if o and o["kind"] == "Deployment"]
+def container_env(objects: Iterable[Any]) -> dict[str, str]:
+    """The plain env values of the operator container among ``objects``."""
+    (workload,) = [o for o in objects if o and o["kind"] in ("Deployment", "StatefulSet")]
     container = workload["spec"]["template"]["spec"]["containers"][0]
     return {item["name"]: item["value"] for item in container["env"] if "value" in item}
+
+
+def deployment_env() -> dict[str, str]:
+    """The env deploy/ gives the operator, plus what the chart adds for its ServiceMonitor."""
+    plain = yaml.safe_load_all((shipping.DEPLOY / "operator.yaml").read_text("utf-8"))
+    monitored = shipping.chart_objects({"serviceMonitor": {"enabled": True}})
+    metrics = {"KONFIGURU_METRICS_PORT": container_env(monitored)["KONFIGURU_METRICS_PORT"]}
+    return container_env(plain) | metrics
 
 
 def _poll(url: str, deadline: float) -> tuple[int, str]:
@@ -332,7 +339,7 @@ def test_the_entrypoint_from_the_wheel_answers_liveness_and_reconciles_an_app(
     fresh_venv: Path, emulator_factory: Callable[..., Any], tmp_path: Path
 ) -> None:
     emulator = emulator_factory()
-    port = _free_port()
+    port, metrics_port = _free_port(), _free_port()
     env = {
         "PATH": f"{fresh_venv / 'bin'}:/usr/bin:/bin",
         "KUBECONFIG": str(emulator.kubeconfig),
@@ -341,6 +348,7 @@ def test_the_entrypoint_from_the_wheel_answers_liveness_and_reconciles_an_app(
         "HOME": str(tmp_path),
         "POD_ID": "konfiguru-0",
         "KONFIGURU_LIVENESS": f"http://127.0.0.1:{port}/healthz",
+        "KONFIGURU_METRICS_PORT": str(metrics_port),
     }
     log = tmp_path / "operator.log"
     with log.open("w") as output:
@@ -360,6 +368,10 @@ def test_the_entrypoint_from_the_wheel_answers_liveness_and_reconciles_an_app(
             )
             deployment = emulator.wait_for_object("deployments", "hello", "default", bool)
             assert deployment["metadata"]["ownerReferences"][0]["kind"] == "App"
+            # What the chart's ServiceMonitor scrapes.
+            metrics_url = f"http://127.0.0.1:{metrics_port}/metrics"
+            status, body = _poll(metrics_url, time.monotonic() + 10)
+            assert status == 200 and "konfiguru_reconciles_total" in body, body
             assert process.poll() is None, "the operator exited"
         finally:
             process.send_signal(signal.SIGTERM)

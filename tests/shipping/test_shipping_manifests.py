@@ -128,25 +128,21 @@ def test_every_value_is_documented_in_place_and_in_the_schema() -> None:
                 walk(value, sub, where + ".")
 
     walk(values, schema, "")
-    # Every key of a documented structure has its own comment line right above it.
-    stack: list[tuple[int, dict[str, Any]]] = [(-1, schema)]
-    previous = ""
-    for line in values_text.splitlines():
-        stripped = line.strip()
-        if stripped and not stripped.startswith(("#", "- ")) and ":" in stripped:
-            indent = len(line) - len(line.lstrip())
-            while stack[-1][0] >= indent:
-                stack.pop()
-            parent = stack[-1][1]
-            key = stripped.split(":", 1)[0]
-            if "properties" in parent:
-                assert previous.startswith("#") or stripped.endswith(":"), (
-                    f"values.yaml: {key!r} has no comment above it"
-                )
-                stack.append((indent, parent["properties"].get(key, {})))
+    # Every leaf of a documented structure has its own "# --" comment (README's table rows).
+    documented = {key for key, _, _ in shipping.documented_values()}
+
+    def leaves(node: dict[str, Any], schema_node: dict[str, Any], path: str) -> list[str]:
+        found = []
+        for key, value in node.items():
+            sub = schema_node["properties"][key]
+            if isinstance(value, dict) and sub.get("properties"):
+                found += leaves(value, sub, f"{path}{key}.")
             else:
-                stack.append((indent, {}))
-        previous = stripped
+                found.append(f"{path}{key}")
+        return found
+
+    undocumented = set(leaves(values, schema, "")) - documented
+    assert not undocumented, f"values.yaml: no '# --' comment above {sorted(undocumented)}"
 
 
 def _workload(objects: list[dict[str, Any]]) -> dict[str, Any]:
