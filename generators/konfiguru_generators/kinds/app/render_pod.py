@@ -92,12 +92,14 @@ def _long_running_extras(resource: Resource, container: Fragment) -> None:
     spec = resource.spec
     main = names.main_port(spec)
     default_port = main.name if main else None
+    # A TCP connect check on a UDP port would fail forever and restart the pod in a loop.
+    fallback_tcp = main is not None and main.protocol == "TCP"
     for probe_name, key in (
         ("liveness", "livenessProbe"),
         ("readiness", "readinessProbe"),
         ("startup", "startupProbe"),
     ):
-        probe = podspec.probe(spec["health"][probe_name], default_port, fallback_tcp=True)
+        probe = podspec.probe(spec["health"][probe_name], default_port, fallback_tcp=fallback_tcp)
         if probe is not None:
             container[key] = probe
     hooks: Fragment = {}

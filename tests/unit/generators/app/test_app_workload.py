@@ -222,3 +222,8 @@ def test_metrics_add_scrape_annotations_and_a_metrics_port() -> None:
 def test_metrics_on_the_main_port_add_no_extra_port() -> None:
     objects = render({"port": 8080, "observability": {"metrics": {"path": "/stats"}}})
     assert [p["name"] for p in container(objects)["ports"]] == ["http"]
+
+
+def test_a_udp_only_app_gets_no_tcp_probes() -> None:
+    main = container(render({"ports": [{"name": "dns", "port": 5353, "protocol": "UDP"}]}))
+    assert not {"livenessProbe", "readinessProbe", "startupProbe"} & set(main)
