@@ -13,13 +13,14 @@ from __future__ import annotations
 import asyncio
 import base64
 import collections
+import contextlib
 import datetime
 import json
 import random
 import re
 import string
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -173,12 +174,15 @@ class Cluster:
         strict_namespaces: bool = True,
         gc_delay: float = 0.0,
         history_size: int = 50_000,
-        schema_defaults: bool = True,
+        schema_validation: bool = True,
     ) -> None:
         self.catalogue = Catalogue()
         self.strict_namespaces = strict_namespaces
         self.gc_delay = gc_delay
-        self.schema_defaults = schema_defaults
+        # False: custom resources are still pruned and defaulted, but never rejected (422).
+        self.schema_validation = schema_validation
+        # Set per request from ?fieldValidation=Strict: unknown fields are a 400, not pruned.
+        self.strict_fields = False
         self.loop: asyncio.AbstractEventLoop | None = None
         self.resource_version = 0
         self._objects: dict[tuple[str, str], dict[tuple[str, str], Obj]] = collections.defaultdict(
@@ -547,6 +551,15 @@ class Cluster:
     @staticmethod
     def _trackable(rt: ResourceType, obj: Obj, subresource: str | None) -> Obj:
         return obj
+
+    @contextlib.contextmanager
+    def field_validation(self, mode: str | None) -> Iterator[None]:
+        """Within the block, writes honour ``?fieldValidation=`` (Strict rejects unknown fields)."""
+        self.strict_fields = mode == "Strict"
+        try:
+            yield
+        finally:
+            self.strict_fields = False
 
     def _default_and_validate(self, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
         from . import kinds  # kind-specific rules live apart from the generic machinery

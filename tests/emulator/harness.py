@@ -66,10 +66,13 @@ class Emulator:
         controller_delay: float = 0.02,
         strict_namespaces: bool = True,
         gc_delay: float = 0.0,
+        schema_validation: bool = True,
         namespaces: Iterable[str] = (),
         default_storage_class: bool = True,
     ) -> None:
-        self.cluster = Cluster(strict_namespaces=strict_namespaces, gc_delay=gc_delay)
+        self.cluster = Cluster(
+            strict_namespaces=strict_namespaces, gc_delay=gc_delay, schema_validation=schema_validation
+        )
         self.faults = FaultInjector()
         self.handler = KubeEmulator(cluster=self.cluster, faults=self.faults)
         self.controllers = Controls(

@@ -49,7 +49,7 @@ _service_ips = iter(ipaddress.ip_network("10.96.0.0/16").hosts())
 
 def default_and_validate(cluster: Cluster, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
     if rt.schema is not None:
-        _custom_resource(rt, obj)
+        _custom_resource(cluster, rt, obj)
         return
     rule = _RULES.get((rt.group, rt.plural))
     if rule is not None:
@@ -317,47 +317,59 @@ _RULES = {
 # ---------------------------------------------------------------- custom resources
 
 
-def prune(schema: Mapping[str, Any], value: Any) -> Any:
-    """Drop fields the structural schema does not declare (the API server's pruning)."""
+def prune(schema: Mapping[str, Any], value: Any, path: str = "", removed: list[str] | None = None) -> Any:
+    """Drop fields the structural schema does not declare (the API server's pruning); the
+    dropped field paths are appended to ``removed``."""
+    removed = removed if removed is not None else []
     if isinstance(value, dict):
-        if schema.get("x-kubernetes-preserve-unknown-fields") or schema.get(
-            "x-kubernetes-embedded-resource"
-        ):
-            properties = schema.get("properties", {})
-            return {k: prune(properties[k], v) if k in properties else v for k, v in value.items()}
         properties = schema.get("properties")
         extra = schema.get("additionalProperties")
-        if properties is None and extra is None:
-            return value if schema.get("type") != "object" else {}
+        preserve = schema.get("x-kubernetes-preserve-unknown-fields") or schema.get("x-kubernetes-embedded-resource")
+        if properties is None and extra is None and not preserve:
+            if value and schema.get("type") == "object":
+                removed.extend(f"{path}.{key}" for key in value)
+                return {}
+            return value
         result = {}
         for key, sub in value.items():
+            sub_path = f"{path}.{key}" if path else key
             if properties is not None and key in properties:
-                result[key] = prune(properties[key], sub)
+                result[key] = prune(properties[key], sub, sub_path, removed)
             elif isinstance(extra, dict):
-                result[key] = prune(extra, sub)
-            elif extra is True:
+                result[key] = prune(extra, sub, sub_path, removed)
+            elif extra is True or preserve:
                 result[key] = sub
+            else:
+                removed.append(sub_path)
         return result
     if isinstance(value, list) and isinstance(schema.get("items"), dict):
-        return [prune(schema["items"], item) for item in value]
+        return [prune(schema["items"], item, f"{path}[{i}]", removed) for i, item in enumerate(value)]
     return value
 
 
-def _custom_resource(rt: ResourceType, obj: Obj) -> None:
+def _custom_resource(cluster: Cluster, rt: ResourceType, obj: Obj) -> None:
     from konfiguru_generators.schema import default_and_check
 
     assert rt.schema is not None
     properties = rt.schema.get("properties", {})
     causes: list[tuple[str, str]] = []
+    removed: list[str] = []
     for top in list(obj):
         if top in ("apiVersion", "kind", "metadata"):
             continue
         sub = properties.get(top)
         if sub is None:
             if not rt.schema.get("x-kubernetes-preserve-unknown-fields"):
-                del obj[top]  # pruned, as the API server does
+                del obj[top]
+                removed.append(top)
             continue
-        obj[top] = prune(sub, obj[top])
+        obj[top] = prune(sub, obj[top], top, removed)
+    if removed and cluster.strict_fields:
+        unknown = ", ".join(f'unknown field "{path}"' for path in removed)
+        raise ApiError(
+            400, "BadRequest",
+            f"{rt.kind} in version \"{rt.version}\" cannot be handled as a {rt.kind}: strict decoding error: {unknown}",
+        )
     for top, sub in properties.items():
         if top in ("apiVersion", "kind", "metadata"):
             continue
@@ -367,16 +379,12 @@ def _custom_resource(rt: ResourceType, obj: Obj) -> None:
             obj[top] = copy.deepcopy(sub["default"])
         if isinstance(obj[top], dict):
             for error in default_and_check(sub, obj[top], top):
-                shown = (
-                    ""
-                    if repr(error.value) == "MISSING"
-                    else f"Invalid value: {_short(error.value)}: "
-                )
+                shown = "" if repr(error.value) == "MISSING" else f"Invalid value: {_short(error.value)}: "
                 causes.append((error.path, f"{shown}{error.message}"))
     for name in rt.schema.get("required", []):
         if name not in obj:
             causes.append((name, "Required value"))
-    if causes:
+    if causes and cluster.schema_validation:
         raise invalid(rt, _name(obj), causes)
 
 

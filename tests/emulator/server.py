@@ -287,7 +287,10 @@ class KubeEmulator(kmock.KubernetesScaffold):
             if response is not None:
                 return response
         try:
-            return await self._dispatch(request, method)
+            # Only writes honour it; they never await, so the flag cannot leak to another request.
+            mode = request.params.get("fieldValidation") if method in ("POST", "PUT", "PATCH") else None
+            with self.cluster.field_validation(mode):
+                return await self._dispatch(request, method)
         except ApiError as e:
             return json_response(e.status(), e.code, e.headers)
 

@@ -46,6 +46,12 @@ def test_kubectl_applies_the_crd_and_an_app_and_lists_it_with_printer_columns(ba
     assert "kubectl.kubernetes.io/last-applied-configuration" in app["metadata"]["annotations"]
 
 
+def test_kubectl_apply_rejects_a_misspelt_field_like_a_real_server(emulator, tmp_path: Path):
+    (tmp_path / "app.yaml").write_text(APP + "  imagee: typo\n")
+    result = emulator.kubectl("apply", "-f", str(tmp_path / "app.yaml"), check=False)
+    assert result.returncode != 0 and 'unknown field "spec.imagee"' in result.stderr
+
+
 def test_kubectl_server_side_apply_and_delete(emulator, tmp_path: Path):
     (tmp_path / "app.yaml").write_text(APP)
     assert (

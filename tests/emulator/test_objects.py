@@ -240,3 +240,21 @@ def test_unknown_patch_content_types_are_415(emu):
     emu.create(widget("w"))
     status, body, _ = emu.request("PATCH", f"{WIDGETS}/w", {"spec": {}}, content_type="text/plain")
     assert status == 415
+
+
+def test_strict_field_validation_rejects_unknown_fields_instead_of_pruning(emu):
+    body = widget("w")
+    body["spec"]["sizee"] = 3
+    status, result, _ = emu.request("POST", f"{WIDGETS}?fieldValidation=Strict", body)
+    assert status == 400 and 'unknown field "spec.sizee"' in result["message"]
+    status, result, _ = emu.request("POST", WIDGETS, body)
+    assert status == 201 and "sizee" not in result["spec"]
+
+
+def test_schema_validation_can_be_switched_off(emulator_factory):
+    from .samples import WIDGET_CRD
+
+    lenient = emulator_factory(crds=[], schema_validation=False)
+    lenient.create(WIDGET_CRD)
+    created = lenient.create(widget("w", size=-5))
+    assert created["spec"] == {"size": -5, "color": "blue"}
