@@ -181,3 +181,39 @@ def test_the_comparison_catches_a_missing_and_an_extra_permission() -> None:
     problems = differences(expected, mutated)
     assert f"{key}: missing {dropped}" in problems
     assert f"{key}: grants unused ('', 'pods', 'exec')" in problems
+
+
+def _rule_triples(rules: list[dict[str, Any]]) -> set[Triple]:
+    return {
+        (group, resource, verb)
+        for rule in rules
+        for group in rule.get("apiGroups", [""])
+        for resource in rule["resources"]
+        for verb in rule["verbs"]
+    }
+
+
+def test_the_operator_may_create_every_role_and_binding_the_generators_emit() -> None:
+    # The API server refuses a Role granting what its creator does not hold itself (privilege
+    # escalation prevention) unless the creator may `escalate` on roles, and a RoleBinding to
+    # such a Role unless it may `bind` roles.
+    needs = namespaced_needs()
+    group = "rbac.authorization.k8s.io"
+    problems = []
+    for case in kfgtest.corpus():
+        objects = kfgtest.rendered(case.path)
+        roles = {o["metadata"]["name"]: o for o in objects if o["kind"] == "Role"}
+        for obj in objects:
+            where = f"{case.id}: {kfgtest.describe(obj)}"
+            if obj["kind"] == "Role" and (group, "roles", "escalate") not in needs:
+                missing = _rule_triples(obj.get("rules") or []) - needs
+                if missing:
+                    problems.append(f"{where} grants {sorted(missing)} the operator lacks")
+            if obj["kind"] == "RoleBinding":
+                ref = obj["roleRef"]
+                plural = "roles" if ref["kind"] == "Role" else "clusterroles"
+                role = roles.get(ref["name"]) if ref["kind"] == "Role" else None
+                held = role is not None and _rule_triples(role.get("rules") or []) <= needs
+                if not held and (group, plural, "bind") not in needs:
+                    problems.append(f"{where}: binding {ref['kind']} {ref['name']} needs `bind`")
+    assert not problems, "\n".join(problems)
