@@ -384,10 +384,8 @@ def _connection_secret(desired: list[JSON]) -> str | None:
     for obj in desired:
         if obj["kind"] != "Secret":
             continue
-        labels = obj["metadata"].get("labels") or {}
-        if labels.get("app.kubernetes.io/component") == "connection" or obj["metadata"][
-            "name"
-        ].endswith("-connection"):
+        # The Database generator's "<name>-credentials" (credentials and the "uri" key).
+        if obj["metadata"]["name"].endswith(("-credentials", "-connection")):
             return str(obj["metadata"]["name"])
     return None
 

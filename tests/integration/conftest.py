@@ -97,9 +97,7 @@ class OperatorProcess:
         raise RuntimeError(f"the operator did not answer its liveness probe:\n{self.log}")
 
     def probe(self) -> dict[str, Any]:
-        with urllib.request.urlopen(
-            f"http://127.0.0.1:{self.port}/healthz", timeout=2
-        ) as response:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2) as response:
             result: dict[str, Any] = json.loads(response.read() or b"{}")
             return result
 

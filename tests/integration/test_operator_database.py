@@ -1,0 +1,95 @@
+"""Database through the operator: the connection Secret in status, storage grown in place."""
+
+from __future__ import annotations
+
+import base64
+
+from helpers import API, wait_ready
+
+DATABASES = "databases.konfiguru.io"
+
+
+def database(size: str = "10Gi") -> dict:
+    return {
+        "apiVersion": API,
+        "kind": "Database",
+        "metadata": {"name": "orders-db", "namespace": "default"},
+        "spec": {"engine": "postgres", "version": "17", "storage": {"size": size}},
+    }
+
+
+def _data_pvc(emulator, size: str) -> None:
+    """What the StatefulSet controller would create for ordinal 0 (the emulator has none)."""
+    emulator.create(
+        {
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": {"name": "data-orders-db-0", "namespace": "default"},
+            "spec": {
+                "accessModes": ["ReadWriteOnce"],
+                "storageClassName": "standard",
+                "resources": {"requests": {"storage": size}},
+            },
+        }
+    )
+
+
+def test_a_database_reports_its_connection_secret_and_keeps_its_password(emulator, operator):
+    emulator.create(database())
+    ready = wait_ready(emulator, "orders-db", DATABASES)
+    assert ready["status"]["connectionSecret"] == "orders-db-credentials"
+    secret = emulator.get("secrets", "orders-db-credentials", "default")
+    before = secret["data"]
+    operator.restart()
+    seen = operator.reconciles()
+    emulator.wait_for(lambda: operator.reconciles() >= seen + 2, timeout=20)
+    assert emulator.get("secrets", "orders-db-credentials", "default")["data"] == before
+    uri = base64.b64decode(before["uri"]).decode()
+    assert uri not in operator.log
+
+
+def test_storage_growth_resizes_the_volumes_in_place_and_keeps_the_pods(emulator, operator):
+    emulator.create(database("10Gi"))
+    wait_ready(emulator, "orders-db", DATABASES)
+    _data_pvc(emulator, "10Gi")
+    old = emulator.get("statefulsets", "orders-db", "default")
+    emulator.patch(DATABASES, "orders-db", {"spec": {"storage": {"size": "20Gi"}}}, "default")
+    emulator.wait_for_object(
+        "persistentvolumeclaims",
+        "data-orders-db-0",
+        "default",
+        lambda p: p["spec"]["resources"]["requests"]["storage"] == "20Gi",
+    )
+    new = emulator.wait_for_object(
+        "statefulsets",
+        "orders-db",
+        "default",
+        lambda s: s["metadata"]["uid"] != old["metadata"]["uid"],
+    )
+    template = new["spec"]["volumeClaimTemplates"][0]
+    assert template["spec"]["resources"]["requests"]["storage"] == "20Gi"
+    wait_ready(emulator, "orders-db", DATABASES)
+
+
+def test_shrinking_storage_stalls_with_what_to_do(emulator, operator):
+    emulator.create(database("20Gi"))
+    wait_ready(emulator, "orders-db", DATABASES)
+    _data_pvc(emulator, "20Gi")
+    sts = emulator.get("statefulsets", "orders-db", "default")
+    emulator.patch(DATABASES, "orders-db", {"spec": {"storage": {"size": "5Gi"}}}, "default")
+
+    def stalled(obj):
+        for condition in (obj.get("status") or {}).get("conditions") or []:
+            if condition["type"] == "Stalled" and condition["status"] == "True":
+                return obj["status"]["observedGeneration"] == obj["metadata"]["generation"]
+        return False
+
+    obj = emulator.wait_for_object(DATABASES, "orders-db", "default", stalled)
+    message = next(c for c in obj["status"]["conditions"] if c["type"] == "Stalled")["message"]
+    assert "shrink" in message
+    assert (
+        emulator.get("statefulsets", "orders-db", "default")["metadata"]["uid"]
+        == sts["metadata"]["uid"]
+    )
+    pvc = emulator.get("persistentvolumeclaims", "data-orders-db-0", "default")
+    assert pvc["spec"]["resources"]["requests"]["storage"] == "20Gi"
