@@ -69,6 +69,7 @@ class Emulator:
         schema_validation: bool = True,
         namespaces: Iterable[str] = (),
         default_storage_class: bool = True,
+        port: int = 0,
     ) -> None:
         self.cluster = Cluster(
             strict_namespaces=strict_namespaces, gc_delay=gc_delay, schema_validation=schema_validation
@@ -90,7 +91,7 @@ class Emulator:
         self._thread: threading.Thread | None = None
         self._stop: asyncio.Event | None = None
         self._runner: aiohttp.web.ServerRunner | None = None
-        self.port = 0
+        self.port = port
         self.kubeconfig = Path()
 
     # ------------------------------------------------------------------ lifecycle
@@ -102,7 +103,12 @@ class Emulator:
     @property
     def env(self) -> dict[str, str]:
         """Environment for a subprocess (operator, kubectl) that should talk to the emulator."""
-        return {**os.environ, "KUBECONFIG": str(self.kubeconfig)}
+        return {**os.environ, "KUBECONFIG": str(self.kubeconfig), "KUBECACHEDIR": str(self.cache_dir)}
+
+    @property
+    def cache_dir(self) -> Path:
+        """kubectl's discovery/OpenAPI cache for this emulator (ports get reused across tests)."""
+        return self.kubeconfig.parent / "kube-cache"
 
     def start(self) -> Emulator:
         ready = threading.Event()
@@ -154,7 +160,7 @@ class Emulator:
             server = aiohttp.web.Server(self.handler, access_log=None)
             self._runner = aiohttp.web.ServerRunner(server, access_log=None, shutdown_timeout=0.5)
             await self._runner.setup()
-            site = aiohttp.web.TCPSite(self._runner, "127.0.0.1", 0, backlog=512)
+            site = aiohttp.web.TCPSite(self._runner, "127.0.0.1", self.port, backlog=512)
             await site.start()
             sockets = site._server.sockets if site._server is not None else []  # type: ignore[union-attr]
             self.port = sockets[0].getsockname()[1]
@@ -573,7 +579,7 @@ class Emulator:
     ) -> subprocess.CompletedProcess[str]:
         """Run the real kubectl against the emulator."""
         result = subprocess.run(
-            [KUBECTL, "--kubeconfig", str(self.kubeconfig), *args],
+            [KUBECTL, "--kubeconfig", str(self.kubeconfig), "--cache-dir", str(self.cache_dir), *args],
             capture_output=True,
             text=True,
             timeout=timeout,

@@ -16,6 +16,7 @@ import math
 import re
 import threading
 import traceback
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -218,6 +219,8 @@ class KubeEmulator(kmock.KubernetesScaffold):
     address: str = "127.0.0.1:0"
     _builtin: set[int] = attrs.field(factory=set, init=False)
     request_count: int = attrs.field(default=0, init=False)
+    # Distinguishes this server's OpenAPI URLs from an earlier emulator's on a reused port.
+    _instance: str = attrs.field(factory=lambda: uuid.uuid4().hex[:8].upper(), init=False)
 
     def __attrs_post_init__(self) -> None:
         super().__attrs_post_init__()
@@ -666,9 +669,8 @@ class KubeEmulator(kmock.KubernetesScaffold):
         for group, versions in self.cluster.catalogue.groups().items():
             for version in versions:
                 gv_path = f"apis/{group}/{version}" if group else f"api/{version}"
-                paths[gv_path] = {
-                    "serverRelativeURL": f"/openapi/v3/{gv_path}?hash={revision:016X}"
-                }
+                url = f"/openapi/v3/{gv_path}?hash={self._instance}{revision:08X}"
+                paths[gv_path] = {"serverRelativeURL": url}
         return {"paths": paths}
 
     def _openapi_group_version(self, gv_path: str) -> Obj:
