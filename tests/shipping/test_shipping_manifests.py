@@ -60,6 +60,16 @@ def test_kubectl_kustomize_deploy_renders_objects_a_cluster_accepts_strictly(
     assert not errors, "\n".join(errors)
 
 
+def test_plain_kubectl_apply_works_every_object_fits_the_last_applied_annotation(
+    kustomized: list[dict[str, Any]],
+) -> None:
+    # Client-side `kubectl apply` stores each object as JSON in an annotation; all annotations
+    # of an object together may not exceed 256 KiB. Past that, only --server-side works.
+    for obj in kustomized:
+        size = len(json.dumps(obj, separators=(",", ":")))
+        assert size < 256 * 1024 - 4096, f"{kfgtest.describe(obj)} is {size} bytes"
+
+
 def test_kustomize_puts_every_namespaced_object_in_the_operator_namespace(
     kustomized: list[dict[str, Any]],
 ) -> None:
