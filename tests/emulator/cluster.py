@@ -118,6 +118,11 @@ def bad_request(message: str) -> ApiError:
     return ApiError(400, "BadRequest", message)
 
 
+MODIFIED = (
+    "the object has been modified; please apply your changes to the latest version and try again"
+)
+
+
 def now_iso() -> str:
     return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -465,7 +470,8 @@ class Cluster:
         if rt.namespaced:
             if namespace and body_ns and body_ns != namespace:
                 raise bad_request(
-                    "the namespace of the provided object does not match the namespace sent on the request"
+                    "the namespace of the provided object does not match the namespace sent "
+                    "on the request"
                 )
             ns = namespace or body_ns
             if not ns:
@@ -491,7 +497,8 @@ class Cluster:
                     (
                         "metadata.name",
                         f'Invalid value: "{name}": a lowercase RFC 1123 subdomain must '
-                        "consist of lower case alphanumeric characters, '-' or '.', and must start and "
+                        "consist of lower case alphanumeric characters, '-' or '.', and must "
+                        "start and "
                         "end with an alphanumeric character",
                     )
                 ],
@@ -608,7 +615,7 @@ class Cluster:
             raise conflict(
                 rt,
                 name,
-                "the object has been modified; please apply your changes to the latest version and try again",
+                MODIFIED,
             )
         if old["metadata"].get("deletionTimestamp"):
             added = set(meta.get("finalizers") or []) - set(old["metadata"].get("finalizers") or [])
@@ -619,7 +626,8 @@ class Cluster:
                     [
                         (
                             "metadata.finalizers",
-                            "Forbidden: no new finalizers can be added if the object is being deleted",
+                            "Forbidden: no new finalizers can be added if the object is being "
+                            "deleted",
                         )
                     ],
                 )
@@ -666,7 +674,7 @@ class Cluster:
 
     @staticmethod
     def _spec_of(rt: ResourceType, obj: Obj) -> Obj:
-        """What bumps metadata.generation: everything but metadata (and status, if a subresource)."""
+        """What bumps metadata.generation: all but metadata (and status, if a subresource)."""
         spec = {
             k: v
             for k, v in obj.items()
@@ -759,7 +767,9 @@ class Cluster:
             raise ApiError(
                 415,
                 "UnsupportedMediaType",
-                "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json",
+                "the body of the request was in an unknown format - accepted media types "
+                "include: application/json-patch+json, application/merge-patch+json, "
+                "application/apply-patch+yaml, application/strategic-merge-patch+json",
             )
         if not isinstance(candidate, dict):
             raise bad_request("the patch did not produce an object")
@@ -784,7 +794,7 @@ class Cluster:
         force: bool = False,
         dry_run: bool = False,
     ) -> tuple[Obj, bool]:
-        """Server-side apply (create-or-update with field ownership; see :mod:`emulator.patching`)."""
+        """SSA: create-or-update with field ownership (see :mod:`emulator.patching`)."""
         if not manager:
             raise bad_request("PATCH /apply requires fieldManager to be set")
         if not isinstance(applied, dict):
@@ -792,7 +802,8 @@ class Cluster:
         meta = applied.get("metadata") or {}
         if meta.get("name") and meta["name"] != name:
             raise bad_request(
-                f"the name of the object ({meta['name']}) does not match the name on the URL ({name})"
+                f"the name of the object ({meta['name']}) does not match the name on the URL "
+                f"({name})"
             )
         if applied.get("kind") and applied["kind"] != rt.kind:
             raise bad_request(f"the kind {applied['kind']!r} does not match {rt.kind!r}")
@@ -867,7 +878,8 @@ class Cluster:
             raise conflict(
                 rt,
                 name,
-                f"Precondition failed: UID in precondition: {preconditions['uid']}, UID in object meta: {meta['uid']}",
+                f"Precondition failed: UID in precondition: {preconditions['uid']}, "
+                f"UID in object meta: {meta['uid']}",
             )
         if (
             preconditions.get("resourceVersion")
@@ -884,9 +896,9 @@ class Cluster:
         if self._is_namespace(rt):
             return self._delete_namespace(rt, obj)
         finalizers = list(meta.get("finalizers") or [])
-        if propagation == "Foreground" and self._dependents.get(meta["uid"]):
-            if "foregroundDeletion" not in finalizers:
-                finalizers.append("foregroundDeletion")
+        foreground = propagation == "Foreground" and self._dependents.get(meta["uid"])
+        if foreground and "foregroundDeletion" not in finalizers:
+            finalizers.append("foregroundDeletion")
         if not finalizers:
             self._remove(rt, obj)
             return obj
@@ -928,10 +940,8 @@ class Cluster:
 
     def _delete_quietly(self, rt: ResourceType, obj: Obj, propagation: str | None = None) -> None:
         meta = obj["metadata"]
-        try:
+        with contextlib.suppress(ApiError):
             self.delete(rt, meta.get("namespace"), meta["name"], propagation=propagation)
-        except ApiError:
-            pass
 
     def _remove(self, rt: ResourceType, obj: Obj) -> None:
         """Physically remove an object (no finalizers left) and let the GC see its dependents."""

@@ -21,9 +21,10 @@ produce MODIFIED watch events like the real thing; a status already correct is n
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from .cluster import ApiError, Cluster, Obj, now_iso
 from .kinds import revision_hash
@@ -59,6 +60,10 @@ def _condition(old_status: Obj, type_: str, status: str, reason: str, message: s
     }
 
 
+def _replica_set(obj: Obj) -> str:
+    return f"{obj['metadata']['name']}-{revision_hash(obj['spec'].get('template'))}"
+
+
 def _prune_zero(status: Obj) -> Obj:
     """Real controllers omit zero counters (``omitempty``)."""
     return {k: v for k, v in status.items() if v != 0 or k == "observedGeneration"}
@@ -67,7 +72,7 @@ def _prune_zero(status: Obj) -> Obj:
 class SimulatedControllers:
     """Status writers for built-in kinds; attach with :meth:`attach` (done by the harness)."""
 
-    KINDS = {
+    KINDS: ClassVar[set[tuple[str, str]]] = {
         ("apps", "deployments"),
         ("apps", "statefulsets"),
         ("apps", "daemonsets"),
@@ -156,7 +161,7 @@ class SimulatedControllers:
             status = self._job_failed(obj, old_status)
         if status == old_status:
             return
-        try:
+        with contextlib.suppress(ApiError):
             self.cluster.update(
                 rt,
                 namespace,
@@ -165,8 +170,6 @@ class SimulatedControllers:
                 manager=MANAGER,
                 subresource="status",
             )
-        except ApiError:
-            pass
 
     # ------------------------------------------------------------------ per kind
 
@@ -200,7 +203,7 @@ class SimulatedControllers:
                     "Progressing",
                     "True",
                     "NewReplicaSetAvailable",
-                    f'ReplicaSet "{obj["metadata"]["name"]}-{revision_hash(obj["spec"].get("template"))}" has successfully progressed.',
+                    f'ReplicaSet "{_replica_set(obj)}" has successfully progressed.',
                 ),
             ]
         else:
@@ -225,7 +228,7 @@ class SimulatedControllers:
                     "Progressing",
                     "True",
                     "ReplicaSetUpdated",
-                    f'ReplicaSet "{obj["metadata"]["name"]}-{revision_hash(obj["spec"].get("template"))}" is progressing.',
+                    f'ReplicaSet "{_replica_set(obj)}" is progressing.',
                 ),
             ]
         return status

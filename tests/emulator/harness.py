@@ -26,8 +26,8 @@ import aiohttp.web
 import yaml
 
 from .cluster import ApiError, Cluster, Obj
-from .patching import clone
 from .controllers import SimulatedControllers
+from .patching import clone
 from .resources import ResourceType
 from .server import FaultInjector, KubeEmulator
 
@@ -72,7 +72,9 @@ class Emulator:
         port: int = 0,
     ) -> None:
         self.cluster = Cluster(
-            strict_namespaces=strict_namespaces, gc_delay=gc_delay, schema_validation=schema_validation
+            strict_namespaces=strict_namespaces,
+            gc_delay=gc_delay,
+            schema_validation=schema_validation,
         )
         self.faults = FaultInjector()
         self.handler = KubeEmulator(cluster=self.cluster, faults=self.faults)
@@ -103,7 +105,11 @@ class Emulator:
     @property
     def env(self) -> dict[str, str]:
         """Environment for a subprocess (operator, kubectl) that should talk to the emulator."""
-        return {**os.environ, "KUBECONFIG": str(self.kubeconfig), "KUBECACHEDIR": str(self.cache_dir)}
+        return {
+            **os.environ,
+            "KUBECONFIG": str(self.kubeconfig),
+            "KUBECACHEDIR": str(self.cache_dir),
+        }
 
     @property
     def cache_dir(self) -> Path:
@@ -119,7 +125,7 @@ class Emulator:
             self._loop = loop
             try:
                 loop.run_until_complete(self._serve(ready))
-            except BaseException as e:  # surfaced to start() below
+            except BaseException as e:  # noqa: BLE001 - surfaced to start() below
                 errors.append(e)
                 ready.set()
             finally:
@@ -219,7 +225,7 @@ class Emulator:
     # ------------------------------------------------------------------ resolution
 
     def resource(self, ref: Ref) -> ResourceType:
-        """``"deployments"``, ``"deploy"``, ``"Deployment"``, ``"apps.konfiguru.io"``, ``"apps/v1/deployments"``."""
+        """Resolve ``"deploy"``, ``"Deployment"``, ``"apps.konfiguru.io"``, ``"apps/v1/jobs"``."""
         return self.call(self.cluster.catalogue.resolve, ref)
 
     def _of(self, obj: Mapping[str, Any]) -> ResourceType:
@@ -303,7 +309,7 @@ class Emulator:
         labels: str | None = None,
         fields: str | None = None,
     ) -> list[Obj]:
-        """Objects of one kind (all namespaces when ``namespace`` is None), selector strings as in kubectl."""
+        """Objects of one kind (all namespaces if ``namespace`` is None); kubectl selectors."""
         rt = self.resource(ref)
         items, _, _, _ = self.call(
             self.cluster.list, rt, namespace, label_selector=labels, field_selector=fields
@@ -367,7 +373,7 @@ class Emulator:
         message: str = "",
         observed: bool = True,
     ) -> Obj:
-        """Set (replace) one status condition, with ``observedGeneration`` = the current generation."""
+        """Set (replace) one status condition; ``observedGeneration`` = the current generation."""
         obj = self.get(ref, name, namespace)
         conditions = [
             c for c in (obj.get("status") or {}).get("conditions") or [] if c.get("type") != type
@@ -579,7 +585,14 @@ class Emulator:
     ) -> subprocess.CompletedProcess[str]:
         """Run the real kubectl against the emulator."""
         result = subprocess.run(
-            [KUBECTL, "--kubeconfig", str(self.kubeconfig), "--cache-dir", str(self.cache_dir), *args],
+            [
+                KUBECTL,
+                "--kubeconfig",
+                str(self.kubeconfig),
+                "--cache-dir",
+                str(self.cache_dir),
+                *args,
+            ],
             capture_output=True,
             text=True,
             timeout=timeout,

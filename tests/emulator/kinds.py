@@ -121,7 +121,8 @@ def _workload(cluster: Cluster, rt: ResourceType, obj: Obj, old: Obj | None) -> 
                         "spec",
                         "Forbidden: updates to statefulset spec for fields other than "
                         "'replicas', 'ordinals', 'template', 'updateStrategy', "
-                        "'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+                        "'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are "
+                        "forbidden",
                     )
                 ],
             )
@@ -242,7 +243,8 @@ def _pvc(cluster: Cluster, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
         raise ApiError(
             403,
             "Forbidden",
-            f'persistentvolumeclaims "{_name(obj)}" is forbidden: only dynamically provisioned pvc can be '
+            f'persistentvolumeclaims "{_name(obj)}" is forbidden: only dynamically provisioned '
+            "pvc can be "
             "resized and the storageclass that provisions the pvc must support resize",
             details={"name": _name(obj), "kind": "persistentvolumeclaims"},
         )
@@ -317,14 +319,18 @@ _RULES = {
 # ---------------------------------------------------------------- custom resources
 
 
-def prune(schema: Mapping[str, Any], value: Any, path: str = "", removed: list[str] | None = None) -> Any:
+def prune(
+    schema: Mapping[str, Any], value: Any, path: str = "", removed: list[str] | None = None
+) -> Any:
     """Drop fields the structural schema does not declare (the API server's pruning); the
     dropped field paths are appended to ``removed``."""
     removed = removed if removed is not None else []
     if isinstance(value, dict):
         properties = schema.get("properties")
         extra = schema.get("additionalProperties")
-        preserve = schema.get("x-kubernetes-preserve-unknown-fields") or schema.get("x-kubernetes-embedded-resource")
+        preserve = schema.get("x-kubernetes-preserve-unknown-fields") or schema.get(
+            "x-kubernetes-embedded-resource"
+        )
         if properties is None and extra is None and not preserve:
             if value and schema.get("type") == "object":
                 removed.extend(f"{path}.{key}" for key in value)
@@ -343,7 +349,9 @@ def prune(schema: Mapping[str, Any], value: Any, path: str = "", removed: list[s
                 removed.append(sub_path)
         return result
     if isinstance(value, list) and isinstance(schema.get("items"), dict):
-        return [prune(schema["items"], item, f"{path}[{i}]", removed) for i, item in enumerate(value)]
+        return [
+            prune(schema["items"], item, f"{path}[{i}]", removed) for i, item in enumerate(value)
+        ]
     return value
 
 
@@ -367,8 +375,10 @@ def _custom_resource(cluster: Cluster, rt: ResourceType, obj: Obj) -> None:
     if removed and cluster.strict_fields:
         unknown = ", ".join(f'unknown field "{path}"' for path in removed)
         raise ApiError(
-            400, "BadRequest",
-            f"{rt.kind} in version \"{rt.version}\" cannot be handled as a {rt.kind}: strict decoding error: {unknown}",
+            400,
+            "BadRequest",
+            f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: '
+            f"strict decoding error: {unknown}",
         )
     for top, sub in properties.items():
         if top in ("apiVersion", "kind", "metadata"):
@@ -379,7 +389,11 @@ def _custom_resource(cluster: Cluster, rt: ResourceType, obj: Obj) -> None:
             obj[top] = copy.deepcopy(sub["default"])
         if isinstance(obj[top], dict):
             for error in default_and_check(sub, obj[top], top):
-                shown = "" if repr(error.value) == "MISSING" else f"Invalid value: {_short(error.value)}: "
+                shown = (
+                    ""
+                    if repr(error.value) == "MISSING"
+                    else f"Invalid value: {_short(error.value)}: "
+                )
                 causes.append((error.path, f"{shown}{error.message}"))
     for name in rt.schema.get("required", []):
         if name not in obj:

@@ -70,7 +70,7 @@ SERVER_FIELDS: frozenset[Path] = frozenset(
 
 def clone(value: Any) -> Any:
     """A deep copy of JSON-like data (pickle round trip: several times faster than deepcopy)."""
-    return pickle.loads(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))  # noqa: S301 - own data
+    return pickle.loads(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
 
 
 # ---------------------------------------------------------------- merge patch (RFC 7386)
@@ -291,7 +291,9 @@ def changed_paths(old: Any, new: Any, prefix: Path = (), field: str = "") -> set
             for value in old_items.keys() | new_items.keys():
                 segment = f"[{key}={value}]"
                 result |= changed_paths(
-                    old_items.get(value, _MISSING), new_items.get(value, _MISSING), (*prefix, segment)
+                    old_items.get(value, _MISSING),
+                    new_items.get(value, _MISSING),
+                    (*prefix, segment),
                 )
             return result
     paths = set()
@@ -390,7 +392,11 @@ def record_update(old: Any, new: Any, managers: dict[str, set[Path]], manager: s
     for other, owned in managers.items():
         if other != manager:
             owned.difference_update(
-                {p for p in owned if p in above or any(p[:i] in changed for i in range(1, len(p) + 1))}
+                {
+                    p
+                    for p in owned
+                    if p in above or any(p[:i] in changed for i in range(1, len(p) + 1))
+                }
             )
     present = {c for c in changed if value_at(new, c) is not _MISSING}
     managers.setdefault(manager, set()).update(present)

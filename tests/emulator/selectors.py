@@ -1,4 +1,4 @@
-"""Label and field selectors as the API server parses them (``?labelSelector=``, ``?fieldSelector=``).
+"""Label and field selectors as the API server parses them (``labelSelector``, ``fieldSelector``).
 
 Used by :mod:`emulator.server` for list, watch and deletecollection, and by the test facade.
 Label selectors support ``k=v``, ``k==v``, ``k!=v``, ``k in (a,b)``, ``k notin (a,b)``, ``k`` and

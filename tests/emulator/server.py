@@ -10,6 +10,7 @@ Kopf and kubectl accept, watch streams, ``Table`` responses for ``kubectl get`` 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import math
@@ -27,7 +28,7 @@ import kmock
 import yaml
 from typing_extensions import override
 
-from .cluster import DROP_ABRUPT, DROP_GRACEFUL, ApiError, Cluster, Obj, bad_request
+from .cluster import DROP_ABRUPT, DROP_GRACEFUL, MODIFIED, ApiError, Cluster, Obj, bad_request
 from .resources import ResourceType
 from .tables import render_table
 
@@ -155,7 +156,7 @@ def fault_error(fault: Fault) -> ApiError:
     headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
     details = {"retryAfterSeconds": fault.retry_after} if fault.retry_after is not None else {}
     message = fault.message or {
-        409: "Operation cannot be fulfilled: the object has been modified; please apply your changes to the latest version and try again",
+        409: f"Operation cannot be fulfilled: {MODIFIED}",
         429: "Too many requests, please try again later.",
     }.get(code, f"injected fault: HTTP {code}")
     return ApiError(
@@ -291,7 +292,11 @@ class KubeEmulator(kmock.KubernetesScaffold):
                 return response
         try:
             # Only writes honour it; they never await, so the flag cannot leak to another request.
-            mode = request.params.get("fieldValidation") if method in ("POST", "PUT", "PATCH") else None
+            mode = (
+                request.params.get("fieldValidation")
+                if method in ("POST", "PUT", "PATCH")
+                else None
+            )
             with self.cluster.field_validation(mode):
                 return await self._dispatch(request, method)
         except ApiError as e:
@@ -355,7 +360,8 @@ class KubeEmulator(kmock.KubernetesScaffold):
             raise ApiError(
                 415,
                 "UnsupportedMediaType",
-                f"the body of the request was in an unknown format - accepted media types include: {JSON}, application/yaml",
+                "the body of the request was in an unknown format - accepted media types "
+                f"include: {JSON}, application/yaml",
             )
         manager = self._manager(request)
         dry_run = params.get("dryRun") == "All"
@@ -394,7 +400,8 @@ class KubeEmulator(kmock.KubernetesScaffold):
                 raise ApiError(
                     415,
                     "UnsupportedMediaType",
-                    f"the body of the request was in an unknown format - accepted media types include: {', '.join(PATCH_TYPES)}",
+                    "the body of the request was in an unknown format - accepted media types "
+                    f"include: {', '.join(PATCH_TYPES)}",
                 )
             body = self._body(request)
             if route.subresource == "scale":
@@ -590,10 +597,8 @@ class KubeEmulator(kmock.KubernetesScaffold):
             pass  # the client went away
         finally:
             self.cluster.unsubscribe(watcher)
-        try:
+        with contextlib.suppress(ConnectionError, RuntimeError):
             await response.write_eof()
-        except (ConnectionError, RuntimeError):
-            pass
         return response
 
     # ------------------------------------------------------------------ subresources

@@ -24,7 +24,8 @@ OPERATOR = textwrap.dedent(
     @kopf.on.update("test.konfiguru.io", "v1", "widgets")
     def reconcile(spec, meta, patch, body, **_):
         patch.status["observedGeneration"] = meta["generation"]
-        patch.status["conditions"] = [{"type": "Ready", "status": "True", "reason": "Sized", "message": str(spec["size"])}]
+        ready = {"type": "Ready", "status": "True", "reason": "Sized", "message": str(spec["size"])}
+        patch.status["conditions"] = [ready]
         kopf.event(body, type="Normal", reason="Reconciled", message="ok")
     """
 )

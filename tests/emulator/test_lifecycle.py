@@ -126,7 +126,7 @@ def test_deleting_a_crd_removes_its_resource_and_objects(emu):
 
 def test_delete_preconditions_are_checked(emu):
     emu.create(widget("w"))
-    status, body, _ = emu.request(
+    status, _, _ = emu.request(
         "DELETE",
         "/apis/test.konfiguru.io/v1/namespaces/default/widgets/w",
         {"preconditions": {"uid": "other"}},

@@ -53,7 +53,7 @@ def test_cluster_wide_lists_span_namespaces(emu):
     emu.ensure_namespace("other")
     emu.create(configmap("a"))
     emu.create(configmap("b", namespace="other"))
-    status, body, _ = emu.request("GET", "/api/v1/configmaps")
+    _, body, _ = emu.request("GET", "/api/v1/configmaps")
     assert {(i["metadata"]["namespace"], i["metadata"]["name"]) for i in body["items"]} == {
         ("default", "a"),
         ("other", "b"),
@@ -63,12 +63,10 @@ def test_cluster_wide_lists_span_namespaces(emu):
 def test_lists_paginate_with_limit_and_continue(emu):
     for i in range(5):
         emu.create(configmap(f"c{i}"))
-    status, page, _ = emu.request("GET", f"{CMS}?limit=2")
+    _, page, _ = emu.request("GET", f"{CMS}?limit=2")
     names = [i["metadata"]["name"] for i in page["items"]]
     while page["metadata"].get("continue"):
-        status, page, _ = emu.request(
-            "GET", f"{CMS}?limit=2&continue={page['metadata']['continue']}"
-        )
+        _, page, _ = emu.request("GET", f"{CMS}?limit=2&continue={page['metadata']['continue']}")
         names += [i["metadata"]["name"] for i in page["items"]]
     assert names == ["c0", "c1", "c2", "c3", "c4"]
 

@@ -238,7 +238,7 @@ def test_dry_run_changes_nothing(emu):
 
 def test_unknown_patch_content_types_are_415(emu):
     emu.create(widget("w"))
-    status, body, _ = emu.request("PATCH", f"{WIDGETS}/w", {"spec": {}}, content_type="text/plain")
+    status, _, _ = emu.request("PATCH", f"{WIDGETS}/w", {"spec": {}}, content_type="text/plain")
     assert status == 415
 
 
