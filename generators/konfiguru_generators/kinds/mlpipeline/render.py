@@ -60,6 +60,7 @@ def _model_claim(resource: Resource) -> Manifest:
         access_mode=model["accessMode"],
         storage_class=model.get("storageClass"),
         size=str(model["storage"]),
+        deletion_policy=model["deletionPolicy"],
     )
 
 

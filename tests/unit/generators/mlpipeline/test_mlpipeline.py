@@ -498,3 +498,10 @@ def test_a_bad_inference_env_reference_is_named_with_its_path() -> None:
     document["spec"]["inference"]["env"] = {"KEY": {"secretKeyRef": {"name": "s"}}}
     (message,) = errors_of(document)
     assert message.startswith("spec.inference.env.KEY.secretKeyRef.key")
+
+
+def test_the_model_volume_is_kept_when_the_pipeline_goes_unless_asked_otherwise() -> None:
+    claim = one(render(pipeline()), "PersistentVolumeClaim")
+    assert claim["metadata"]["annotations"]["konfiguru.io/deletion-policy"] == "Retain"
+    claim = one(render(pipeline(model={"deletionPolicy": "Delete"})), "PersistentVolumeClaim")
+    assert claim["metadata"]["annotations"]["konfiguru.io/deletion-policy"] == "Delete"
