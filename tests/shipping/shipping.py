@@ -197,13 +197,42 @@ def compact_rules(triples: set[tuple[str, str, str]]) -> list[dict[str, list[str
     ]
 
 
+def kopf_cluster_needs(clusterwide: bool) -> set[tuple[str, str, str]]:
+    """Cluster-scoped reads Kopf itself makes, given the operator's Kopf settings.
+
+    Read in kopf/_core/reactor/observation.py: Kopf discovers resources through the discovery
+    API (no RBAC needed) and, unless ``settings.scanning.disabled``, then lists and watches
+    CustomResourceDefinitions, and lists and watches Namespaces when it serves a list of
+    namespaces. The operator's startup handler decides ``scanning.disabled``: ask it.
+    """
+    import kopf
+
+    from konfiguru_operator.handlers.lifecycle import configure
+
+    settings = kopf.OperatorSettings()
+    configure(settings)
+    if settings.scanning.disabled:
+        return set()
+    needs = {("apiextensions.k8s.io", "customresourcedefinitions", v) for v in ("list", "watch")}
+    if not clusterwide:
+        needs |= {("", "namespaces", verb) for verb in ("list", "watch")}
+    return needs
+
+
 def rbac_rules_text() -> str:
     used = operator_permissions()
     namespaced = {t for t in used if t[0] != PEERING_GROUP}
     peering: dict[str, list[str]] = {}
     for _, resource, verb in sorted(t for t in used if t[0] == PEERING_GROUP):
         peering.setdefault(resource, []).append(verb)
-    document = {"namespaced": compact_rules(namespaced), "peering": peering}
+    document = {
+        "namespaced": compact_rules(namespaced),
+        "kopf": {
+            "clusterwide": compact_rules(kopf_cluster_needs(clusterwide=True)),
+            "namespaces": compact_rules(kopf_cluster_needs(clusterwide=False)),
+        },
+        "peering": peering,
+    }
     return GENERATED_HEADER.format(source="konfiguru_operator.rbac") + yaml.safe_dump(
         document, sort_keys=False, width=100, default_flow_style=None
     )

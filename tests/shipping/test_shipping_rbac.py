@@ -7,10 +7,10 @@ What the operator uses is derived, never restated:
 - from the generators: every kind rendered from every example and fixture must be a child kind
   the operator knows, with the verbs it needs (list/watch to observe, get to read back,
   create/patch to apply, delete to prune);
-- from Kopf's own machinery (read in kopf/_core/reactor/observation.py and engines/peering.py):
-  it lists and watches CustomResourceDefinitions to discover resources, lists and watches
-  Namespaces only when it serves a list of namespaces, and uses the ClusterKopfPeering (cluster
-  scope) or KopfPeering (per namespace) objects only when peering is on.
+- from Kopf's own machinery (read in kopf/_core/reactor/observation.py and engines/peering.py),
+  under the operator's own Kopf settings (``shipping.kopf_cluster_needs``): CRD and Namespace
+  reads only while Kopf's scanning is on; the ClusterKopfPeering (cluster scope) or KopfPeering
+  (per namespace) objects only when peering is on (highAvailability).
 
 Each rendered (Cluster)Role must grant exactly that: a missing permission breaks the operator at
 run time, an extra one is privilege nobody needs.
@@ -28,11 +28,6 @@ import shipping
 
 Triple = tuple[str, str, str]
 
-KOPF_DISCOVERY: set[Triple] = {
-    ("apiextensions.k8s.io", "customresourcedefinitions", "list"),
-    ("apiextensions.k8s.io", "customresourcedefinitions", "watch"),
-}
-KOPF_NAMESPACES: set[Triple] = {("", "namespaces", "list"), ("", "namespaces", "watch")}
 CHILD_VERBS = ("create", "delete", "get", "list", "patch", "watch")
 
 CASES = [
@@ -70,11 +65,13 @@ def expected_grants(values: dict[str, Any]) -> dict[tuple[str, str | None], set[
     merged = _merged(values)
     ha = merged["highAvailability"]["enabled"]
     if merged["watch"]["scope"] == "cluster":
-        cluster = KOPF_DISCOVERY | namespaced_needs()
+        cluster = shipping.kopf_cluster_needs(clusterwide=True) | namespaced_needs()
         if ha:
             cluster |= peering_needs("clusterkopfpeerings")
         return {("ClusterRole", None): cluster}
-    expected = {("ClusterRole", None): KOPF_DISCOVERY | KOPF_NAMESPACES}
+    expected: dict[tuple[str, str | None], set[Triple]] = {}
+    if kopf_reads := shipping.kopf_cluster_needs(clusterwide=False):
+        expected[("ClusterRole", None)] = kopf_reads
     for namespace in merged["watch"]["namespaces"]:
         role = namespaced_needs() | (peering_needs("kopfpeerings") if ha else set())
         expected[("Role", namespace)] = role
@@ -169,6 +166,29 @@ def test_no_rule_uses_a_wildcard_and_every_binding_names_the_operator_account(
         assert binding["subjects"] == [
             {"kind": "ServiceAccount", "name": account, "namespace": shipping.NAMESPACE}
         ]
+
+
+def test_kopf_needs_crd_and_namespace_reads_only_while_its_scanning_is_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import kopf
+
+    real = kopf.OperatorSettings
+
+    def scanning_on() -> kopf.OperatorSettings:
+        settings = real()
+        settings.scanning = type(settings.scanning)()
+        object.__setattr__(settings.scanning, "disabled", False)
+        return settings
+
+    from konfiguru_operator.handlers import lifecycle
+
+    monkeypatch.setattr(lifecycle, "configure", lambda settings: None)
+    monkeypatch.setattr(kopf, "OperatorSettings", scanning_on)
+    crds = ("apiextensions.k8s.io", "customresourcedefinitions", "watch")
+    assert crds in shipping.kopf_cluster_needs(clusterwide=True)
+    assert ("", "namespaces", "list") not in shipping.kopf_cluster_needs(clusterwide=True)
+    assert ("", "namespaces", "list") in shipping.kopf_cluster_needs(clusterwide=False)
 
 
 def test_the_comparison_catches_a_missing_and_an_extra_permission() -> None:

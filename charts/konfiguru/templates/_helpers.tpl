@@ -65,23 +65,18 @@ files/rbac-rules.yaml is generated from konfiguru_operator.rbac (`pytest tests/s
 {{- end }}
 
 {{/*
-Cluster-scoped reads Kopf needs: discovering CRDs always; namespaces only when it watches a list
-of namespaces (it resolves them and notices new ones); peering objects of the matching scope.
+Cluster-scoped permissions: Kopf's own discovery reads (from files/rbac-rules.yaml; none while the
+operator disables Kopf's scanning) and, with highAvailability over the whole cluster, the
+ClusterKopfPeering object.
 */}}
 {{- define "konfiguru.clusterRules" -}}
-- apiGroups: [apiextensions.k8s.io]
-  resources: [customresourcedefinitions]
-  verbs: [list, watch]
-{{- if include "konfiguru.clusterwide" . }}
-{{- if .Values.highAvailability.enabled }}
-- apiGroups: [kopf.dev]
-  resources: [clusterkopfpeerings]
-  verbs: {{ (include "konfiguru.rbacFile" . | fromYaml).peering.clusterkopfpeerings | toJson }}
+{{- $rbac := include "konfiguru.rbacFile" . | fromYaml }}
+{{- $rules := ternary $rbac.kopf.clusterwide $rbac.kopf.namespaces (eq .Values.watch.scope "cluster") | default list }}
+{{- if and .Values.highAvailability.enabled (include "konfiguru.clusterwide" .) }}
+{{- $rules = append $rules (dict "apiGroups" (list "kopf.dev") "resources" (list "clusterkopfpeerings") "verbs" $rbac.peering.clusterkopfpeerings) }}
 {{- end }}
-{{- else }}
-- apiGroups: [""]
-  resources: [namespaces]
-  verbs: [list, watch]
+{{- if $rules }}
+{{- toYaml $rules }}
 {{- end }}
 {{- end }}
 
