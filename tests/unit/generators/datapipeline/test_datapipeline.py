@@ -323,3 +323,8 @@ def test_node_selector_and_pull_secrets_reach_the_driver_and_the_executors() -> 
 def test_a_bad_env_reference_is_named_with_its_path() -> None:
     (message,) = errors_of(pipeline("container", env={"TOKEN": {"secretRef": {"name": "x"}}}))
     assert message.startswith("spec.env.TOKEN") and "secretKeyRef" in message
+
+
+def test_a_malformed_time_zone_is_named() -> None:
+    (message,) = errors_of(pipeline(schedule="@daily", timeZone="Central European Time"))
+    assert message.startswith("spec.timeZone") and "Europe/Berlin" in message
