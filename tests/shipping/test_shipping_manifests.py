@@ -9,6 +9,9 @@ objects) are validated against that CRD's schema.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import helm_python
@@ -77,6 +80,25 @@ def test_kustomize_puts_every_namespaced_object_in_the_operator_namespace(
     for obj in kustomized:
         expected = None if obj["kind"] in cluster_kinds else shipping.NAMESPACE
         assert obj["metadata"].get("namespace") == expected, kfgtest.describe(obj)
+
+
+def test_an_overlay_moves_the_operator_to_another_namespace(tmp_path: Path) -> None:
+    base = os.path.relpath(shipping.DEPLOY, tmp_path)
+    (tmp_path / "kustomization.yaml").write_text(
+        f"resources: [{base}]\nnamespace: platform\n", "utf-8"
+    )
+    result = subprocess.run(
+        [shipping.KUBECTL, "kustomize", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    objects = {(o["kind"], o["metadata"]["name"]): o for o in shipping.load_all(result.stdout)}
+    assert ("Namespace", "platform") in objects
+    assert objects[("Deployment", "konfiguru")]["metadata"]["namespace"] == "platform"
+    (subject,) = objects[("ClusterRoleBinding", "konfiguru")]["subjects"]
+    assert subject["namespace"] == "platform"
 
 
 @pytest.mark.parametrize(("case_id", "values"), VALUES, ids=VALUE_IDS)
