@@ -68,29 +68,12 @@ def _model_name(resource: Resource) -> str:
     return str(resource.spec["model"].get("name") or resource.name)
 
 
-def _user_env(env: dict[str, Any] | None) -> list[Fragment]:
-    return podspec.env_list(env)
-
-
-def _training(resource: Resource) -> list[Manifest]:
+def _trainer_pod(resource: Resource, group: Group) -> Fragment:
+    """The pod spec every training worker runs."""
     spec = resource.spec
     training = spec["training"]
-    workers = training["workers"]
-    gpus = training["gpus"]
-    scheduled = "schedule" in training
-    distributed = workers > 1
-    name = names.training(resource.name)
-    service = names.workers_service(resource.name)
     framework = FRAMEWORKS[spec["framework"]]
-    pod_labels = resource.labels(TRAINING, labels.image_version(spec["image"]))
-
-    group = Group(
-        workers=workers,
-        gpus=gpus,
-        service=service,
-        job_name=None if scheduled else name,
-        restarts=training["backoff"],
-    )
+    distributed = group.workers > 1
     security = spec["security"]
     model = spec["model"]
     data = data_source(spec.get("data"))
@@ -116,7 +99,7 @@ def _training(resource: Resource) -> list[Manifest]:
     ]
     if model.get("registry"):
         env.append({"name": "MODEL_REGISTRY_URL", "value": model["registry"]})
-    env.extend(_user_env(spec.get("env")))
+    env.extend(podspec.env_list(spec.get("env")))
 
     container: Fragment = {"name": TRAINER_CONTAINER, "image": spec["image"]}
     if spec.get("command"):
@@ -128,58 +111,81 @@ def _training(resource: Resource) -> list[Manifest]:
         container["ports"] = [
             {"name": framework.port_name, "containerPort": framework.port, "protocol": "TCP"}
         ]
-    requirements = podspec.resource_requirements(training.get("resources"), gpu=gpus)
+    requirements = podspec.resource_requirements(training.get("resources"), gpu=group.gpus)
     if requirements:
         container["resources"] = requirements
     container["securityContext"] = container_security
     container["volumeMounts"] = mounts
 
-    pod_spec: Fragment = {
+    pod: Fragment = {
         "restartPolicy": "Never",
         "serviceAccountName": resource.name,
         "automountServiceAccountToken": False,
         "securityContext": pod_security,
         "containers": [container],
         "volumes": volumes,
+        **placement(spec),
     }
-    pod_spec.update(placement(spec))
     if distributed:
-        pod_spec["subdomain"] = service
-    if gpus:
-        pod_spec["tolerations"] = [dict(podspec.GPU_TOLERATION)]
+        pod["subdomain"] = group.service
+    if group.gpus:
+        pod["tolerations"] = [dict(podspec.GPU_TOLERATION)]
+    return pod
 
-    template = {"metadata": {"labels": pod_labels}, "spec": pod_spec}
-    if distributed:
-        # A lone replacement pod cannot rejoin a running group, and the survivors would wait
-        # for it until the deadline: fail the whole run at the first failed rank.
-        job_spec: Fragment = {
-            "activeDeadlineSeconds": duration_seconds(training["timeout"]),
-            "ttlSecondsAfterFinished": duration_seconds(training["ttlAfterFinished"]),
-            "completionMode": "Indexed",
-            "completions": workers,
-            "parallelism": workers,
-            "backoffLimit": 0,
-            "podFailurePolicy": {
-                "rules": [
-                    {
-                        "action": "FailJob",
-                        "onExitCodes": {
-                            "containerName": TRAINER_CONTAINER,
-                            "operator": "NotIn",
-                            "values": [0],
-                        },
-                    }
-                ]
-            },
-            "template": template,
-        }
-    else:
-        job_spec = run_once_job_spec(
+
+def _training_job_spec(training: dict[str, Any], template: Fragment) -> Fragment:
+    workers = training["workers"]
+    if workers == 1:
+        return run_once_job_spec(
             timeout=training["timeout"],
             ttl=training["ttlAfterFinished"],
             backoff=training["backoff"],
             template=template,
         )
+    # A lone replacement pod cannot rejoin a running group, and the survivors would wait for it
+    # until the deadline: fail the whole run at the first failed rank.
+    return {
+        "activeDeadlineSeconds": duration_seconds(training["timeout"]),
+        "ttlSecondsAfterFinished": duration_seconds(training["ttlAfterFinished"]),
+        "completionMode": "Indexed",
+        "completions": workers,
+        "parallelism": workers,
+        "backoffLimit": 0,
+        "podFailurePolicy": {
+            "rules": [
+                {
+                    "action": "FailJob",
+                    "onExitCodes": {
+                        "containerName": TRAINER_CONTAINER,
+                        "operator": "NotIn",
+                        "values": [0],
+                    },
+                }
+            ]
+        },
+        "template": template,
+    }
+
+
+def _training(resource: Resource) -> list[Manifest]:
+    """The workers' Service (several workers), their NetworkPolicy and the Job or CronJob."""
+    spec = resource.spec
+    training = spec["training"]
+    scheduled = "schedule" in training
+    distributed = training["workers"] > 1
+    name = names.training(resource.name)
+    framework = FRAMEWORKS[spec["framework"]]
+    group = Group(
+        workers=training["workers"],
+        gpus=training["gpus"],
+        service=names.workers_service(resource.name),
+        job_name=None if scheduled else name,
+        restarts=training["backoff"],
+    )
+    template = {
+        "metadata": {"labels": resource.labels(TRAINING, labels.image_version(spec["image"]))},
+        "spec": _trainer_pod(resource, group),
+    }
 
     objects: list[Manifest] = []
     if distributed:
@@ -191,7 +197,7 @@ def _training(resource: Resource) -> list[Manifest]:
         objects.append(
             resource.template(
                 "mlpipeline/service-workers.yaml.j2",
-                name=service,
+                name=group.service,
                 labels=resource.labels(TRAINING),
                 selector=selector,
                 ports=[
@@ -220,7 +226,7 @@ def _training(resource: Resource) -> list[Manifest]:
             resource,
             templates="mlpipeline",
             component=TRAINING,
-            job_spec=job_spec,
+            job_spec=_training_job_spec(training, template),
             schedule=training.get("schedule"),
             time_zone=training.get("timeZone"),
         )
@@ -275,7 +281,7 @@ def _inference(resource: Resource) -> list[Manifest]:
         shm_volume, shm_mount = podspec.scratch_volume("dshm", _SHM, memory=True)
         extra_volumes.append(shm_volume)
         extra_mounts.append(shm_mount)
-    env.extend(_user_env(inference.get("env")))
+    env.extend(podspec.env_list(inference.get("env")))
     pod_security, container_security, volumes, mounts = hardened_pod(
         security, extra_volumes=extra_volumes, extra_mounts=extra_mounts
     )
