@@ -20,9 +20,10 @@ Called by the reconciler with the desired children (the generators' output) and 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -160,9 +161,14 @@ class Applier:
     async def sync(
         self, owner_uid: str, desired: Sequence[JSON], live: Mapping[Key, JSON]
     ) -> SyncResult:
-        """Apply what differs, prune what is no longer desired; return what happened."""
+        """Apply what differs, prune what is no longer desired; return what happened.
+
+        Writes go in waves (:func:`wave`): what pods need first, then the workloads, then what
+        points at them; the objects of one wave are written concurrently.
+        """
         result = SyncResult(live=dict(live))
         wanted: set[Key] = set()
+        waves: dict[int, list[tuple[JSON, JSON | None]]] = {}
         for obj in desired:
             key = (obj["kind"], obj["metadata"]["name"])
             wanted.add(key)
@@ -176,13 +182,20 @@ class Applier:
                     )
                 )
                 continue
-            if up_to_date(obj, current):
-                continue
-            await self._write(owner_uid, obj, current, result)
-        for key, current in live.items():
-            if key in wanted or controller_uid(current) != owner_uid:
-                continue  # desired, or not ours: a foreign object with our label survives
-            await self._delete(owner_uid, key, current)
+            if not up_to_date(obj, current):
+                waves.setdefault(wave(obj["kind"]), []).append((obj, current))
+        for number in sorted(waves):
+            await _all(
+                self._write(owner_uid, obj, current, result) for obj, current in waves[number]
+            )
+        stale = [
+            (key, current)
+            for key, current in live.items()
+            # Not desired, and ours: a foreign object with our label survives.
+            if key not in wanted and controller_uid(current) == owner_uid
+        ]
+        await _all(self._delete(owner_uid, key, current) for key, current in stale)
+        for key, _ in stale:
             result.pruned.append(key)
             result.live.pop(key, None)
         return result
@@ -328,6 +341,38 @@ class Applier:
     ) -> JSON:
         """Merge-patch the status subresource (never the main resource: no generation bump)."""
         return await self.client.merge_patch(ref, namespace, name, {"status": patch}, "status")
+
+
+_WORKLOADS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"})
+_BEFORE_WORKLOADS = frozenset(
+    {
+        "NetworkPolicy",
+        "ServiceAccount",
+        "Secret",
+        "ConfigMap",
+        "PersistentVolumeClaim",
+        "Role",
+        "RoleBinding",
+        "Service",
+        "ExternalSecret",
+    }
+)
+
+
+def wave(kind: str) -> int:
+    """0: what pods use (identity, config, storage, Services); 1: workloads; 2: the rest
+    (autoscalers, disruption budgets, Ingresses), which point at workloads or Services."""
+    if kind in _BEFORE_WORKLOADS:
+        return 0
+    return 1 if kind in _WORKLOADS else 2
+
+
+async def _all(calls: Iterable[Awaitable[None]]) -> None:
+    """Run the calls concurrently; every one finishes, then the first failure is raised."""
+    outcomes = await asyncio.gather(*calls, return_exceptions=True)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
 
 
 def _immutable_problem(kind: str, name: str, namespace: str | None, error: ApiError) -> Problem:

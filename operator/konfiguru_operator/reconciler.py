@@ -22,6 +22,7 @@ import binascii
 import json
 import logging
 import os
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -127,11 +128,22 @@ class Reconciler:
         lock = self._locks.setdefault(uid, asyncio.Lock())
         async with lock:
             self.reconciles += 1
+            started = time.perf_counter()
             try:
                 await self._reconcile(body, uid)
             except Exception:
                 self.failures += 1
                 raise
+            finally:
+                if logger.isEnabledFor(logging.DEBUG):
+                    meta = body["metadata"]
+                    logger.debug(
+                        "reconciled %s %s/%s in %.1f ms",
+                        body.get("kind"),
+                        meta.get("namespace"),
+                        meta.get("name"),
+                        (time.perf_counter() - started) * 1000,
+                    )
 
     # ---- generate ----------------------------------------------------------------------------
 

@@ -1,0 +1,191 @@
+"""Operator benchmark against the API emulator: latency, throughput, no-op writes, memory.
+
+    .venv/bin/python bench/operator_bench.py [--sizes 1,100,1000] [--json out.json]
+
+One run measures, with the real operator process (``python -m konfiguru_operator``) against the
+emulator of ``tests/emulator`` (simulated controllers on, 20 ms to "roll out" a workload):
+
+- create → Ready (p50, p99): from the moment a client's create returns to the first watch event
+  in which the App's ``Ready`` condition is ``True`` for its current generation. ``1`` is twenty
+  Apps created one after another (each waited for); ``100`` and ``1000`` are created at once.
+- throughput: Apps reconciled to Ready per second while the 1,000 are created at once.
+- API writes per no-op resync: with every App Ready and nothing changing, the writes the operator
+  sends during several resync periods, divided by the resyncs done (target 0).
+- peak RSS of the operator process (VmHWM) while the 1,000 Apps exist.
+
+Targets (issue 4): p50 create→Ready under 100 ms for one App, ≥ 50 Apps/s, RSS under 200 MiB.
+The numbers depend on the machine; the emulator runs in this process and shares its CPUs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "integration")]
+
+from emulator import Emulator  # noqa: E402
+from operator_process import OperatorProcess  # noqa: E402
+
+RESYNC_SECONDS = 5.0
+
+
+def app(name: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "konfiguru.io/v1alpha1",
+        "kind": "App",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {
+            "image": "ghcr.io/acme/shop:1.4.2",
+            "port": 8080,
+            "replicas": 2,
+            "resources": {"cpu": "100m", "memory": "128Mi"},
+            "config": {"data": {"LOG_LEVEL": "info"}},
+        },
+    }
+
+
+def _ready(obj: dict[str, Any]) -> bool:
+    status = obj.get("status") or {}
+    if status.get("observedGeneration") != obj["metadata"].get("generation"):
+        return False
+    return any(
+        c.get("type") == "Ready" and c.get("status") == "True"
+        for c in status.get("conditions") or []
+    )
+
+
+class ReadyClock:
+    """Records, on the emulator's thread, when each App first becomes Ready."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.ready_at: dict[str, float] = {}
+        self.lock = threading.Lock()
+
+        def listener(kind: str, rt: Any, obj: dict[str, Any], old: Any) -> None:
+            if obj.get("kind") == "App" and _ready(obj):
+                name = obj["metadata"]["name"]
+                with self.lock:
+                    self.ready_at.setdefault(name, time.monotonic())
+
+        emulator.call(lambda: emulator.cluster.listeners.append(listener))
+
+    def wait(self, names: list[str], timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if all(name in self.ready_at for name in names):
+                    return
+            time.sleep(0.005)
+        missing = [n for n in names if n not in self.ready_at]
+        raise TimeoutError(f"{len(missing)} Apps not Ready after {timeout}s, e.g. {missing[:3]}")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def measure(sizes: list[int]) -> dict[str, Any]:
+    results: dict[str, Any] = {"targets": {"p50_ms_one": 100, "apps_per_s": 50, "rss_mib": 200}}
+    with tempfile.TemporaryDirectory() as tmp, Emulator(workdir=Path(tmp)) as emulator:
+        operator = OperatorProcess(
+            emulator,
+            Path(tmp),
+            KONFIGURU_RESYNC_SECONDS=str(RESYNC_SECONDS),
+            KONFIGURU_LOG_LEVEL="warning",
+        ).start()
+        try:
+            clock = ReadyClock(emulator)
+            count = 0
+            for size in sizes:
+                latencies: list[float] = []
+                if size == 1:
+                    for _ in range(20):
+                        count += 1
+                        name = f"app-{count}"
+                        emulator.create(app(name))
+                        created = time.monotonic()
+                        clock.wait([name], 30)
+                        latencies.append(clock.ready_at[name] - created)
+                    results["1"] = _summary(latencies)
+                    continue
+                names, created_at = [], {}
+                for _ in range(size):
+                    count += 1
+                    name = f"app-{count}"
+                    emulator.create(app(name))
+                    created_at[name] = time.monotonic()
+                    names.append(name)
+                clock.wait(names, 600)
+                latencies = [clock.ready_at[n] - created_at[n] for n in names]
+                span = max(clock.ready_at[n] for n in names) - min(created_at.values())
+                results[str(size)] = {**_summary(latencies), "apps_per_s": round(size / span, 1)}
+            results["rss_mib_peak"] = round(peak_rss_mib(operator.process.pid), 1)  # type: ignore[union-attr]
+            results["apps"] = count
+            results["noop_resync"] = _noop_writes(emulator, operator, count)
+        finally:
+            operator.stop()
+    return results
+
+
+def _summary(latencies: list[float]) -> dict[str, float]:
+    return {
+        "p50_ms": round(statistics.median(latencies) * 1000, 1),
+        "p99_ms": round(percentile(latencies, 99) * 1000, 1),
+        "max_ms": round(max(latencies) * 1000, 1),
+    }
+
+
+def _noop_writes(emulator: Emulator, operator: OperatorProcess, apps: int) -> dict[str, Any]:
+    # Let the last status writes and child events settle, then watch a few resync periods.
+    time.sleep(RESYNC_SECONDS)
+    before = operator.metrics()
+    writes_before = dict(emulator.writes)
+    time.sleep(RESYNC_SECONDS * 3 + 1)
+    after = operator.metrics()
+    reconciles = after["konfiguru_reconciles_total"] - before["konfiguru_reconciles_total"]
+    writes = after["konfiguru_api_writes_total"] - before["konfiguru_api_writes_total"]
+    resyncs = reconciles / max(apps, 1)
+    return {
+        "reconciles": int(reconciles),
+        "resyncs_per_app": round(resyncs, 1),
+        "operator_writes": int(writes),
+        "writes_per_resync_per_app": round(writes / reconciles, 4) if reconciles else None,
+        "cluster_writes": {
+            k: emulator.writes[k] - writes_before.get(k, 0) for k in ("create", "update", "delete")
+        },
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="1,100,1000")
+    parser.add_argument("--json", help="also write the results to this file")
+    args = parser.parse_args()
+    results = measure([int(s) for s in args.sizes.split(",")])
+    text = json.dumps(results, indent=2)
+    print(text)
+    if args.json:
+        Path(args.json).write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
