@@ -132,7 +132,10 @@ def test_argocd_cm_has_one_health_check_per_konfiguru_kind_and_each_runs() -> No
         assert run_health(obj, script)["status"] == "Degraded", key
 
 
-@pytest.mark.parametrize("name", ["application-operator.yaml", "application-apps.yaml"])
+@pytest.mark.parametrize(
+    "name",
+    ["application-operator.yaml", "application-operator-kustomize.yaml", "application-apps.yaml"],
+)
 def test_the_example_applications_are_well_formed(name: str) -> None:
     app = yaml.safe_load((shipping.ARGOCD / name).read_text("utf-8"))
     assert app["apiVersion"] == "argoproj.io/v1alpha1" and app["kind"] == "Application"
@@ -142,6 +145,9 @@ def test_the_example_applications_are_well_formed(name: str) -> None:
         assert spec["source"]["path"] == "charts/konfiguru"
         with_values = shipping.chart_objects(spec["source"]["helm"]["valuesObject"])
         assert any(obj["kind"] == "StatefulSet" for obj in with_values)
+        assert "ServerSideApply=true" in spec["syncPolicy"]["syncOptions"]
+    elif name == "application-operator-kustomize.yaml":
+        assert (shipping.ROOT / spec["source"]["path"] / "kustomization.yaml").exists()
         assert "ServerSideApply=true" in spec["syncPolicy"]["syncOptions"]
     else:
         assert spec["source"]["directory"] == {"recurse": True, "include": "*.kfg.yaml"}
