@@ -44,7 +44,7 @@ end
 local observed = obj.status.observedGeneration
 if generation ~= nil and (observed == nil or observed < generation) then
   hs.status = "Progressing"
-  hs.message = "Waiting for the Konfiguru operator to observe generation " .. string.format("%d", generation)
+  hs.message = "Waiting for the Konfiguru operator to observe generation " .. tostring(generation)
   return hs
 end
 

@@ -235,3 +235,24 @@ def _is_tracking(key: str) -> bool:
 def test_the_tracking_check_would_catch_a_copied_instance_label() -> None:
     child = {"metadata": {"labels": {"app.kubernetes.io/instance": "shop"}}}
     assert any(_is_tracking(key) for marks in _metadata_maps(child) for key in marks)
+
+
+def _floats(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return float(value)
+    if isinstance(value, dict):
+        return {key: _floats(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_floats(item) for item in value]
+    return value
+
+
+def test_numbers_decoded_as_floats_like_argo_cd_gives_the_same_health() -> None:
+    # Argo CD hands the script JSON numbers as Lua floats (gopher-lua LNumber).
+    older = operator_status(status.Report(generation=GENERATION - 1, children=[]))
+    ready = operator_status(status.Report(generation=GENERATION, children=[]))
+    for status_ in (older, ready):
+        obj = resource(status_)
+        assert run_health(_floats(obj)) == run_health(obj)
