@@ -195,6 +195,8 @@ class Cluster:
         )
         self._by_uid: dict[str, tuple[ResourceType, str, str]] = {}
         self._managers: dict[str, dict[str, set[Path]]] = {}
+        # uid → manager → {operation, subresource, apiVersion, time}: for metadata.managedFields.
+        self._manager_info: dict[str, dict[str, dict[str, str]]] = {}
         self._dependents: dict[str, set[str]] = collections.defaultdict(set)
         # (group, plural) → (label key, value) → {(namespace, name)}: fast label-selected lists.
         self._labels: dict[tuple[str, str], dict[tuple[str, str], set[tuple[str, str]]]] = (
@@ -540,12 +542,16 @@ class Cluster:
         self.writes["create"] += 1
         meta["resourceVersion"] = self._next_rv()
         uid = meta["uid"]
-        self._put(rt, (ns, name), obj, None)
-        self._by_uid[uid] = (rt, ns, name)
+        operation = "Update" if managers is None else "Apply"
         if managers is None:
             managers = {}
-            patching.record_update({}, self._trackable(rt, obj, None), managers, manager)
+            patching.record_update({}, obj, managers, manager)
+        info = self._ownership_info(rt, {}, {}, managers, operation, None)
+        self._set_managed_fields(rt, obj, managers, info)
+        self._put(rt, (ns, name), obj, None)
+        self._by_uid[uid] = (rt, ns, name)
         self._managers[uid] = managers
+        self._manager_info[uid] = info
         self._index_owners(obj, None)
         if rt.kind == "CustomResourceDefinition" and rt.group == "apiextensions.k8s.io":
             self.register_crd(obj)
@@ -556,8 +562,44 @@ class Cluster:
         return obj
 
     @staticmethod
-    def _trackable(rt: ResourceType, obj: Obj, subresource: str | None) -> Obj:
-        return obj
+    def _ownership_info(
+        rt: ResourceType,
+        old_managers: Mapping[str, set[Path]],
+        old_info: Mapping[str, dict[str, str]],
+        managers: Mapping[str, set[Path]],
+        operation: str,
+        subresource: str | None,
+    ) -> dict[str, dict[str, str]]:
+        """managedFields entry metadata: kept for unchanged managers, stamped for changed ones."""
+        info: dict[str, dict[str, str]] = {}
+        for name, paths in managers.items():
+            if name in old_info and old_managers.get(name) == paths:
+                info[name] = old_info[name]
+            else:
+                entry = {"operation": operation, "apiVersion": rt.api_version, "time": now_iso()}
+                if subresource:
+                    entry["subresource"] = subresource
+                info[name] = entry
+        return info
+
+    @staticmethod
+    def _set_managed_fields(
+        rt: ResourceType,
+        obj: Obj,
+        managers: Mapping[str, set[Path]],
+        info: Mapping[str, dict[str, str]],
+    ) -> None:
+        entries = []
+        for name, paths in managers.items():
+            if not paths:
+                continue
+            entry: Obj = {"manager": name, **info[name], "fieldsType": "FieldsV1"}
+            entry["fieldsV1"] = patching.fields_v1(paths)
+            entries.append(entry)
+        if entries:
+            obj["metadata"]["managedFields"] = entries
+        else:
+            obj["metadata"].pop("managedFields", None)
 
     @contextlib.contextmanager
     def field_validation(self, mode: str | None) -> Iterator[None]:
@@ -608,6 +650,8 @@ class Cluster:
         resource_version: str | None,
         dry_run: bool,
         apply_managers: dict[str, set[Path]] | None = None,
+        subresource: str | None = None,
+        track: bool = True,
     ) -> Obj:
         meta = new["metadata"]
         name = meta["name"]
@@ -638,6 +682,19 @@ class Cluster:
         self._default_and_validate(rt, new, old)
         if not meta.get("finalizers"):
             meta.pop("finalizers", None)
+        uid = meta["uid"]
+        old_managers = self._managers.get(uid, {})
+        old_info = self._manager_info.get(uid, {})
+        if not track:
+            managers = old_managers
+        elif apply_managers is not None:
+            managers = apply_managers
+        else:
+            managers = {m: set(p) for m, p in old_managers.items()}
+            patching.record_update(old, new, managers, manager)
+        operation = "Apply" if apply_managers is not None else "Update"
+        info = self._ownership_info(rt, old_managers, old_info, managers, operation, subresource)
+        self._set_managed_fields(rt, new, managers, info)
         if new == old:
             return old  # a no-op write: no new resourceVersion, no event (like the real server)
         if self._spec_of(rt, new) != self._spec_of(rt, old):
@@ -646,11 +703,8 @@ class Cluster:
             return new
         self.writes["update"] += 1
         meta["resourceVersion"] = self._next_rv()
-        uid = meta["uid"]
-        if apply_managers is not None:
-            self._managers[uid] = apply_managers
-        else:
-            patching.record_update(old, new, self._managers.setdefault(uid, {}), manager)
+        self._managers[uid] = managers
+        self._manager_info[uid] = info
         ns = meta.get("namespace", "") if rt.namespaced else ""
         self._put(rt, (ns, name), new, old)
         self._index_owners(new, old)
@@ -710,6 +764,7 @@ class Cluster:
             manager=manager,
             dry_run=dry_run,
             resource_version=body.get("metadata", {}).get("resourceVersion"),
+            subresource=subresource,
         )
 
     def patch(
@@ -778,7 +833,13 @@ class Cluster:
             resource_version = candidate["metadata"].get("resourceVersion")
         new = self._compose(rt, old, candidate, subresource)
         result = self._commit(
-            rt, old, new, manager=manager, resource_version=resource_version, dry_run=dry_run
+            rt,
+            old,
+            new,
+            manager=manager,
+            resource_version=resource_version,
+            dry_run=dry_run,
+            subresource=subresource,
         )
         return result, False
 
@@ -856,6 +917,7 @@ class Cluster:
             resource_version=meta.get("resourceVersion"),
             dry_run=dry_run,
             apply_managers=managers,
+            subresource=subresource,
         )
         return result, False
 
@@ -909,7 +971,13 @@ class Cluster:
         new["metadata"].setdefault("deletionTimestamp", now_iso())
         new["metadata"].setdefault("deletionGracePeriodSeconds", 0)
         result = self._commit(
-            rt, obj, new, manager="emulator-apiserver", resource_version=None, dry_run=False
+            rt,
+            obj,
+            new,
+            manager="emulator-apiserver",
+            resource_version=None,
+            dry_run=False,
+            track=False,
         )
         if "foregroundDeletion" in finalizers:
             for child_uid in list(self._dependents.get(meta["uid"], ())):
@@ -954,6 +1022,7 @@ class Cluster:
         uid = meta["uid"]
         self._by_uid.pop(uid, None)
         self._managers.pop(uid, None)
+        self._manager_info.pop(uid, None)
         self._index_owners(None, obj)
         final = {**obj, "metadata": {**meta, "resourceVersion": self._next_rv()}}
         self._emit("DELETED", rt, final, None)
@@ -1028,7 +1097,13 @@ class Cluster:
             new = patching.clone(owner)
             new["metadata"]["finalizers"] = [f for f in finalizers if f != "foregroundDeletion"]
             self._commit(
-                rt, owner, new, manager="emulator-gc", resource_version=None, dry_run=False
+                rt,
+                owner,
+                new,
+                manager="emulator-gc",
+                resource_version=None,
+                dry_run=False,
+                track=False,
             )
 
     def _orphan_dependents(self, owner_uid: str) -> None:
@@ -1044,7 +1119,13 @@ class Cluster:
             if not new["metadata"]["ownerReferences"]:
                 del new["metadata"]["ownerReferences"]
             self._commit(
-                rt, child, new, manager="emulator-gc", resource_version=None, dry_run=False
+                rt,
+                child,
+                new,
+                manager="emulator-gc",
+                resource_version=None,
+                dry_run=False,
+                track=False,
             )
 
     # ------------------------------------------------------------------ namespace lifecycle
@@ -1056,7 +1137,13 @@ class Cluster:
             new["metadata"]["deletionTimestamp"] = now_iso()
             new.setdefault("status", {})["phase"] = "Terminating"
             obj = self._commit(
-                rt, obj, new, manager="emulator-apiserver", resource_version=None, dry_run=False
+                rt,
+                obj,
+                new,
+                manager="emulator-apiserver",
+                resource_version=None,
+                dry_run=False,
+                track=False,
             )
         for key in list(self._objects):
             for (ns, _), child in list(self._objects[key].items()):

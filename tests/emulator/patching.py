@@ -21,6 +21,7 @@ responses, and the exact conflict message format.
 
 from __future__ import annotations
 
+import json
 import pickle
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -402,3 +403,23 @@ def record_update(old: Any, new: Any, managers: dict[str, set[Path]], manager: s
     managers.setdefault(manager, set()).update(present)
     for name in [m for m, owned in managers.items() if not owned]:
         del managers[name]
+
+
+_NUMERIC_KEYS = {"containerPort", "port"}
+
+
+def fields_v1(paths: Iterable[Path]) -> dict[str, Any]:
+    """Owned paths in the API server's ``FieldsV1`` shape (``f:spec``/``f:replicas``,
+    ``k:{"name":"app"}`` for keyed list items), as found in ``metadata.managedFields``."""
+    root: dict[str, Any] = {}
+    for path in sorted(paths):
+        node = root
+        for segment in path:
+            if segment.startswith("[") and "=" in segment:
+                key, _, raw = segment[1:-1].partition("=")
+                value: Any = int(raw) if key in _NUMERIC_KEYS and raw.lstrip("-").isdigit() else raw
+                node = node.setdefault("k:" + json.dumps({key: value}, separators=(",", ":")), {})
+                node.setdefault(".", {})
+            else:
+                node = node.setdefault("f:" + segment, {})
+    return root

@@ -188,3 +188,42 @@ def test_leaf_paths_key_containers_by_name():
         ("spec", "containers", "[name=a]", "image"),
         ("spec", "args"),
     }
+
+
+def test_managed_fields_name_each_manager_its_operation_and_fields(emu):
+    emu.apply(deployment("web", replicas=2), manager="konfiguru")
+    emu.patch("deploy", "web", {"metadata": {"labels": {"team": "a"}}}, manager="kubectl-label")
+    emu.wait_for_object("deploy", "web", predicate=lambda d: d.get("status"))
+    entries = {e["manager"]: e for e in emu.get("deploy", "web")["metadata"]["managedFields"]}
+    assert (
+        entries["konfiguru"]["operation"] == "Apply"
+        and entries["konfiguru"]["fieldsType"] == "FieldsV1"
+    )
+    spec = entries["konfiguru"]["fieldsV1"]["f:spec"]
+    assert "f:replicas" in spec
+    assert "f:image" in spec["f:template"]["f:spec"]["f:containers"]['k:{"name":"app"}']
+    assert entries["kubectl-label"]["operation"] == "Update"
+    assert entries["kubectl-label"]["fieldsV1"] == {"f:metadata": {"f:labels": {"f:team": {}}}}
+    assert entries["kube-controller-manager"]["subresource"] == "status"
+
+
+def test_handing_replicas_to_another_manager_keeps_them_when_the_applier_drops_them(emu):
+    """The "transferring ownership" recipe from the Kubernetes server-side apply docs."""
+    emu.apply(deployment("web", replicas=3), manager="konfiguru")
+    emu.apply(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "web"},
+            "spec": {"replicas": 3},
+        },
+        manager="handover",
+    )
+    result = emu.apply(deployment("web", replicas=None), manager="konfiguru")
+    assert result["spec"]["replicas"] == 3
+    owners = [
+        e["manager"]
+        for e in result["metadata"]["managedFields"]
+        if "f:replicas" in e["fieldsV1"].get("f:spec", {})
+    ]
+    assert owners == ["handover"]
