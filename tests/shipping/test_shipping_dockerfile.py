@@ -335,7 +335,7 @@ def _poll(url: str, deadline: float) -> tuple[int, str]:
     raise AssertionError(f"{url} never answered: {last}")
 
 
-def test_the_entrypoint_from_the_wheel_answers_liveness_and_reconciles_an_app(
+def test_the_entrypoint_from_the_wheel_serves_probes_reconciles_and_leaves_no_finalizer(
     fresh_venv: Path, emulator_factory: Callable[..., Any], tmp_path: Path
 ) -> None:
     emulator = emulator_factory()
@@ -382,6 +382,13 @@ def test_the_entrypoint_from_the_wheel_answers_liveness_and_reconciles_an_app(
                 code = process.wait()
     text = log.read_text()
     assert code == 0, text[-4000:]
+    # No finalizer on the App: deleting it with the operator down completes, and the garbage
+    # collector takes its children (the README's troubleshooting relies on this).
+    app = emulator.get("apps.konfiguru.io", "hello", "default")
+    assert not app["metadata"].get("finalizers"), app["metadata"]
+    emulator.delete("apps.konfiguru.io", "hello", "default")
+    emulator.wait_for_absence("apps.konfiguru.io", "hello", "default")
+    emulator.wait_for_absence("deployments", "hello", "default")
     assert "Traceback" not in text, text[-4000:]
     # KONFIGURU_LOG_FORMAT=json from the Deployment: every log line is one JSON object.
     lines = [line for line in text.splitlines() if line.strip()]
