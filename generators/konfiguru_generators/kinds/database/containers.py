@@ -33,6 +33,7 @@ from .engines import (
     PASSWORD_KEY,
     ROOT_PASSWORD_KEY,
     SHM,
+    TMP,
     Engine,
     postgres_pgdata,
 )
@@ -124,6 +125,8 @@ def engine_env(engine: Engine, name: str, spec: dict[str, Any], major: int) -> l
             {"name": "KONFIGURU_APP_DATABASE", "value": spec["databaseName"]},
             {"name": "KONFIGURU_APP_USER", "value": spec["username"]},
             _secret_env("KONFIGURU_APP_PASSWORD", secret, PASSWORD_KEY),
+            # mongosh (the probes) writes its logs under $HOME: keep them off the data volume.
+            {"name": "HOME", "value": TMP},
         ]
     # The redis image has no password variable: it is passed to --requirepass below.
     return [
