@@ -66,7 +66,7 @@ What it emulates (server side):
 * List with ``labelSelector`` (=, ==, !=, in, notin, exists, !exists), ``fieldSelector`` (any
   dotted path, =, !=), ``limit``/``continue``; ``Table`` output with CRD printer columns.
 * Watch (``?watch=true``/``1`` and ``/watch/`` paths, namespaced and cluster-wide): ADDED/
-  MODIFIED/DELETED from ``resourceVersion`` (replayed from a 50k-event history; older → 410
+  MODIFIED/DELETED from ``resourceVersion`` (replayed from a 20k-event history; older → 410
   Expired), initial ADDED events without one, selector transitions as ADDED/DELETED,
   ``allowWatchBookmarks`` (every 5 s), ``sendInitialEvents``, ``timeoutSeconds``.
 * PATCH: merge (RFC 7386), JSON patch (RFC 6902), strategic merge (approximated: merge patch plus

@@ -178,7 +178,7 @@ class Cluster:
         *,
         strict_namespaces: bool = True,
         gc_delay: float = 0.0,
-        history_size: int = 50_000,
+        history_size: int = 20_000,
         schema_validation: bool = True,
     ) -> None:
         self.catalogue = Catalogue()
@@ -588,10 +588,19 @@ class Cluster:
         obj: Obj,
         managers: Mapping[str, set[Path]],
         info: Mapping[str, dict[str, str]],
+        old: Obj | None = None,
+        old_info: Mapping[str, dict[str, str]] | None = None,
     ) -> None:
+        # Entries of managers whose fields did not change are reused (rendering is the cost).
+        previous = {
+            e["manager"]: e for e in (old or {}).get("metadata", {}).get("managedFields") or []
+        }
         entries = []
         for name, paths in managers.items():
             if not paths:
+                continue
+            if name in previous and old_info is not None and info[name] is old_info.get(name):
+                entries.append(previous[name])
                 continue
             entry: Obj = {"manager": name, **info[name], "fieldsType": "FieldsV1"}
             entry["fieldsV1"] = patching.fields_v1(paths)
@@ -694,7 +703,7 @@ class Cluster:
             patching.record_update(old, new, managers, manager)
         operation = "Apply" if apply_managers is not None else "Update"
         info = self._ownership_info(rt, old_managers, old_info, managers, operation, subresource)
-        self._set_managed_fields(rt, new, managers, info)
+        self._set_managed_fields(rt, new, managers, info, old, old_info)
         if new == old:
             return old  # a no-op write: no new resourceVersion, no event (like the real server)
         if self._spec_of(rt, new) != self._spec_of(rt, old):

@@ -375,8 +375,9 @@ def server_side_apply(
 
     previously = managers.get(manager, set())
     others = set().union(*(owned for m, owned in managers.items() if m != manager))
-    under_wanted = {w[:i] for w in wanted for i in range(1, len(w))}
-    for path in sorted(previously - wanted, key=_removal_order):
+    dropped = previously - wanted
+    under_wanted = {w[:i] for w in wanted for i in range(1, len(w))} if dropped else set()
+    for path in sorted(dropped, key=_removal_order):
         if path in others or path in under_wanted:
             continue
         remove_path(result, path)
