@@ -23,7 +23,8 @@ API of :class:`Emulator` (all methods are thread-safe and synchronous):
   more), ``controllers=True``, ``controller_delay=0.02``, ``strict_namespaces=True`` (objects in a
   missing namespace get 404 as on a real cluster; ``default``, ``kube-system``, ``kube-public``
   exist; ``namespaces=[...]`` or ``ensure_namespace(name)`` make more), ``gc_delay=0.0``,
-  ``default_storage_class=True`` (StorageClass ``standard``, default, ``allowVolumeExpansion``).
+  ``default_storage_class=True`` (StorageClass ``standard``, default, ``allowVolumeExpansion``),
+  ``schema_validation=True`` (False: custom resources are pruned and defaulted but never 422).
 * Objects: ``create(obj)`` (a ``status`` in ``obj`` is written through /status afterwards),
   ``apply(obj, manager=, force=True)`` (server-side apply), ``get(ref, name, ns)`` (ApiError 404),
   ``find(...)`` (None if absent), ``list(ref, ns=None, labels="a=b,c in (d)", fields=...)``,
@@ -31,7 +32,9 @@ API of :class:`Emulator` (all methods are thread-safe and synchronous):
   manager=)``, ``patch_status(ref, name, status, ns)``, ``set_condition(ref, name, "Ready",
   "True", ns, reason=, message=)`` (stamps observedGeneration), ``delete(ref, name, ns,
   propagation=None|"Foreground"|"Orphan")``, ``children(owner)``, ``managers(ref, name, ns)``
-  (field manager → owned paths). ``ref`` is anything kubectl accepts: ``"deploy"``,
+  (field manager → owned paths), ``request(method, path, body, content_type=)`` (raw HTTP:
+  status, JSON, headers), ``watch_events(path, count=, timeout=)``. ``ref`` is anything
+  kubectl accepts: ``"deploy"``,
   ``"Deployment"``, ``"deployments.apps"``, ``"apps/v1/deployments"``, ``"app"``,
   ``"apps.konfiguru.io"``. Namespace defaults to ``"default"``; pass ``None`` for cluster-scoped.
 * Waiting: ``wait_for(fn, timeout=5)``, ``wait_for_object(ref, name, ns, predicate)``,
@@ -60,7 +63,9 @@ What it emulates (server side):
   (or loaded) become served resources at once and disappear with their objects on deletion.
 * Objects: ``uid``, ``resourceVersion`` (one global counter), ``generation`` (bumped when
   anything but metadata — and status, for kinds with the status subresource — changes, and when
-  deletion starts), ``creationTimestamp``; no-op writes keep the resourceVersion and send no event.
+  deletion starts), ``creationTimestamp``, ``metadata.managedFields`` (FieldsV1, operation
+  Apply/Update, ``subresource: status``; see ``patching.py``); no-op writes keep the
+  resourceVersion and send no event (an apply that changes only ownership is a real write).
 * ``/status`` writes only status; the main endpoint ignores status for kinds with the
   subresource; ``/scale`` for Deployments/StatefulSets/ReplicaSets.
 * List with ``labelSelector`` (=, ==, !=, in, notin, exists, !exists), ``fieldSelector`` (any
@@ -85,16 +90,22 @@ What it emulates (server side):
   immutability, Job template immutability and generated selector, Service clusterIP, PVC
   immutability/shrink/expansion (StorageClass ``allowVolumeExpansion``), Secret ``stringData``
   folding and immutable Secrets/ConfigMaps; custom resources are pruned, defaulted and checked
-  against their CRD schema with Konfiguru's schema engine (422 Invalid on errors).
+  against their CRD schema with Konfiguru's schema engine (422 Invalid on errors), and
+  ``?fieldValidation=Strict`` (kubectl's default) turns unknown fields into a 400 instead of
+  pruning them. kubectl's server-side validation works because a skeleton ``/openapi/v3`` says
+  every PATCH accepts ``fieldValidation``.
 * Errors are Kubernetes ``Status`` objects: 400, 404, 405, 409 (AlreadyExists/Conflict), 410,
   415, 422 (Invalid, with causes), 403.
 
 What it does NOT emulate: authentication/authorization/RBAC (any token works), admission
 webhooks and admission plugins (Pod Security, LimitRange, ResourceQuota), ValidatingAdmissionPolicy,
 API-server-side version conversion (all versions of a CRD share objects; only apiVersion changes),
-OpenAPI documents (empty), aggregated discovery, ``managedFields`` in responses (ownership is kept
-internally), ``x-kubernetes-list-type``/``map-type`` from schemas (a fixed merge-key table is
-used), full strategic-merge semantics, defaulting of built-in kinds beyond the few listed above,
+OpenAPI schemas (the v3 documents only list PATCH operations; no ``/openapi/v2``, so kubectl's
+client-side validation is never used), aggregated discovery, protobuf (typed kubectl commands
+such as ``kubectl create configmap`` get 415; ``kubectl apply/create -f`` use JSON and work),
+exact ``managedFields`` (no ``.`` markers for maps, one entry per manager, second resolution),
+``x-kubernetes-list-type``/``map-type`` from schemas (a fixed merge-key table is used), full
+strategic-merge semantics, defaulting of built-in kinds beyond the few listed above,
 field selectors limited per kind, pods/ReplicaSets/endpoints created by controllers (no pods
 exist), HPA scaling, CronJob scheduling, graceful deletion periods, Events aggregation, protobuf,
 HTTP/2, watch caches with their exact timing, and rate limiting except injected 429s.
