@@ -11,11 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# The Kubernetes API emulator's fixtures (`emulator`, `emulator_factory`): tests/emulator/fixtures.py.
+# The Kubernetes API emulator's fixtures (`emulator`, `emulator_factory`): emulator/fixtures.py.
 pytest_plugins = ["emulator.fixtures"]
 TESTS = str(Path(__file__).resolve().parent)
 if TESTS not in sys.path:  # prepend import mode already does this; other modes may not
@@ -23,11 +23,14 @@ if TESTS not in sys.path:  # prepend import mode already does this; other modes 
 
 # CI must be reproducible: derandomized examples, no example database carried between runs.
 # Locally, hypothesis explores new examples on every run (and remembers failures).
+# No shrinking in CI: shrinking a render-and-validate failure can take minutes; the unshrunk
+# example is printed all the same, and a developer reruns locally to get it minimal.
 settings.register_profile(
     "ci",
     derandomize=True,
     database=None,
     deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target],
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.register_profile(

@@ -234,3 +234,193 @@ def to_json_schema(schema: Any) -> Any:
 
 def dump_json(value: Any) -> str:
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
+
+
+# --- recording which spec fields a generator reads ------------------------------------------
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.paths: set[str] = set()
+
+
+def _child(schema: dict[str, Any], path: str, key: Any) -> tuple[dict[str, Any], str | None]:
+    """The schema and recorded path of ``key`` inside an object node (``None``: not recorded)."""
+    if schema.get("x-kubernetes-preserve-unknown-fields") and key not in (
+        schema.get("properties") or {}
+    ):
+        return {}, None  # free-form data: whatever the generator reads is the user's business
+    properties = schema.get("properties") or {}
+    if key in properties:
+        return properties[key], f"{path}.{key}"
+    extra = schema.get("additionalProperties")
+    if isinstance(extra, dict):
+        return extra, f"{path}.*"
+    return {}, f"{path}.{key}"  # a field the schema does not declare: schema drift
+
+
+def _wrap(value: Any, schema: dict[str, Any], path: str, recorder: _Recorder) -> Any:
+    if isinstance(value, dict) and not isinstance(value, RecordingDict):
+        return RecordingDict(value, schema, path, recorder)
+    if isinstance(value, list) and not isinstance(value, RecordingList):
+        items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
+        return RecordingList([_wrap(v, items, f"{path}[]", recorder) for v in value])
+    return value
+
+
+class RecordingList(list[Any]):
+    """A list whose items record their reads (the list itself reads nothing by name)."""
+
+
+class RecordingDict(dict[str, Any]):
+    """A dict that records the schema path of every key read, present or not.
+
+    ``spec.get("replicas")``, ``"port" in spec`` and ``spec["image"]`` all count as reads: a
+    generator that asks for a field the CRD does not declare has drifted from the schema, even
+    when no example sets it. Iterating (``items()``, ``json.dumps``) reads every present key.
+    """
+
+    def __init__(
+        self, data: dict[str, Any], schema: dict[str, Any], path: str, recorder: _Recorder
+    ) -> None:
+        super().__init__()
+        self._schema, self._path, self._recorder = schema, path, recorder
+        for key, value in data.items():
+            sub, sub_path = _child(schema, path, key)
+            dict.__setitem__(self, key, _wrap(value, sub, sub_path or path, recorder))
+
+    def _touch(self, key: Any) -> None:
+        _, sub_path = _child(self._schema, self._path, key)
+        if sub_path is not None:
+            self._recorder.paths.add(sub_path)
+
+    def __getitem__(self, key: str) -> Any:
+        self._touch(key)
+        return dict.__getitem__(self, key)
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        self._touch(key)
+        return dict.get(self, key, default)
+
+    def __contains__(self, key: object) -> bool:
+        self._touch(key)
+        return dict.__contains__(self, key)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        self._touch(key)
+        return dict.setdefault(self, key, default)
+
+    def pop(self, key: str, *default: Any) -> Any:  # type: ignore[override]
+        self._touch(key)
+        return dict.pop(self, key, *default)
+
+    def _touch_all(self) -> None:
+        for key in dict.keys(self):
+            self._touch(key)
+
+    def __iter__(self) -> Iterator[str]:
+        self._touch_all()
+        return dict.__iter__(self)
+
+    def keys(self) -> Any:
+        self._touch_all()
+        return dict.keys(self)
+
+    def items(self) -> Any:
+        self._touch_all()
+        return dict.items(self)
+
+    def values(self) -> Any:
+        self._touch_all()
+        return dict.values(self)
+
+
+def render_recording(document: Any, existing: Existing | None = None) -> set[str]:
+    """Render ``document`` like ``pipeline.render`` does, returning every spec path read.
+
+    Both stages that read the spec after defaulting are observed: the kind's ``check`` and its
+    ``render``. Raises ``SpecError`` for an invalid document, like ``render``.
+    """
+    from konfiguru_generators import pipeline
+    from konfiguru_generators.kinds.base import Resource
+    from konfiguru_generators.resources import version_schema
+
+    definition, resource = pipeline.parse(document)
+    definition, resource = pipeline.validate(resource)
+    schema = version_schema(definition.crd_file)["properties"]["spec"]
+    recorder = _Recorder()
+    metadata = resource["metadata"]
+    definition.check(RecordingDict(resource["spec"], schema, "spec", recorder), metadata["name"])
+    context = Resource(
+        kind=definition.kind,
+        name=metadata["name"],
+        namespace=metadata.get("namespace"),
+        spec=RecordingDict(resource["spec"], schema, "spec", recorder),
+        metadata=metadata,
+        existing=existing or seeded(),
+    )
+    definition.render(context)
+    return recorder.paths
+
+
+# --- hypothesis strategies from CRD schemas ---------------------------------------------------
+# hypothesis-jsonschema 0.23.1 (its latest) fails on current hypothesis ("'many' object has no
+# attribute 'more'"), and CRD schemas use a small subset of JSON Schema anyway, so the
+# strategies are built here. Sizes stay small: CI has two cores.
+
+
+def spec_strategy(schema: dict[str, Any], depth: int = 0) -> Any:
+    """Values that satisfy ``schema``'s structural rules (not its CEL rules)."""
+    from hypothesis import strategies as st
+
+    if "enum" in schema:
+        return st.sampled_from(schema["enum"])
+    if schema.get("x-kubernetes-int-or-string"):
+        text = st.from_regex(schema["pattern"], fullmatch=True) if "pattern" in schema else None
+        return st.one_of(st.integers(0, 65535), text or st.text(min_size=1, max_size=12))
+    kind = schema.get("type")
+    if kind == "string":
+        low, high = schema.get("minLength", 0), min(schema.get("maxLength", 24), 64)
+        if "pattern" in schema:
+            return st.from_regex(schema["pattern"], fullmatch=True).filter(
+                lambda s: low <= len(s) <= schema.get("maxLength", 10**9)
+            )
+        return st.text(min_size=low, max_size=max(low, high))
+    if kind == "integer":
+        low = schema.get("minimum", -5)
+        high = schema.get("maximum", max(low, 0) + 1000)
+        low += 1 if schema.get("exclusiveMinimum") else 0
+        high -= 1 if schema.get("exclusiveMaximum") else 0
+        return st.integers(low, high)
+    if kind == "number":
+        return st.floats(
+            schema.get("minimum", -5.0),
+            schema.get("maximum", 1000.0),
+            allow_nan=False,
+            allow_infinity=False,
+        )
+    if kind == "boolean":
+        return st.booleans()
+    if kind == "array":
+        items = schema.get("items") or {}
+        low = schema.get("minItems", 0)
+        high = min(schema.get("maxItems", 3), 3 if depth < 3 else low)
+        return st.lists(spec_strategy(items, depth + 1), min_size=low, max_size=max(low, high))
+    if kind == "object" or "properties" in schema:
+        properties = schema.get("properties") or {}
+        required = set(schema.get("required") or [])
+        extra = schema.get("additionalProperties")
+        if isinstance(extra, dict):
+            keys = st.from_regex(r"[a-zA-Z][a-zA-Z0-9_.-]{0,15}", fullmatch=True)
+            return st.dictionaries(keys, spec_strategy(extra, depth + 1), max_size=3)
+        if not properties:
+            return st.just({})
+        return st.fixed_dictionaries(
+            {k: spec_strategy(v, depth + 1) for k, v in properties.items() if k in required},
+            optional={
+                k: spec_strategy(v, depth + 1)
+                for k, v in properties.items()
+                if k not in required and depth < 5
+            },
+        )
+    return st.none() if schema.get("nullable") else st.just({})

@@ -190,3 +190,24 @@ def test_a_defaulted_empty_object_gets_its_nested_defaults() -> None:
     default_and_check(SMALL_SCHEMA, value, "spec")
     assert value["probe"] == {"path": "/healthz", "period": 10}
     assert "optional" not in value and "ports" not in value
+
+
+def test_a_list_map_key_of_the_wrong_type_is_a_field_error_not_a_crash() -> None:
+    # Found by test_properties: a list-map key holding a list made the duplicate check hash it.
+    schema = {
+        "type": "object",
+        "properties": {
+            "files": {
+                "type": "array",
+                "x-kubernetes-list-type": "map",
+                "x-kubernetes-list-map-keys": ["name"],
+                "items": {
+                    "type": "object",
+                    "required": ["name"],
+                    "properties": {"name": {"type": "string"}},
+                },
+            }
+        },
+    }
+    errors = default_and_check(schema, {"files": [{"name": []}, {"name": []}]}, "spec")
+    assert [e.path for e in errors] == ["spec.files[0].name", "spec.files[1].name"]
