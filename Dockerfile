@@ -33,6 +33,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     HOME=/tmp
 USER 65532:65532
 EXPOSE 8080
+# For `docker run`; Kubernetes ignores it and uses the chart's probes on the same endpoint.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=4)"]
 # `kopf run` with the options of konfiguru_operator.settings, read from KONFIGURU_* variables
 # (KONFIGURU_NAMESPACES, KONFIGURU_STANDALONE, KONFIGURU_PRIORITY, ...). The liveness endpoint
 # answers on :8080/healthz unless KONFIGURU_LIVENESS says otherwise.
