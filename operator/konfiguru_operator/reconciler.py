@@ -271,15 +271,25 @@ class Reconciler:
             problems=result.problems,
             extra=self._extra(kind, desired, result),
         )
-        new = status_mod.compute(report, previous)
+        new = self._declared(kind, status_mod.compute(report, previous))
         await self._publish(body, uid, previous, new)
         self._events(body, result, fresh, previous, new)
+
+    def _declared(self, kind: str, status: JSON) -> JSON:
+        """Only the status fields the kind's CRD declares: the API server would prune the rest
+        silently, and the next comparison would see a difference that is not there."""
+        allowed = self._status_fields.get(kind)
+        if not allowed:
+            return status
+        return {key: value for key, value in status.items() if key in allowed}
 
     def _extra(self, kind: str, desired: list[JSON], result: SyncResult) -> JSON:
         allowed = self._status_fields.get(kind, frozenset())
         ingresses = [obj for obj in desired if obj["kind"] == "Ingress"]
+        services = [obj for obj in desired if obj["kind"] == "Service"]
         extra: JSON = {
-            "url": status_mod.url_of(ingresses),
+            "url": status_mod.url_of(ingresses) or status_mod.service_url(services),
+            "lastRun": status_mod.last_run(desired, result.live),
             "replicas": status_mod.ready_replicas(
                 [result.live[k] for k in result.live if k[0] in ("Deployment", "StatefulSet")]
             ),
@@ -316,7 +326,7 @@ class Reconciler:
             problems=[status_mod.Problem(reason, message)],
             keep_children=True,
         )
-        new = status_mod.compute(report, previous)
+        new = self._declared(str(body["kind"]), status_mod.compute(report, previous))
         if _stall_message(previous) != message:
             _post(_event_target(body), "Warning", reason=reason, message=message[:1000])
         await self._publish(body, uid, previous, new)

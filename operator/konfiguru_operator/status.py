@@ -300,6 +300,39 @@ def url_of(ingresses: Sequence[Mapping[str, Any]]) -> str | None:
     return None
 
 
+def service_url(services: Sequence[Mapping[str, Any]]) -> str | None:
+    """The in-cluster URL of the first non-headless Service: ``http://name.namespace.svc:port``."""
+    for service in services:
+        spec = service.get("spec") or {}
+        ports = spec.get("ports") or []
+        if spec.get("clusterIP") == "None" or not ports:
+            continue
+        meta = service.get("metadata") or {}
+        where = (
+            f"{meta.get('name')}.{meta['namespace']}.svc"
+            if meta.get("namespace")
+            else meta.get("name")
+        )
+        port = ports[0].get("port")
+        return f"http://{where}" + ("" if port == 80 else f":{port}")
+    return None
+
+
+def last_run(
+    desired: Sequence[Mapping[str, Any]], live: Mapping[Any, Mapping[str, Any]]
+) -> str | None:
+    """The most recent Job of a pipeline: a CronJob's newest active Job, else the last Job."""
+    for obj in desired:
+        if obj.get("kind") != "CronJob":
+            continue
+        current = live.get(("CronJob", obj["metadata"]["name"])) or {}
+        active = (current.get("status") or {}).get("active") or []
+        if active:
+            return str(active[-1].get("name"))
+    jobs = [obj["metadata"]["name"] for obj in desired if obj.get("kind") == "Job"]
+    return str(jobs[-1]) if jobs else None
+
+
 def ready_replicas(live: Sequence[Mapping[str, Any]]) -> int | None:
     """Ready pods across the Deployments and StatefulSets, for the ``Replicas`` column."""
     counts = [

@@ -59,6 +59,8 @@ def configure(settings: kopf.OperatorSettings) -> None:
     # Kinds are discovered once at start; no list/watch of all CRDs is needed (a CRD installed
     # later, e.g. the Prometheus ServiceMonitor, is picked up on the next start).
     settings.scanning.disabled = True
+    # Page initial listings: thousands of children arrive in chunks, not one huge answer.
+    settings.watching.chunk_size = 500
     settings.watching.server_timeout = 300
     settings.watching.client_timeout = 330
     settings.watching.connect_timeout = ours.api_timeout_seconds

@@ -144,3 +144,25 @@ def test_url_is_https_when_tls_covers_the_host():
     assert status.url_of([ingress]) == "https://a.example.com/api"
     ingress["spec"].pop("tls")
     assert status.url_of([ingress]) == "http://a.example.com/api"
+
+
+def test_without_an_ingress_the_url_is_the_in_cluster_service():
+    services = [
+        {
+            "metadata": {"name": "db-headless", "namespace": "ns"},
+            "spec": {"clusterIP": "None", "ports": [{"port": 5432}]},
+        },
+        {"metadata": {"name": "web", "namespace": "ns"}, "spec": {"ports": [{"port": 8080}]}},
+    ]
+    assert status.service_url(services) == "http://web.ns.svc:8080"
+    assert status.service_url([]) is None
+
+
+def test_last_run_is_the_newest_active_job_of_a_cronjob_else_the_last_job():
+    desired = [
+        {"kind": "CronJob", "metadata": {"name": "etl"}},
+        {"kind": "Job", "metadata": {"name": "etl-once"}},
+    ]
+    live = {("CronJob", "etl"): {"status": {"active": [{"name": "etl-1"}, {"name": "etl-2"}]}}}
+    assert status.last_run(desired, live) == "etl-2"
+    assert status.last_run(desired, {}) == "etl-once"
