@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import builtins
 import collections
 import contextlib
 import datetime
@@ -91,7 +92,7 @@ def not_found(rt: ResourceType, name: str) -> ApiError:
     )
 
 
-def invalid(rt: ResourceType, name: str, causes: list[tuple[str, str]]) -> ApiError:
+def invalid(rt: ResourceType, name: str, causes: builtins.list[tuple[str, str]]) -> ApiError:
     """422 Invalid, with ``causes`` as (field, message) pairs like the real server."""
     text = "; ".join(f"{f}: {m}" if f else m for f, m in causes)
     details = _details(rt, name)
@@ -205,7 +206,7 @@ class Cluster:
         self.history: collections.deque[HistoryEvent] = collections.deque(maxlen=history_size)
         self._history_floor = 0  # events with rv <= floor may be missing from history
         self.watchers: dict[tuple[str, str], set[Watcher]] = collections.defaultdict(set)
-        self.listeners: list[Listener] = []
+        self.listeners: builtins.list[Listener] = []
         self.writes: collections.Counter[str] = collections.Counter()
         for ns in ("default", "kube-system", "kube-public"):
             self._ensure_namespace(ns)
@@ -282,7 +283,7 @@ class Cluster:
 
     # ------------------------------------------------------------------ CRDs
 
-    def register_crd(self, crd: Obj) -> list[ResourceType]:
+    def register_crd(self, crd: Obj) -> builtins.list[ResourceType]:
         types = types_from_crd(crd)
         for rt in types:
             self.catalogue.add(rt)
@@ -356,7 +357,7 @@ class Cluster:
         field_selector: str | None = None,
         limit: int | None = None,
         continue_token: str | None = None,
-    ) -> tuple[list[Obj], str, str | None, int]:
+    ) -> tuple[builtins.list[Obj], str, str | None, int]:
         """(items, resourceVersion, continue token, remaining count)."""
         try:
             matcher = object_matcher(label_selector, field_selector)
@@ -406,14 +407,14 @@ class Cluster:
         field_selector: str | None = None,
         resource_version: str | None = None,
         send_initial_events: bool = False,
-    ) -> tuple[Watcher, list[tuple[str, Obj]]]:
+    ) -> tuple[Watcher, builtins.list[tuple[str, Obj]]]:
         """Register a watcher and return the events it must see first."""
         try:
             matcher = object_matcher(label_selector, field_selector)
         except SelectorError as e:
             raise bad_request(str(e)) from e
         watcher = Watcher(rt, namespace if rt.namespaced else None, matcher)
-        initial: list[tuple[str, Obj]] = []
+        initial: builtins.list[tuple[str, Obj]] = []
         if send_initial_events or resource_version in (None, "", "0"):
             items, _, _, _ = self.list(
                 rt, namespace, label_selector=label_selector, field_selector=field_selector
@@ -464,7 +465,7 @@ class Cluster:
     ) -> Obj:
         if not isinstance(body, dict):
             raise bad_request("the body of the request must be an object")
-        obj = patching.clone(body)
+        obj: Obj = patching.clone(body)
         meta = obj.setdefault("metadata", {})
         if not isinstance(meta, dict):
             raise bad_request("metadata must be an object")
@@ -627,7 +628,7 @@ class Cluster:
     def _compose(self, rt: ResourceType, old: Obj, candidate: Obj, subresource: str | None) -> Obj:
         """What a write through an endpoint may change: /status only status, main not status."""
         if subresource == "status":
-            new = patching.clone(old)
+            new: Obj = patching.clone(old)
             if "status" in candidate:
                 new["status"] = patching.clone(candidate["status"])
             else:
@@ -879,7 +880,7 @@ class Cluster:
             raise bad_request(f"the kind {applied['kind']!r} does not match {rt.kind!r}")
         old = self.find(rt, namespace, name)
         if subresource == "status":
-            ignore: list[Path] = [(k,) for k in applied if k != "status"]
+            ignore: builtins.list[Path] = [(k,) for k in applied if k != "status"]
         elif rt.has_status:
             ignore = [("status",)]
         else:
@@ -1003,7 +1004,7 @@ class Cluster:
         label_selector: str | None = None,
         field_selector: str | None = None,
         propagation: str | None = None,
-    ) -> list[Obj]:
+    ) -> builtins.list[Obj]:
         items, _, _, _ = self.list(
             rt, namespace, label_selector=label_selector, field_selector=field_selector
         )

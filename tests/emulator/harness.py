@@ -10,6 +10,7 @@ See the package docstring (``emulator/__init__.py``) for the API.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import http.client
 import json
 import os
@@ -40,10 +41,10 @@ Ref = str | ResourceType
 
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_crd_cache: dict[tuple[Path, float], list[Obj]] = {}
+_crd_cache: dict[tuple[Path, float], builtins.list[Obj]] = {}
 
 
-def _crd_documents(path: Path) -> list[Obj]:
+def _crd_documents(path: Path) -> builtins.list[Obj]:
     """The CRDs in a YAML file, parsed once per file version (tests start many emulators)."""
     key = (path.resolve(), path.stat().st_mtime)
     if key not in _crd_cache:
@@ -118,7 +119,7 @@ class Emulator:
 
     def start(self) -> Emulator:
         ready = threading.Event()
-        errors: list[BaseException] = []
+        errors: builtins.list[BaseException] = []
 
         def run() -> None:
             loop = asyncio.new_event_loop()
@@ -168,8 +169,7 @@ class Emulator:
             await self._runner.setup()
             site = aiohttp.web.TCPSite(self._runner, "127.0.0.1", self.port, backlog=512)
             await site.start()
-            sockets = site._server.sockets if site._server is not None else []  # type: ignore[union-attr]
-            self.port = sockets[0].getsockname()[1]
+            self.port = int(self._runner.addresses[0][1])
             ready.set()
             await self._stop.wait()
             self.cluster.drop_watches()
@@ -220,7 +220,8 @@ class Emulator:
         async def invoke() -> T:
             return fn(*args, **kwargs)
 
-        return asyncio.run_coroutine_threadsafe(invoke(), loop).result(10)
+        result: T = asyncio.run_coroutine_threadsafe(invoke(), loop).result(10)
+        return result
 
     # ------------------------------------------------------------------ resolution
 
@@ -233,7 +234,7 @@ class Emulator:
 
     # ------------------------------------------------------------------ object helpers
 
-    def load_crds(self, path: Path | str) -> list[Obj]:
+    def load_crds(self, path: Path | str) -> builtins.list[Obj]:
         """Create (or replace) every CRD in a YAML file (several documents allowed)."""
         created = []
         for doc in _crd_documents(Path(path)):
@@ -308,7 +309,7 @@ class Emulator:
         *,
         labels: str | None = None,
         fields: str | None = None,
-    ) -> list[Obj]:
+    ) -> builtins.list[Obj]:
         """Objects of one kind (all namespaces if ``namespace`` is None); kubectl selectors."""
         rt = self.resource(ref)
         items, _, _, _ = self.call(
@@ -409,11 +410,11 @@ class Emulator:
                 return None
             raise
 
-    def children(self, owner: Mapping[str, Any]) -> list[tuple[str, Obj]]:
+    def children(self, owner: Mapping[str, Any]) -> builtins.list[tuple[str, Obj]]:
         """(kind, object) of every object with an ownerReference to ``owner``'s uid."""
         uid = owner["metadata"]["uid"]
 
-        def collect() -> list[tuple[str, Obj]]:
+        def collect() -> builtins.list[tuple[str, Obj]]:
             return [
                 (rt.kind, clone(obj))
                 for rt, obj in self.cluster.all_objects()
@@ -438,7 +439,7 @@ class Emulator:
 
     def wait_for(
         self,
-        predicate: Callable[[], T],
+        predicate: Callable[[], T | None],
         timeout: float = 5.0,
         interval: float = 0.02,
         message: str = "",
@@ -455,7 +456,7 @@ class Emulator:
                     raise
             else:
                 if last:
-                    return last
+                    return last  # type: ignore[no-any-return]  # a truthy T
             if time.monotonic() > deadline:
                 raise AssertionError(
                     message or f"condition not met within {timeout}s (last: {last!r})"
@@ -515,7 +516,7 @@ class Emulator:
     def request_count(self) -> int:
         return self.handler.request_count
 
-    def requests(self) -> list[tuple[str, str]]:
+    def requests(self) -> builtins.list[tuple[str, str]]:
         """(METHOD, path?query) of the recently recorded requests (the last ~1000 at least)."""
         return self.call(
             lambda: [
@@ -554,11 +555,11 @@ class Emulator:
 
     def watch_events(
         self, path: str, *, count: int | None = None, timeout: float = 5
-    ) -> list[dict[str, Any]]:
+    ) -> builtins.list[dict[str, Any]]:
         """Open a watch (``path`` must include ``watch=true``) and collect events until ``count``
         arrived, the server ends the stream, or ``timeout`` passes."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        events: list[dict[str, Any]] = []
+        events: builtins.list[dict[str, Any]] = []
         try:
             connection.request("GET", path, headers={"User-Agent": "emulator-test/1.0"})
             response = connection.getresponse()

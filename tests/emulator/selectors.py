@@ -52,6 +52,20 @@ def equality_terms(selector: str | None) -> list[tuple[str, str]]:
     return terms
 
 
+def _label_check(key: str, op: str, values: frozenset[str]) -> Matcher:
+    if op == "in":
+        return lambda labels: labels.get(key) in values
+    if op == "notin":
+        return lambda labels: labels.get(key) not in values
+    if op == "!=":
+        return lambda labels: labels.get(key) not in values
+    if op == "exists":
+        return lambda labels: key in labels
+    if op == "!exists":
+        return lambda labels: key not in labels
+    return lambda labels: labels.get(key) in values  # = and ==
+
+
 def label_matcher(selector: str | None) -> Matcher:
     """A predicate over a ``labels`` mapping."""
     if not selector:
@@ -60,23 +74,14 @@ def label_matcher(selector: str | None) -> Matcher:
     for term in _split_terms(selector):
         if m := _SET_TERM.match(term):
             key, op, raw = m.groups()
-            values = {v.strip() for v in raw.split(",") if v.strip()}
-            if op == "in":
-                checks.append(lambda ls, k=key, vs=values: ls.get(k) in vs)
-            else:
-                checks.append(lambda ls, k=key, vs=values: ls.get(k) not in vs)
+            values = frozenset(v.strip() for v in raw.split(",") if v.strip())
+            checks.append(_label_check(key, op, values))
         elif m := _EQ_TERM.match(term):
             key, op, value = m.groups()
-            if op == "!=":
-                checks.append(lambda ls, k=key, v=value: ls.get(k) != v)
-            else:
-                checks.append(lambda ls, k=key, v=value: ls.get(k) == v)
+            checks.append(_label_check(key, op, frozenset({value})))
         elif m := _EXISTS_TERM.match(term):
             negate, key = m.groups()
-            if negate:
-                checks.append(lambda ls, k=key: k not in ls)
-            else:
-                checks.append(lambda ls, k=key: k in ls)
+            checks.append(_label_check(key, "!exists" if negate else "exists", frozenset()))
         else:
             raise SelectorError(f"unable to parse requirement: {term!r}")
     return lambda labels: all(check(labels) for check in checks)
@@ -103,11 +108,14 @@ def field_matcher(selector: str | None) -> Matcher:
         if not m:
             raise SelectorError(f"invalid field selector: {term!r}")
         path, op, value = m.groups()
-        if op == "!=":
-            checks.append(lambda o, p=path, v=value: _dotted(o, p) != v)
-        else:
-            checks.append(lambda o, p=path, v=value: _dotted(o, p) == v)
+        checks.append(_field_check(path, op == "!=", value))
     return lambda obj: all(check(obj) for check in checks)
+
+
+def _field_check(path: str, negate: bool, value: str) -> Matcher:
+    if negate:
+        return lambda obj: _dotted(obj, path) != value
+    return lambda obj: _dotted(obj, path) == value
 
 
 def object_matcher(label_selector: str | None, field_selector: str | None) -> Matcher:

@@ -26,6 +26,7 @@ import aiohttp.web
 import attrs
 import kmock
 import yaml
+from kmock._internal.rendering import ReactionMismatchError  # not in kmock's __all__
 from typing_extensions import override
 
 from .cluster import DROP_ABRUPT, DROP_GRACEFUL, MODIFIED, ApiError, Cluster, Obj, bad_request
@@ -310,7 +311,7 @@ class KubeEmulator(kmock.KubernetesScaffold):
             if request in payload._source and not payload._disabled.is_set():
                 try:
                     return await payload(request)
-                except kmock.ReactionMismatchError:
+                except ReactionMismatchError:
                     payload._disabled.set()
                 except NotImplementedError:
                     pass
@@ -349,7 +350,7 @@ class KubeEmulator(kmock.KubernetesScaffold):
             return await self._watch(request, rt, namespace, field_selector)
         if method == "GET" and route.name is None:
             return self._list(request, rt, namespace)
-        if method == "GET":
+        if method == "GET" and route.name is not None:
             obj = self.cluster.get(rt, namespace, route.name)
             if route.subresource == "scale":
                 return json_response(self._scale(rt, obj))
