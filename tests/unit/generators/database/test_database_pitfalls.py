@@ -408,3 +408,37 @@ def test_a_seeded_render_differs_per_namespace_and_secret() -> None:
         first["Secret", "db-credentials"]["data"]["password"]
         != second["Secret", "other-credentials"]["data"]["password"]
     )
+
+
+@pytest.mark.parametrize(
+    ("engine", "version", "expected"),
+    [
+        ("postgres", "17", {"POSTGRES_PASSWORD": "password", "POSTGRES_USER": None}),
+        (
+            "mysql",
+            "8.4",
+            # MYSQL_USER and MYSQL_PASSWORD come together or not at all.
+            {
+                "MYSQL_ROOT_PASSWORD": "root-password",
+                "MYSQL_USER": None,
+                "MYSQL_PASSWORD": "password",
+            },
+        ),
+        (
+            "mongodb",
+            "8.0",
+            {"MONGO_INITDB_ROOT_USERNAME": None, "MONGO_INITDB_ROOT_PASSWORD": "root-password"},
+        ),
+        ("redis", "7.4", {"REDIS_PASSWORD": "password", "REDISCLI_AUTH": "password"}),
+    ],
+)
+def test_each_image_gets_its_own_credential_variables_from_the_secret(
+    engine: str, version: str, expected: dict[str, str | None]
+) -> None:
+    env = render_db(engine=engine, version=version).env(engine)
+    for name, key in expected.items():
+        assert name in env, name
+        if key is None:
+            assert isinstance(env[name], str) and env[name]
+        else:
+            assert env[name] == {"secretKeyRef": {"name": "db-credentials", "key": key}}
