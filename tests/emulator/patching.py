@@ -21,6 +21,7 @@ responses, and the exact conflict message format.
 
 from __future__ import annotations
 
+import functools
 import json
 import pickle
 from collections.abc import Iterable, Mapping
@@ -415,14 +416,19 @@ def fields_v1(paths: Iterable[Path]) -> dict[str, Any]:
     """Owned paths in the API server's ``FieldsV1`` shape (``f:spec``/``f:replicas``,
     ``k:{"name":"app"}`` for keyed list items), as found in ``metadata.managedFields``."""
     root: dict[str, Any] = {}
-    for path in sorted(paths):
+    for path in paths:
         node = root
         for segment in path:
-            if segment.startswith("[") and "=" in segment:
-                key, _, raw = segment[1:-1].partition("=")
-                value: Any = int(raw) if key in _NUMERIC_KEYS and raw.lstrip("-").isdigit() else raw
-                node = node.setdefault("k:" + json.dumps({key: value}, separators=(",", ":")), {})
+            if segment[:1] == "[" and "=" in segment:
+                node = node.setdefault(_item_key(segment), {})
                 node.setdefault(".", {})
             else:
                 node = node.setdefault("f:" + segment, {})
     return root
+
+
+@functools.lru_cache(maxsize=4096)
+def _item_key(segment: str) -> str:
+    key, _, raw = segment[1:-1].partition("=")
+    value: Any = int(raw) if key in _NUMERIC_KEYS and raw.lstrip("-").isdigit() else raw
+    return "k:" + json.dumps({key: value}, separators=(",", ":"))
