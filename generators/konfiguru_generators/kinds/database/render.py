@@ -96,7 +96,7 @@ def render(resource: Resource) -> list[Manifest]:
             deletion_policy=spec["deletionPolicy"],
             pod_annotations=_pod_annotations(engine, config, monitoring),
             pod_spec=_pod_spec(resource, engine, major, image, pod_security, monitoring),
-            claim_templates=[_claim_template(spec, labels)],
+            claim_templates=[_claim_template(spec)],
         )
     )
     if spec.get("backup") is not None or replica_set:
@@ -262,7 +262,7 @@ def _pod_spec(
     return pod
 
 
-def _claim_template(spec: dict[str, Any], labels: dict[str, str]) -> dict[str, Any]:
+def _claim_template(spec: dict[str, Any]) -> dict[str, Any]:
     claim: dict[str, Any] = {
         "accessModes": ["ReadWriteOnce"],
         "resources": {"requests": {"storage": str(spec["storage"]["size"])}},
