@@ -40,6 +40,7 @@ class OperatorProcess:
             "KONFIGURU_RETRY_BASE_SECONDS": "0.1",
             "KONFIGURU_RETRY_MAX_SECONDS": "1",
             "KONFIGURU_STANDALONE": "true",
+            "KONFIGURU_LOG_FORMAT": "full",
             "PYTHONPATH": os.pathsep.join(
                 [str(ROOT / "generators"), str(ROOT / "operator"), os.environ.get("PYTHONPATH", "")]
             ),
@@ -74,8 +75,6 @@ class OperatorProcess:
                     *(args or ("-n", "default")),
                     "--liveness",
                     f"http://127.0.0.1:{self.port}/healthz",
-                    "--log-format",
-                    "full",
                 ],
                 env=self.env,
                 stdout=log,

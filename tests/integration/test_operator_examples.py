@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-
 from helpers import is_ready, is_stalled
 
 ROOT = Path(__file__).resolve().parents[2]

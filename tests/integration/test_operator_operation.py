@@ -1,0 +1,66 @@
+"""Running the operator: scope (-n, -A), JSON logs, the CLI entry point, a restart mid-reconcile."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from helpers import app, wait_ready
+
+
+def test_cluster_wide_mode_reconciles_every_namespace(emulator, operator_factory):
+    emulator.ensure_namespace("team-a")
+    operator_factory("-A")
+    body = app()
+    body["metadata"]["namespace"] = "team-a"
+    emulator.create(body)
+    emulator.wait_for_object(
+        "apps.konfiguru.io",
+        "shop",
+        "team-a",
+        lambda a: (a.get("status") or {}).get("phase") == "Ready",
+        timeout=15,
+    )
+
+
+def test_a_namespaced_operator_leaves_other_namespaces_alone(emulator, operator):
+    emulator.ensure_namespace("elsewhere")
+    body = app()
+    body["metadata"]["namespace"] = "elsewhere"
+    emulator.create(body)
+    emulator.create(app("here"))
+    wait_ready(emulator, "here")
+    assert emulator.find("deployments", "shop", "elsewhere") is None
+
+
+def test_json_logs_are_one_json_object_per_line(emulator, operator_factory):
+    process = operator_factory(KONFIGURU_LOG_FORMAT="json")
+    emulator.create(app())
+    wait_ready(emulator)
+    lines = [line for line in process.log.splitlines() if line.strip()]
+    assert lines and all(isinstance(json.loads(line), dict) for line in lines[:20])
+
+
+def test_konfiguru_operator_run_hands_over_to_the_operator():
+    result = subprocess.run(
+        [sys.executable, "-m", "konfiguru_generators.cli", "operator", "run", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0
+    assert "konfiguru operator run" in result.stdout and "--all-namespaces" in result.stdout
+
+
+def test_a_restart_in_the_middle_of_a_reconcile_converges(emulator, operator):
+    slow = emulator.faults.add("PATCH", r"/deployments/shop", status=None, delay=2, times=1)
+    emulator.create(app(secrets=[{"name": "db", "generate": [{"key": "password"}]}]))
+    emulator.wait_for(lambda: slow.hits == 1, timeout=15)
+    operator.restart()  # SIGTERM while the Deployment write hangs
+    ready = wait_ready(emulator)
+    parent = emulator.get("apps.konfiguru.io", "shop", "default")
+    kinds = [(c["kind"], c["metadata"]["name"]) for _, c in emulator.children(parent)]
+    assert len(kinds) == len(set(kinds)) and ("Deployment", "shop") in kinds
+    assert ready["status"]["observedGeneration"] == 1
