@@ -393,3 +393,85 @@ def test_the_entrypoint_from_the_wheel_serves_probes_reconciles_and_leaves_no_fi
     # KONFIGURU_LOG_FORMAT=json from the Deployment: every log line is one JSON object.
     lines = [line for line in text.splitlines() if line.strip()]
     assert lines and all(line.startswith("{") for line in lines), lines[:5]
+
+
+def _start(
+    fresh_venv: Path, emulator: Any, tmp_path: Path, name: str, extra: dict[str, str]
+) -> tuple[subprocess.Popen[bytes], Path]:
+    log = tmp_path / f"{name}.log"
+    env = {
+        "PATH": f"{fresh_venv / 'bin'}:/usr/bin:/bin",
+        "KUBECONFIG": str(emulator.kubeconfig),
+        **image_env(),
+        "HOME": str(tmp_path),
+        "POD_ID": name,
+        "KONFIGURU_LOG_FORMAT": "plain",
+        "KONFIGURU_LIVENESS": f"http://127.0.0.1:{_free_port()}/healthz",
+        **extra,
+    }
+    with log.open("w") as output:
+        process = subprocess.Popen(  # the Dockerfile's own command
+            entrypoint(), env=env, cwd=tmp_path, stdout=output, stderr=subprocess.STDOUT
+        )
+    return process, log
+
+
+def _stop(process: subprocess.Popen[bytes]) -> int:
+    process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.wait()
+
+
+def _wait_for_log(log: Path, text: str, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if text in log.read_text():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{log.name} never said {text!r}:\n{log.read_text()[-3000:]}")
+
+
+def _app(name: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "konfiguru.io/v1alpha1",
+        "kind": "App",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {"image": "nginxinc/nginx-unprivileged:1.27", "port": 8080},
+    }
+
+
+def test_ha_replicas_with_pod_index_priorities_let_one_work_and_the_other_take_over(
+    fresh_venv: Path, emulator_factory: Callable[..., Any], tmp_path: Path
+) -> None:
+    # What the chart's StatefulSet sets up: a ClusterKopfPeering, replicas with the peering name
+    # and their pod index as priority (0 and 1 here). Index 1 works, index 0 waits paused.
+    emulator = emulator_factory()
+    peering = shipping.chart_objects({"highAvailability": {"enabled": True}})
+    (peering_object,) = [o for o in peering if o["kind"] == "ClusterKopfPeering"]
+    emulator.create({k: v for k, v in peering_object.items() if k != "status"})
+    name = peering_object["metadata"]["name"]
+    low, low_log = _start(
+        fresh_venv, emulator, tmp_path, "konfiguru-0",
+        {"KONFIGURU_PEERING_NAME": name, "KONFIGURU_PRIORITY": "0"},
+    )  # fmt: skip
+    high, high_log = _start(
+        fresh_venv, emulator, tmp_path, "konfiguru-1",
+        {"KONFIGURU_PEERING_NAME": name, "KONFIGURU_PRIORITY": "1"},
+    )  # fmt: skip
+    try:
+        _wait_for_log(low_log, "Pausing operations in favour of")
+        emulator.create(_app("first"))
+        emulator.wait_for_object("deployments", "first", "default", bool, timeout=20)
+        assert "Pausing" not in high_log.read_text()
+        # The working replica goes (a rollout, a node drain): the paused one takes over.
+        assert _stop(high) == 0, high_log.read_text()[-3000:]
+        _wait_for_log(low_log, "Resuming operations after the pause", timeout=30)
+        emulator.create(_app("second"))
+        emulator.wait_for_object("deployments", "second", "default", bool, timeout=20)
+    finally:
+        for process in (low, high):
+            if process.poll() is None:
+                _stop(process)
