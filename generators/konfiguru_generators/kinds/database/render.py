@@ -18,10 +18,13 @@ Children of Database "<name>":
 
 ``deletionPolicy`` is expressed as the StatefulSet's ``persistentVolumeClaimRetentionPolicy``
 (``whenDeleted: Retain|Delete``; the PVCs are owned by the StatefulSet, so Kubernetes deletes
-them or not) and as the annotation ``konfiguru.io/deletion-policy`` on the StatefulSet and the
-backup PVC. The backup PVC is a direct child of the Database: with ``Retain`` the operator must
-not let garbage collection take it (apply it without an ownerReference, or remove the reference
-before the Database goes), and says in the Database status which PVCs were kept.
+them or not) and as the annotation ``konfiguru.io/deletion-policy`` on the StatefulSet, the
+backup PVC and the generated Secrets. Those are direct children of the Database: with
+``Retain`` the operator must not let garbage collection take them (remove their
+ownerReference when the Database is being deleted) and says which objects were kept. The
+Secrets matter as much as the volumes: the data directory only knows the passwords it was
+initialised with, so a Database re-created over retained volumes must find and reuse the old
+"<name>-credentials" (``Existing.secrets``), not generate new passwords.
 
 Called by ``pipeline.py`` through the kind registry.
 """
@@ -131,6 +134,7 @@ def _secrets(
             name=credentials.secret_name(name),
             labels=labels,
             generated_keys=",".join((PASSWORD_KEY, *engine.extra_passwords)),
+            deletion_policy=resource.spec["deletionPolicy"],
             data=_encode(data),
         )
     ]
@@ -141,6 +145,7 @@ def _secrets(
                 name=credentials.keyfile_secret_name(name),
                 labels=labels,
                 generated_keys=credentials.KEYFILE_KEY,
+                deletion_policy=resource.spec["deletionPolicy"],
                 data=_encode(keyfile),
             )
         )

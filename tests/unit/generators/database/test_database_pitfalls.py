@@ -442,3 +442,12 @@ def test_each_image_gets_its_own_credential_variables_from_the_secret(
             assert isinstance(env[name], str) and env[name]
         else:
             assert env[name] == {"secretKeyRef": {"name": "db-credentials", "key": key}}
+
+
+@pytest.mark.parametrize("policy", ["Retain", "Delete"])
+def test_generated_secrets_follow_the_deletion_policy_of_the_volumes(policy: str) -> None:
+    # Volumes kept without their Secret would hold data no generated password opens.
+    rendered = render_db(engine="mongodb", version="7.0", replicas=3, deletionPolicy=policy)
+    for name in ("db-credentials", "db-keyfile"):
+        annotations = rendered["Secret", name]["metadata"]["annotations"]
+        assert annotations["konfiguru.io/deletion-policy"] == policy
