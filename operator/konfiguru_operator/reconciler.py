@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextvars
 import json
 import logging
 import os
@@ -389,8 +390,14 @@ class Reconciler:
 
 
 def _post(target: JSON, type_: str, reason: str, message: str) -> None:
-    """Post one Event on the resource (Kopf sends it in the background; never a secret value)."""
-    kopf.event(kopf.Body(target), type=type_, reason=reason, message=message)  # type: ignore[arg-type]
+    """Post one Event on the resource (Kopf sends it in the background; never a secret value).
+
+    An Event is a courtesy: failing to queue one never fails a reconcile.
+    """
+    try:
+        kopf.event(kopf.Body(target), type=type_, reason=reason, message=message)  # type: ignore[arg-type]
+    except LookupError:  # outside Kopf's context (unit tests, or before the poster runs)
+        logger.debug("event not posted (no Kopf context): %s %s", reason, message)
 
 
 def _stamped(obj: JSON, rotate: str) -> JSON:
@@ -445,6 +452,9 @@ class Scheduler:
         self.reconciler = reconciler
         self.state = state
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        # Kopf's context (its Event poster lives in context variables), captured from a handler:
+        # reconciles started here post Events like those started by Kopf.
+        self.context: contextvars.Context | None = None
         self._again: set[str] = set()
         self._attempts: dict[str, int] = {}
         self._limit = asyncio.Semaphore(settings.workers or 256)
@@ -454,7 +464,14 @@ class Scheduler:
         if uid in self._tasks:
             self._again.add(uid)
             return
-        self._tasks[uid] = asyncio.create_task(self._run(uid), name=f"reconcile {uid}")
+        self._tasks[uid] = asyncio.create_task(
+            self._run(uid), name=f"reconcile {uid}", context=self.context
+        )
+
+    def adopt_context(self) -> None:
+        """Called from Kopf handlers: remember Kopf's context for the reconciles started here."""
+        if self.context is None:
+            self.context = contextvars.copy_context()
 
     async def _run(self, uid: str) -> None:
         try:

@@ -28,6 +28,13 @@ def operator(
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
         print(f"---- operator log ----\n{process.log[-20000:]}")
+    assert_no_bugs(process)
+
+
+def assert_no_bugs(process: OperatorProcess) -> None:
+    """An exception nobody expected is a bug even when the test's outcome was reached."""
+    for marker in ("failed unexpectedly", "failed with an exception"):
+        assert marker not in process.log, process.log[-20000:]
 
 
 @pytest.fixture
@@ -47,6 +54,7 @@ def operator_factory(
     yield make
     for process in started:
         process.stop()
+        assert_no_bugs(process)
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
         for process in started:

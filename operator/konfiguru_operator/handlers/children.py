@@ -37,6 +37,7 @@ async def child_changed(
     meta = body.get("metadata") or {}
     kind, name = str(body.get("kind")), str(meta.get("name"))
     RUNTIME.state.observed(uid, kind, name, meta.get("resourceVersion"))
+    RUNTIME.scheduler.adopt_context()
     RUNTIME.scheduler.poke(uid)
 
 

@@ -27,6 +27,8 @@ async def reconcile(body: kopf.Body, retry: int, **kwargs: Any) -> None:
     if not RUNTIME.state.bound:
         RUNTIME.state.bind(kwargs)
     assert RUNTIME.reconciler is not None, "the startup handler has not run"
+    if RUNTIME.scheduler is not None:
+        RUNTIME.scheduler.adopt_context()
     try:
         await RUNTIME.reconciler.reconcile(dict(body))
     except Exception as error:
