@@ -37,7 +37,7 @@ from typing import Any
 
 from ... import podspec
 from ...labels import COMPONENT as COMPONENT_LABEL
-from ...labels import OWNER_KIND, OWNER_NAME
+from ...labels import OWNER_KIND, OWNER_NAME, OWNER_UID
 from ..base import Manifest, Resource
 from . import backup, containers, credentials, replicaset, storage
 from .config import config_data
@@ -99,7 +99,7 @@ def render(resource: Resource) -> list[Manifest]:
             deletion_policy=spec["deletionPolicy"],
             pod_annotations=_pod_annotations(engine, config, monitoring),
             pod_spec=_pod_spec(resource, engine, major, image, pod_security, monitoring),
-            claim_templates=[_claim_template(spec)],
+            claim_templates=[_claim_template(resource)],
         )
     )
     if spec.get("backup") is not None or replica_set:
@@ -267,14 +267,23 @@ def _pod_spec(
     return pod
 
 
-def _claim_template(spec: dict[str, Any]) -> dict[str, Any]:
+def _claim_template(resource: Resource) -> dict[str, Any]:
+    spec = resource.spec
     claim: dict[str, Any] = {
         "accessModes": ["ReadWriteOnce"],
         "resources": {"requests": {"storage": str(spec["storage"]["size"])}},
     }
     if spec["storage"].get("storageClass"):
         claim["storageClassName"] = spec["storage"]["storageClass"]
-    return {"metadata": {"name": storage.CLAIM_TEMPLATE}, "spec": claim}
+    # The StatefulSet controller, not the operator, creates these PVCs, so they carry no
+    # ownerReference to the Database: these labels are how the operator finds them (for
+    # Existing.pvc_sizes). Nothing that may change goes here (no version): the template is
+    # immutable.
+    claim_labels = resource.labels(COMPONENT)
+    uid = resource.metadata.get("uid")
+    if uid:
+        claim_labels[OWNER_UID] = str(uid)
+    return {"metadata": {"name": storage.CLAIM_TEMPLATE, "labels": claim_labels}, "spec": claim}
 
 
 def _network_policy(

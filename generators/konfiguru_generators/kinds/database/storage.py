@@ -24,7 +24,7 @@ same two steps by hand; the StatefulSet apply fails until step 2 is done.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -85,26 +85,29 @@ def resize_plan(resource: Mapping[str, Any], existing: Existing) -> list[tuple[s
 
 def claim_templates_changed(rendered: Mapping[str, Any], live: Mapping[str, Any] | None) -> bool:
     """Whether applying ``rendered`` over the ``live`` StatefulSet would change its immutable
-    volumeClaimTemplates (names, sizes, classes, access modes): then orphan-delete and create."""
+    volumeClaimTemplates (names, labels, sizes, classes, access modes): then orphan-delete and
+    create."""
     if not live:
         return False
     return _claims(rendered) != _claims(live)
 
 
-def _claims(statefulset: Mapping[str, Any]) -> list[tuple[str, str, Any, Sequence[str]]]:
+def _claims(statefulset: Mapping[str, Any]) -> list[tuple[Any, ...]]:
     result = []
     for template in statefulset.get("spec", {}).get("volumeClaimTemplates", []):
+        meta = template.get("metadata", {})
         spec = template.get("spec", {})
         storage = spec.get("resources", {}).get("requests", {}).get("storage", "0")
         result.append(
             (
-                template.get("metadata", {}).get("name", ""),
+                meta.get("name", ""),
                 str(_size(storage)),
                 spec.get("storageClassName"),
                 tuple(spec.get("accessModes", ())),
+                tuple(sorted((meta.get("labels") or {}).items())),
             )
         )
-    return sorted(result, key=lambda item: item[0])
+    return sorted(result, key=lambda item: str(item[0]))
 
 
 def _size(text: Any) -> Decimal | None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from dbspec import SEED, database, render_db
+from dbspec import SEED, SEEDED, database, render_db
 
-from konfiguru_generators import Existing, SpecError, validate
+from konfiguru_generators import Existing, SpecError, render, validate
 from konfiguru_generators.kinds.database.storage import claim_templates_changed, resize_plan
 
 
@@ -63,3 +63,21 @@ def test_claim_templates_changed_detects_a_new_size_and_ignores_equal_quantities
     assert claim_templates_changed(new, old)
     assert not claim_templates_changed(same, old)
     assert not claim_templates_changed(new, None)
+
+
+def test_data_pvcs_are_labelled_so_the_operator_can_find_them_without_an_owner_reference() -> None:
+    document = database(engine="redis", version="7.4")
+    document["metadata"]["uid"] = "1234-abcd"
+    (sts,) = [obj for obj in render(document, SEEDED) if obj["kind"] == "StatefulSet"]
+    (claim,) = sts["spec"]["volumeClaimTemplates"]
+    labels = claim["metadata"]["labels"]
+    assert labels["konfiguru.io/owner-uid"] == "1234-abcd"
+    assert labels["konfiguru.io/owner-kind"] == "Database"
+    assert labels["konfiguru.io/owner-name"] == "db"
+
+
+def test_a_new_version_does_not_touch_the_immutable_claim_template() -> None:
+    old = render_db(engine="redis", version="7.2")["StatefulSet", "db"]
+    new = render_db(engine="redis", version="7.4")["StatefulSet", "db"]
+    assert old["spec"]["volumeClaimTemplates"] == new["spec"]["volumeClaimTemplates"]
+    assert not claim_templates_changed(new, old)
