@@ -579,7 +579,8 @@ class KubeEmulator(kmock.KubernetesScaffold):
                 if now >= deadline:
                     break
                 try:
-                    item = await asyncio.wait_for(watcher.queue.get(), min(1.0, deadline - now))
+                    wake = min(1.0, self.bookmark_interval) if bookmarks else 1.0
+                    item = await asyncio.wait_for(watcher.queue.get(), min(wake, deadline - now))
                 except TimeoutError:
                     if raw.transport is None or raw.transport.is_closing():
                         break

@@ -73,7 +73,7 @@ def test_lists_paginate_with_limit_and_continue(emu):
 
 def test_a_watch_without_resource_version_starts_with_the_current_objects(emu):
     emu.create(configmap("a"))
-    events = emu.watch_events(f"{CMS}?watch=true&timeoutSeconds=1", timeout=3)
+    events = emu.watch_events(f"{CMS}?watch=true&timeoutSeconds=5", count=1, timeout=3)
     assert [(e["type"], e["object"]["metadata"]["name"]) for e in events] == [("ADDED", "a")]
 
 
@@ -185,6 +185,6 @@ def emu_small_history(emulator_factory):
 def test_watching_a_custom_resource_with_the_watch_path_prefix(emu):
     emu.create(widget("w"))
     events = emu.watch_events(
-        "/apis/test.konfiguru.io/v1/watch/namespaces/default/widgets?timeoutSeconds=1", timeout=3
+        "/apis/test.konfiguru.io/v1/watch/namespaces/default/widgets", count=1, timeout=3
     )
     assert [e["object"]["kind"] for e in events] == ["Widget"]
