@@ -38,6 +38,7 @@ from .engines import (
     postgres_pgdata,
 )
 from .replicaset import APP_USER_SCRIPT
+from .shapes import container_security, resources
 
 Fragment = dict[str, Any]
 DATA_VOLUME = "data"
@@ -239,8 +240,8 @@ def engine_container(
     container["args"] = args
     container["ports"] = [{"name": engine.name, "containerPort": engine.port, "protocol": "TCP"}]
     container["env"] = engine_env(engine, name, spec, major)
-    container["resources"] = podspec.resource_requirements(spec["resources"])
-    container["securityContext"] = podspec.container_security_context(spec["security"])
+    container["resources"] = resources(spec["resources"])
+    container["securityContext"] = container_security(spec["security"])
     container.update(probes(engine))
     container["volumeMounts"] = mounts
     return container
@@ -258,7 +259,7 @@ def keyfile_init_container(image: str, security: dict[str, Any]) -> Fragment:
             f"cp {_KEYFILE_SECRET_DIR}/keyfile {KEYFILE_DIR}/keyfile"
             f" && chmod 0400 {KEYFILE_DIR}/keyfile",
         ],
-        "securityContext": podspec.container_security_context(security),
+        "securityContext": container_security(security),
         "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"memory": "16Mi"}},
         "volumeMounts": [
             {"name": "keyfile-secret", "mountPath": _KEYFILE_SECRET_DIR, "readOnly": True},
@@ -299,8 +300,8 @@ def exporter_container(
         {"name": METRICS_PORT_NAME, "containerPort": exporter.port, "protocol": "TCP"}
     ]
     container["env"] = env
-    container["resources"] = podspec.resource_requirements(monitoring["resources"])
-    container["securityContext"] = podspec.container_security_context(security)
+    container["resources"] = resources(monitoring["resources"])
+    container["securityContext"] = container_security(security)
     # TCP checks only: the exporters' /metrics queries the database, which has its own probes.
     for probe, period in (("readinessProbe", 10), ("livenessProbe", 20)):
         container[probe] = {

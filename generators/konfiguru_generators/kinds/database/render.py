@@ -37,9 +37,9 @@ from typing import Any
 
 from ... import podspec
 from ...labels import COMPONENT as COMPONENT_LABEL
-from ...labels import OWNER_KIND, OWNER_NAME, OWNER_UID
+from ...labels import OWNER_KIND, OWNER_NAME, OWNER_UID, object_labels
 from ..base import Manifest, Resource
-from . import backup, containers, credentials, replicaset, storage
+from . import backup, containers, credentials, replicaset, shapes, storage
 from .config import config_data
 from .engines import BACKUP_DIR, ENGINES, PASSWORD_KEY, TMP, Engine, major_version
 
@@ -55,7 +55,7 @@ def render(resource: Resource) -> list[Manifest]:
     engine = ENGINES[spec["engine"]]
     major = major_version(spec["version"])
     image = spec.get("image") or engine.image(spec["version"])
-    labels = resource.labels(COMPONENT, spec["version"])
+    labels = _labels(resource, COMPONENT, spec["version"])
     selector = resource.selector(COMPONENT)
     replica_set = engine.name == "mongodb" and spec["replicas"] > 1
     monitoring = bool(spec.get("monitoring", {}).get("enabled"))
@@ -88,7 +88,7 @@ def render(resource: Resource) -> list[Manifest]:
     )
     objects += _services(resource, engine, labels, selector, monitoring)
 
-    pod_security = podspec.pod_security_context(spec["security"])
+    pod_security = shapes.pod_security(spec["security"])
     objects.append(
         resource.template(
             "database/statefulset.yaml.j2",
@@ -107,7 +107,7 @@ def render(resource: Resource) -> list[Manifest]:
     if spec.get("backup") is not None:
         objects += _backup(resource, engine, image, pod_security)
     if replica_set:
-        job_labels = resource.labels(RSINIT_COMPONENT, spec["version"])
+        job_labels = _labels(resource, RSINIT_COMPONENT, spec["version"])
         objects.append(
             resource.template(
                 "database/job.yaml.j2",
@@ -117,6 +117,12 @@ def render(resource: Resource) -> list[Manifest]:
             )
         )
     return objects
+
+
+def _labels(resource: Resource, component: str, version: str | None = None) -> dict[str, str]:
+    # The Database has no user labels: the data PVCs copy these, and a claim template is
+    # immutable, so only labels Konfiguru keeps stable belong here.
+    return object_labels(resource.name, component, resource.kind, None, version)
 
 
 def _secrets(
@@ -279,7 +285,7 @@ def _claim_template(resource: Resource) -> dict[str, Any]:
     # ownerReference to the Database: these labels are how the operator finds them (for
     # Existing.pvc_sizes). Nothing that may change goes here (no version): the template is
     # immutable.
-    claim_labels = resource.labels(COMPONENT)
+    claim_labels = _labels(resource, COMPONENT)
     uid = resource.metadata.get("uid")
     if uid:
         claim_labels[OWNER_UID] = str(uid)
@@ -351,10 +357,10 @@ def _backup(
     name = resource.name
     settings = spec["backup"]
     mode, keep = backup.retention(settings)
-    labels = resource.labels(BACKUP_COMPONENT, spec["version"])
+    labels = _labels(resource, BACKUP_COMPONENT, spec["version"])
     security = spec["security"]
-    container_security = podspec.container_security_context(security)
-    resources = podspec.resource_requirements(settings["resources"])
+    container_security = shapes.container_security(security)
+    resources = shapes.resources(settings["resources"])
     tmp_volume, tmp_mount = podspec.scratch_volume("tmp", TMP)
     env = [*backup.dump_env(engine, name, spec), {"name": "KEEP", "value": str(keep)}]
     destination = settings["destination"]

@@ -32,6 +32,7 @@ from .engines import (
     TMP,
     Engine,
 )
+from .shapes import container_security
 
 Fragment = dict[str, Any]
 RS_INIT_SCRIPT = "rs-init.js"
@@ -162,7 +163,7 @@ def job_pod_spec(
             "requests": {"cpu": "100m", "memory": "256Mi"},
             "limits": {"memory": "256Mi"},
         },
-        "securityContext": podspec.container_security_context(security),
+        "securityContext": container_security(security),
         "volumeMounts": [
             {"name": "config", "mountPath": CONFIG_DIR, "readOnly": True},
             tmp_mount,
