@@ -7,7 +7,11 @@ Generic helpers (corpus discovery, cached renders, strict Kubernetes validation)
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import sys
+import sysconfig
+import venv
 from pathlib import Path
 
 import pytest
@@ -51,3 +55,53 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
+
+
+# --- a built wheel, installed in a fresh virtual environment (session-wide: ~6 s to build) ----
+# Used by tests/unit/test_wheel.py; other tests that need "the package as users install it"
+# should take these fixtures instead of building their own.
+_WHEEL_SOURCES = ("pyproject.toml", "README.md", "generators", "operator", "crds")
+
+
+@pytest.fixture(scope="session")
+def konfiguru_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The konfiguru wheel, built offline from a clean copy of the sources (symlinks kept)."""
+    source = tmp_path_factory.mktemp("wheel-source")
+    for name in _WHEEL_SOURCES:
+        if (ROOT / name).is_dir():
+            shutil.copytree(
+                ROOT / name,
+                source / name,
+                symlinks=True,
+                ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"),
+            )
+        else:
+            shutil.copy2(ROOT / name, source / name)
+    out = tmp_path_factory.mktemp("wheel")
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "--wheel-dir", str(out), str(source)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    (built,) = out.glob("konfiguru-*.whl")
+    return built
+
+
+@pytest.fixture(scope="session")
+def wheel_venv(tmp_path_factory: pytest.TempPathFactory, konfiguru_wheel: Path) -> Path:
+    """A fresh virtual environment with only the wheel installed; dependencies come from .venv
+    through a .pth path line (offline, fast). The editable install stays invisible: its finder
+    is activated by a .pth file in .venv, and a plain path entry processes no .pth files."""
+    home = tmp_path_factory.mktemp("wheel-venv")
+    venv.create(home, with_pip=False, symlinks=True)
+    site = next(home.glob("lib/python3*/site-packages"))
+    deps = sysconfig.get_paths()["purelib"]
+    (site / "zz-dependencies.pth").write_text(f"{deps}\n", "utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(home / "bin" / "python"), "install",
+         "--no-deps", "--no-index", "-q", str(konfiguru_wheel)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    return home
