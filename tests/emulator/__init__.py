@@ -49,7 +49,11 @@ API of :class:`Emulator` (all methods are thread-safe and synchronous):
   declared reactions win over the emulation.
 * Simulated controllers (``emulator.controllers``): ``set_ready(ref, name, ns, ready=True)``
   (``False`` pins a child unready until set ready again), ``set_unready(...)``,
-  ``fail_job(name, ns)``, ``pause(ref=None)``/``resume(ref=None)``, ``delay``.
+  ``fail_job(name, ns)``, ``trigger_cronjob(name, ns)`` (a Job from the jobTemplate, listed in
+  the CronJob's ``status.active`` until done, then ``lastSuccessfulTime``),
+  ``hpa_scale(ref, name, replicas, ns)`` (an Update of the ``scale`` subresource by
+  ``kube-controller-manager``, as the HPA does), ``pause(ref=None)``/``resume(ref=None)``,
+  ``delay``.
 * Numbers: ``writes`` (effective create/update/delete counts; no-op writes are not counted, as
   they do not change the object), ``request_count``, ``requests()`` (recent METHOD, path).
 * ``emulator.cluster`` is the raw state (:class:`emulator.cluster.Cluster`): touch it only via

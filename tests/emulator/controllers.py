@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import time
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -88,6 +89,7 @@ class SimulatedControllers:
         self.paused: set[tuple[str, str]] = set()
         self.unready: set[Key] = set()
         self.failed_jobs: set[Key] = set()
+        self._runs = 0
 
     def attach(self) -> None:
         self.cluster.listeners.append(self._on_event)
@@ -126,9 +128,111 @@ class SimulatedControllers:
             if rt_.storage_key in self.KINDS:
                 self._schedule(rt_, obj)
 
+    def trigger_cronjob(self, rt: ResourceType, namespace: str | None, name: str) -> Obj:
+        """Run a CronJob now, as its schedule would: a Job from ``spec.jobTemplate``, controlled
+        by the CronJob, listed in ``status.active`` until it finishes (then
+        ``lastSuccessfulTime``). Returns the Job."""
+        cronjob = self.cluster.get(rt, namespace, name)
+        template = cronjob["spec"].get("jobTemplate") or {}
+        self._runs += 1
+        job_meta = copy.deepcopy(template.get("metadata") or {})
+        job_meta.update(
+            name=f"{name}-{int(time.time()) // 60 % 100_000_000}{self._runs:02d}"[:63],
+            namespace=cronjob["metadata"].get("namespace"),
+            ownerReferences=[
+                {
+                    "apiVersion": "batch/v1",
+                    "kind": "CronJob",
+                    "name": name,
+                    "uid": cronjob["metadata"]["uid"],
+                    "controller": True,
+                    "blockOwnerDeletion": True,
+                }
+            ],
+        )
+        job_meta.setdefault("annotations", {})[
+            "batch.kubernetes.io/cronjob-scheduled-timestamp"
+        ] = now_iso()
+        jobs = self.cluster.catalogue.resolve("batch/v1/jobs")
+        job = self.cluster.create(
+            jobs,
+            namespace,
+            {
+                "apiVersion": "batch/v1",
+                "kind": "Job",
+                "metadata": job_meta,
+                "spec": copy.deepcopy(template.get("spec") or {}),
+            },
+            manager=MANAGER,
+        )
+        status = copy.deepcopy(cronjob.get("status") or {})
+        status["active"] = [*status.get("active", []), self._job_ref(job)]
+        status["lastScheduleTime"] = now_iso()
+        self.cluster.update(
+            rt,
+            namespace,
+            name,
+            {**cronjob, "status": status},
+            manager=MANAGER,
+            subresource="status",
+        )
+        return job
+
+    @staticmethod
+    def _job_ref(job: Obj) -> Obj:
+        meta = job["metadata"]
+        return {
+            "apiVersion": "batch/v1",
+            "kind": "Job",
+            "name": meta["name"],
+            "namespace": meta.get("namespace"),
+            "uid": meta["uid"],
+            "resourceVersion": meta["resourceVersion"],
+        }
+
+    def _job_finished(self, job: Obj, *, deleted: bool) -> None:
+        """Keep the owning CronJob's ``status.active`` and ``lastSuccessfulTime`` true."""
+        conditions = {
+            c.get("type"): c.get("status")
+            for c in (job.get("status") or {}).get("conditions") or []
+        }
+        succeeded = conditions.get("Complete") == "True"
+        if not (deleted or succeeded or conditions.get("Failed") == "True"):
+            return
+        owner = next(
+            (r for r in job["metadata"].get("ownerReferences") or [] if r.get("kind") == "CronJob"),
+            None,
+        )
+        found = self.cluster.by_uid(owner["uid"]) if owner else None
+        if found is None:
+            return
+        rt, cronjob = found
+        status = copy.deepcopy(cronjob.get("status") or {})
+        active = [a for a in status.get("active") or [] if a.get("uid") != job["metadata"]["uid"]]
+        if active == (status.get("active") or []) and not succeeded:
+            return
+        if active:
+            status["active"] = active
+        else:
+            status.pop("active", None)
+        if succeeded:
+            status["lastSuccessfulTime"] = job["status"].get("completionTime") or now_iso()
+        meta = cronjob["metadata"]
+        with contextlib.suppress(ApiError):
+            self.cluster.update(
+                rt,
+                meta.get("namespace"),
+                meta["name"],
+                {**cronjob, "status": status},
+                manager=MANAGER,
+                subresource="status",
+            )
+
     # ------------------------------------------------------------------ machinery
 
     def _on_event(self, kind: str, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
+        if rt.storage_key == ("batch", "jobs") and kind != "ADDED":
+            self._job_finished(obj, deleted=kind == "DELETED")
         if kind == "DELETED" or rt.storage_key not in self.KINDS:
             return
         if (

@@ -628,6 +628,29 @@ class Controls:
         rt = self._emulator.resource("batch/v1/jobs")
         self._emulator.call(self.sim.fail_job, rt, namespace, name)
 
+    def trigger_cronjob(self, name: str, namespace: str | None = "default") -> Obj:
+        """Run a CronJob now (a Job from its jobTemplate, tracked in ``status.active``)."""
+        rt = self._emulator.resource("batch/v1/cronjobs")
+        return clone(self._emulator.call(self.sim.trigger_cronjob, rt, namespace, name))
+
+    def hpa_scale(
+        self, ref: Ref, name: str, replicas: int, namespace: str | None = "default"
+    ) -> Obj:
+        """Scale a workload the way the HorizontalPodAutoscaler does: an Update of the ``scale``
+        subresource by ``kube-controller-manager`` (it then owns ``spec.replicas``)."""
+        rt = self._emulator.resource(ref)
+        result, _ = self._emulator.call(
+            self._emulator.cluster.patch,
+            rt,
+            namespace,
+            name,
+            {"spec": {"replicas": replicas}},
+            "merge",
+            manager="kube-controller-manager",
+            subresource="scale",
+        )
+        return clone(result)
+
     def pause(self, ref: Ref | None = None) -> None:
         """Stop writing statuses (for every kind, or one): children stay as they are."""
         rt = self._emulator.resource(ref) if ref is not None else None

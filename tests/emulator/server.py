@@ -382,6 +382,7 @@ class KubeEmulator(kmock.KubernetesScaffold):
                     "merge",
                     manager=manager,
                     dry_run=dry_run,
+                    subresource="scale",
                 )
                 return json_response(self._scale(rt, obj))
             obj = self.cluster.update(
@@ -415,6 +416,7 @@ class KubeEmulator(kmock.KubernetesScaffold):
                     "merge",
                     manager=manager,
                     dry_run=dry_run,
+                    subresource="scale",
                 )
                 return json_response(self._scale(rt, obj))
             obj, created = self.cluster.patch(

@@ -231,3 +231,52 @@ def test_services_get_an_immutable_cluster_ip(emu):
     assert again["spec"]["clusterIP"] == ip
     with pytest.raises(ApiError):
         emu.patch("svc", "web", {"spec": {"clusterIP": "10.96.200.200"}})
+
+
+def cronjob(name):
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": name},
+        "spec": {
+            "schedule": "0 3 * * *",
+            "jobTemplate": {
+                "metadata": {"labels": {"run": name}},
+                "spec": {
+                    "template": {
+                        "spec": {
+                            "restartPolicy": "Never",
+                            "containers": [{"name": "j", "image": "busybox"}],
+                        }
+                    }
+                },
+            },
+        },
+    }
+
+
+def test_a_triggered_cronjob_runs_a_job_it_lists_as_active_until_it_succeeds(emu):
+    emu.create(cronjob("nightly"))
+    emu.controllers.pause("jobs")
+    job = emu.controllers.trigger_cronjob("nightly")
+    assert job["metadata"]["labels"]["run"] == "nightly"
+    assert job["metadata"]["ownerReferences"][0]["kind"] == "CronJob"
+    active = emu.get("cj", "nightly")["status"]["active"]
+    assert [a["name"] for a in active] == [job["metadata"]["name"]]
+    emu.controllers.resume("jobs")
+    done = emu.wait_for_object(
+        "cj", "nightly", predicate=lambda c: "lastSuccessfulTime" in c["status"]
+    )
+    assert "active" not in done["status"]
+
+
+def test_hpa_scaling_goes_through_the_scale_subresource_and_takes_replicas(emu):
+    emu.apply(deployment("web", replicas=2), manager="konfiguru")
+    scaled = emu.controllers.hpa_scale("deploy", "web", 6)
+    assert scaled["spec"]["replicas"] == 6
+    entry = next(
+        e for e in scaled["metadata"]["managedFields"] if e["manager"] == "kube-controller-manager"
+    )
+    assert entry["subresource"] == "scale" and "f:replicas" in entry["fieldsV1"]["f:spec"]
+    konfiguru = next(e for e in scaled["metadata"]["managedFields"] if e["manager"] == "konfiguru")
+    assert "f:replicas" not in konfiguru["fieldsV1"]["f:spec"]
