@@ -6,13 +6,25 @@ that directory first. Every value enters a template through ``tojson``: JSON is 
 is always right (``yes``, ``0123``, ``a: b`` and ``#x`` stay strings). The text is parsed back
 with the C YAML loader.
 
+Fast path for the package's own templates (the render benchmark's hot spot: parsing the YAML
+of every object was most of a render). While one of them renders, ``tojson`` leaves a slot
+token in the text and keeps the JSON aside; the YAML left around the slots (the same text for
+every render of a template branch) is parsed once and cached, and each render fills the slots
+with ``json.loads`` of the kept JSON. The result is the object the text path builds from the
+same template (floats written without a ".", which YAML 1.1 reads as strings, stay strings).
+A template that uses ``tojson`` output other than as a whole plain YAML value takes the text
+path, as do user templates (``--templates``).
+
 Called by the per-kind renderers (``kinds/*/render.py``).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -38,7 +50,119 @@ def _escape(match: re.Match[str]) -> str:
 def tojson(value: Any) -> str:
     """JSON text for any value, safe to embed anywhere in a YAML document."""
     text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "), allow_nan=False)
+    slots = _slots.get()
+    if slots is not None:
+        slots.append(text)
+        return f"{_SLOT}{len(slots) - 1}"
     return _UNSAFE_FOR_YAML.sub(_escape, text)
+
+
+# The JSON texts ``tojson`` put aside during one fast-path render (None: the text path).
+_slots: ContextVar[list[str] | None] = ContextVar("konfiguru_slots", default=None)
+# A plain YAML scalar no template text contains: a per-process nonce.
+_SLOT = f"kfg-slot-{os.urandom(6).hex()}-"
+_SLOT_TOKEN = re.compile(re.escape(_SLOT) + r"(\d+)")
+
+
+@dataclass(frozen=True)
+class _Slot:
+    index: int
+
+
+@dataclass(frozen=True)
+class _Map:
+    items: tuple[tuple[Any, Any], ...]
+
+
+@dataclass(frozen=True)
+class _Seq:
+    items: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """A template's YAML with slots where ``tojson`` values go; constants are immutable."""
+
+    root: Any
+    slots: frozenset[int]
+
+
+def _yaml_float(text: str) -> float | str:
+    # YAML 1.1 (PyYAML) reads a number as a float only with a "."; json.dumps writes 1e-05.
+    return float(text) if "." in text else text
+
+
+def _json_value(text: str) -> Any:
+    return json.loads(text, parse_float=_yaml_float)
+
+
+@lru_cache(maxsize=512)
+def _shape(text: str) -> _Shape | None:
+    """The cached shape of slotted template output, or None when only the text path is exact."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        seen: set[int] = set()
+        used: set[int] = set()
+
+        def plan(node: yaml.Node) -> Any:
+            if id(node) in seen:  # an alias: the text path shares one object, keep that exact
+                raise _NotExact
+            seen.add(id(node))
+            if isinstance(node, yaml.ScalarNode):
+                if _SLOT in node.value:
+                    match = _SLOT_TOKEN.fullmatch(node.value)
+                    if match is None or node.style:  # quoted or block: not a whole value
+                        raise _NotExact
+                    used.add(int(match.group(1)))
+                    return _Slot(int(match.group(1)))
+                return loader.construct_object(node, deep=True)
+            if isinstance(node, yaml.MappingNode) and node.tag == "tag:yaml.org,2002:map":
+                return _Map(tuple((plan(key), plan(value)) for key, value in node.value))
+            if isinstance(node, yaml.SequenceNode) and node.tag == "tag:yaml.org,2002:seq":
+                return _Seq(tuple(plan(item) for item in node.value))
+            raise _NotExact  # merge keys, explicit tags: leave them to the constructor
+
+        return _Shape(plan(node), frozenset(used))
+    except (yaml.YAMLError, _NotExact):
+        return None
+    finally:
+        loader.dispose()
+
+
+class _NotExact(Exception):
+    """The fast path cannot promise the text path's result for this template output."""
+
+
+def _build(shape: Any, slots: list[str]) -> Any:
+    if isinstance(shape, _Slot):
+        return _json_value(slots[shape.index])
+    if isinstance(shape, _Map):
+        return {_build(key, slots): _build(value, slots) for key, value in shape.items}
+    if isinstance(shape, _Seq):
+        return [_build(item, slots) for item in shape.items]
+    return shape
+
+
+def _render_fast(
+    env: jinja2.Environment, template: str, context: dict[str, Any]
+) -> dict[str, Any] | None:
+    slots: list[str] = []
+    token = _slots.set(slots)
+    try:
+        text = env.get_template(template).render(context)
+    finally:
+        _slots.reset(token)
+    shape = _shape(text)
+    if shape is None or shape.slots != frozenset(range(len(slots))):
+        return None  # a tojson value used inside an expression or a string: text path
+    try:
+        obj = _build(shape.root, slots)
+    except TypeError:  # an unhashable key: let the text path report it
+        return None
+    return obj if isinstance(obj, dict) else None
 
 
 def _configure(env: jinja2.Environment) -> jinja2.Environment:
@@ -96,6 +220,10 @@ def render_object(
     """Render ``template`` (a path like ``app/deployment.yaml.j2``) to one object."""
     env = override_environment(templates_dir) if templates_dir else package_environment()
     try:
+        if not templates_dir:
+            fast = _render_fast(env, template, context)
+            if fast is not None:
+                return fast
         text = env.get_template(template).render(context)
     except jinja2.TemplateError as error:
         raise TemplateError(f"{template}: {error}") from error

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -65,24 +66,68 @@ def _rule(expression: str) -> cel.Program:
 
 _SELF = re.compile(r"\bself\b")
 _SELF_FIELD = re.compile(r"\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)\b(?!\s*\()")
+_HAS_FIELD = re.compile(r"\bhas\(\s*self\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)")
+
+
+@dataclass(frozen=True)
+class _RuleView:
+    """The fields of ``self`` a rule reads, and those it only tests with ``has()``."""
+
+    fields: frozenset[str]
+    presence_only: frozenset[str]
 
 
 @cache
-def _rule_fields(expression: str) -> frozenset[str] | None:
-    """The fields of ``self`` a rule reads, when it reads ``self`` only as ``self.<field>``.
+def _rule_view(expression: str) -> _RuleView | None:
+    """What a rule reads of ``self``, when it reads ``self`` only as ``self.<field>``.
 
-    Handing CEL just those fields gives the same result (an absent field stays absent) and
-    avoids converting the whole object for every rule: on a full App spec that conversion was
-    most of the render time. ``None`` (``self`` used whole, indexed or in a string) means pass
-    all of ``self``.
+    Handing CEL just those fields (and a stand-in for fields it only tests with ``has()``) gives
+    the same result, since an absent field stays absent, and spares converting the whole object
+    to CEL values for every rule: on a full App spec that conversion was most of a render.
+    ``None`` (``self`` used whole, indexed or inside a string) means pass all of ``self``.
     """
-    fields: set[str] = set()
+    reads: Counter[str] = Counter()
     for match in _SELF.finditer(expression):
         field_match = _SELF_FIELD.match(expression, match.end())
         if field_match is None:
             return None
-        fields.add(field_match.group(1))
-    return frozenset(fields)
+        reads[field_match.group(1)] += 1
+    tested = Counter(match.group(1) for match in _HAS_FIELD.finditer(expression))
+    presence = frozenset(name for name, count in reads.items() if tested[name] == count)
+    return _RuleView(frozenset(reads), presence)
+
+
+def _rule_input(expression: str, value: Any) -> Any:
+    """``self`` as a rule needs to see it (see :func:`_rule_view`)."""
+    view = _rule_view(expression) if isinstance(value, dict) else None
+    if view is None:
+        return value
+    return {
+        name: True if name in view.presence_only else value[name]
+        for name in view.fields
+        if name in value
+    }
+
+
+# `self.matches('<regex>')` on a string: CEL compiles the regex again on every call, the single
+# most expensive rule there is. Python's `re` gives the same answer for printable ASCII text and
+# regexes without the constructs the two engines read differently, so those run here.
+_MATCHES_RULE = re.compile(r"""\s*self\s*\.\s*matches\(\s*'((?:[^'\\]|\\\\)*)'\s*\)\s*""")
+_ENGINE_SPECIFIC = re.compile(r"\[:|\{,|\\[1-9pPQEzAZ]|\(\?[=!<]")
+
+
+@cache
+def _string_rule(expression: str) -> re.Pattern[str] | None:
+    match = _MATCHES_RULE.fullmatch(expression)
+    if match is None:
+        return None
+    regex = match.group(1).replace("\\\\", "\\")
+    if _ENGINE_SPECIFIC.search(regex):
+        return None
+    try:
+        return re.compile(regex)
+    except re.error:
+        return None
 
 
 @dataclass
@@ -192,6 +237,8 @@ class SchemaWalker:
             if not isinstance(item, dict):
                 continue
             key = tuple(item.get(k) for k in keys)
+            if not all(isinstance(part, (str, int, float, bool, type(None))) for part in key):
+                continue  # a key of the wrong type is reported by its own field's check
             if key in seen:
                 shown = ", ".join(f"{k}={item.get(k)!r}" for k in keys)
                 self.errors.append(
@@ -224,10 +271,13 @@ class SchemaWalker:
 
     def _check_rules(self, schema: Schema, value: Any, path: str) -> None:
         for rule in schema.get("x-kubernetes-validations", ()):
-            fields = _rule_fields(rule["rule"]) if isinstance(value, dict) else None
-            seen = value if fields is None else {k: value[k] for k in fields if k in value}
+            expression = rule["rule"]
+            regex = _string_rule(expression) if isinstance(value, str) else None
             try:
-                ok = _rule(rule["rule"]).execute({"self": seen})
+                if regex is not None and value.isascii() and value.isprintable():
+                    ok = regex.search(value) is not None
+                else:
+                    ok = _rule(expression).execute({"self": _rule_input(expression, value)})
             except Exception:  # noqa: BLE001, S112 - a rule that cannot see a field does not apply
                 # CEL raises for a missing field the rule did not guard with has(); the API
                 # server would report the same rule as failed only when the data is present.
@@ -238,6 +288,7 @@ class SchemaWalker:
                 self.errors.append(FieldError(where, shown, rule.get("message", rule["rule"])))
 
 
+@cache
 def _plain_key(name: str) -> bool:
     return name.replace("_", "a").replace("-", "a").isalnum()
 
@@ -255,7 +306,9 @@ def apply_defaults(schema: Schema, value: dict[str, Any]) -> None:
     """Set the schema's defaults on absent properties of ``value`` (one level; walk recurses)."""
     for name, sub in schema.get("properties", {}).items():
         if name not in value and "default" in sub:
-            value[name] = copy.deepcopy(sub["default"])
+            default = sub["default"]
+            # Scalars are immutable: only containers need a copy per resource.
+            value[name] = copy.deepcopy(default) if isinstance(default, (dict, list)) else default
 
 
 def default_and_check(schema: Schema, value: dict[str, Any], path: str) -> list[FieldError]:
