@@ -216,6 +216,8 @@ class Emulator:
         loop = self._loop
         if loop is None:
             raise RuntimeError("the emulator is not running")
+        if threading.current_thread() is self._thread:
+            return fn(*args, **kwargs)  # already on the loop (a listener): waiting would deadlock
 
         async def invoke() -> T:
             return fn(*args, **kwargs)

@@ -539,14 +539,27 @@ class KubeEmulator(kmock.KubernetesScaffold):
     ) -> aiohttp.web.StreamResponse:
         params = request.params
         send_initial = params.get("sendInitialEvents") == "true"
-        watcher, initial = self.cluster.subscribe(
-            rt,
-            namespace,
-            label_selector=params.get("labelSelector"),
-            field_selector=field_selector,
-            resource_version=params.get("resourceVersion"),
-            send_initial_events=send_initial,
-        )
+        try:
+            watcher, initial = self.cluster.subscribe(
+                rt,
+                namespace,
+                label_selector=params.get("labelSelector"),
+                field_selector=field_selector,
+                resource_version=params.get("resourceVersion"),
+                send_initial_events=send_initial,
+            )
+        except ApiError as e:
+            if e.code != 410:
+                raise
+            # Like the real server: an expired resourceVersion is an ERROR event in a 200 stream.
+            expired = aiohttp.web.StreamResponse(status=200, headers={"Content-Type": JSON})
+            assert request._raw_request is not None
+            await expired.prepare(request._raw_request)
+            await expired.write(
+                json.dumps({"type": "ERROR", "object": e.status()}).encode() + b"\n"
+            )
+            await expired.write_eof()
+            return expired
         raw = request._raw_request
         assert raw is not None
         response = aiohttp.web.StreamResponse(status=200, headers={"Content-Type": JSON})

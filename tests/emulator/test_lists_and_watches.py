@@ -169,8 +169,9 @@ def test_a_too_old_resource_version_is_410_gone(emu_small_history):
     emu = emu_small_history
     for i in range(20):
         emu.create(configmap(f"c{i}"))
-    status, body, _ = emu.request("GET", f"{CMS}?watch=true&resourceVersion=1")
-    assert status == 410 and body["reason"] == "Expired"
+    events = emu.watch_events(f"{CMS}?watch=true&resourceVersion=1", timeout=3)
+    assert [e["type"] for e in events] == ["ERROR"]
+    assert events[0]["object"]["code"] == 410 and events[0]["object"]["reason"] == "Expired"
 
 
 @pytest.fixture
