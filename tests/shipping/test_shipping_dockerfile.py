@@ -475,3 +475,26 @@ def test_ha_replicas_with_pod_index_priorities_let_one_work_and_the_other_take_o
         for process in (low, high):
             if process.poll() is None:
                 _stop(process)
+
+
+def test_replicas_with_equal_priorities_all_freeze_as_the_troubleshooting_says(
+    fresh_venv: Path, emulator_factory: Callable[..., Any], tmp_path: Path
+) -> None:
+    # A cluster without the pod-index label gives KONFIGURU_PRIORITY="" to every replica: all
+    # default to 0, Kopf sees equal priorities and pauses every one of them.
+    emulator = emulator_factory()
+    emulator.create(
+        {"apiVersion": "kopf.dev/v1", "kind": "ClusterKopfPeering", "metadata": {"name": "k"}}
+    )
+    same = {"KONFIGURU_PEERING_NAME": "k", "KONFIGURU_PRIORITY": ""}
+    first, first_log = _start(fresh_venv, emulator, tmp_path, "konfiguru-a", same)
+    second, second_log = _start(fresh_venv, emulator, tmp_path, "konfiguru-b", same)
+    try:
+        for log in (first_log, second_log):
+            _wait_for_log(log, "Pausing all operators, including self")
+        emulator.create(_app("frozen"))
+        time.sleep(2)
+        assert emulator.find("deployments", "frozen", "default") is None
+    finally:
+        for process in (first, second):
+            _stop(process)
