@@ -24,7 +24,10 @@ API of :class:`Emulator` (all methods are thread-safe and synchronous):
   missing namespace get 404 as on a real cluster; ``default``, ``kube-system``, ``kube-public``
   exist; ``namespaces=[...]`` or ``ensure_namespace(name)`` make more), ``gc_delay=0.0``,
   ``default_storage_class=True`` (StorageClass ``standard``, default, ``allowVolumeExpansion``),
-  ``schema_validation=True`` (False: custom resources are pruned and defaulted but never 422).
+  ``schema_validation=True`` (False: custom resources are pruned and defaulted but never 422),
+  ``statefulset_pvcs=False`` (True: StatefulSets get their ``<template>-<sts>-<n>`` PVCs from
+  ``volumeClaimTemplates`` like the real controller; off by default so tests that create them
+  by hand do not collide).
 * Objects: ``create(obj)`` (a ``status`` in ``obj`` is written through /status afterwards),
   ``apply(obj, manager=, force=True)`` (server-side apply), ``get(ref, name, ns)`` (ApiError 404),
   ``find(...)`` (None if absent), ``list(ref, ns=None, labels="a=b,c in (d)", fields=...)``,

@@ -81,10 +81,20 @@ class SimulatedControllers:
         ("", "persistentvolumeclaims"),
     }
 
-    def __init__(self, cluster: Cluster, *, delay: float = 0.02, nodes: int = 1) -> None:
+    def __init__(
+        self,
+        cluster: Cluster,
+        *,
+        delay: float = 0.02,
+        nodes: int = 1,
+        statefulset_pvcs: bool = False,
+    ) -> None:
         self.cluster = cluster
         self.delay = delay
         self.nodes = nodes
+        # Opt-in: create each StatefulSet's PVCs from its volumeClaimTemplates, like the real
+        # controller (tests that create those PVCs themselves would otherwise collide).
+        self.statefulset_pvcs = statefulset_pvcs
         self.enabled = True
         self.paused: set[tuple[str, str]] = set()
         self.unready: set[Key] = set()
@@ -258,6 +268,8 @@ class SimulatedControllers:
         obj = self.cluster.find(rt, namespace, name)
         if obj is None or obj["metadata"].get("deletionTimestamp"):
             return
+        if rt.kind == "StatefulSet" and self.statefulset_pvcs:
+            self._claim_volumes(obj)
         compute: Callable[[Obj, Obj, bool], Obj] = getattr(self, f"_status_{rt.kind.lower()}")
         old_status = obj.get("status") or {}
         status = compute(obj, old_status, key not in self.unready)
@@ -274,6 +286,49 @@ class SimulatedControllers:
                 manager=MANAGER,
                 subresource="status",
             )
+
+    def _claim_volumes(self, sts: Obj) -> None:
+        """PVCs ``<template>-<statefulset>-<ordinal>`` for every replica, never deleted on scale
+        down; owned by the StatefulSet only with ``whenDeleted: Delete`` (as the real one)."""
+        spec = sts.get("spec") or {}
+        meta = sts["metadata"]
+        namespace = meta.get("namespace")
+        pvcs = self.cluster.catalogue.resolve("v1/persistentvolumeclaims")
+        policy = (spec.get("persistentVolumeClaimRetentionPolicy") or {}).get("whenDeleted")
+        selector = (spec.get("selector") or {}).get("matchLabels") or {}
+        for ordinal in range(int(spec.get("replicas", 1))):
+            for template in spec.get("volumeClaimTemplates") or []:
+                name = f"{template['metadata']['name']}-{meta['name']}-{ordinal}"
+                if self.cluster.find(pvcs, namespace, name) is not None:
+                    continue
+                claim_meta: Obj = {
+                    "name": name,
+                    "namespace": namespace,
+                    "labels": {**(template["metadata"].get("labels") or {}), **selector},
+                }
+                if policy == "Delete":
+                    claim_meta["ownerReferences"] = [
+                        {
+                            "apiVersion": "apps/v1",
+                            "kind": "StatefulSet",
+                            "name": meta["name"],
+                            "uid": meta["uid"],
+                            "controller": True,
+                            "blockOwnerDeletion": True,
+                        }
+                    ]
+                with contextlib.suppress(ApiError):
+                    self.cluster.create(
+                        pvcs,
+                        namespace,
+                        {
+                            "apiVersion": "v1",
+                            "kind": "PersistentVolumeClaim",
+                            "metadata": claim_meta,
+                            "spec": copy.deepcopy(template.get("spec") or {}),
+                        },
+                        manager=MANAGER,
+                    )
 
     # ------------------------------------------------------------------ per kind
 

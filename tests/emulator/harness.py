@@ -71,6 +71,7 @@ class Emulator:
         namespaces: Iterable[str] = (),
         default_storage_class: bool = True,
         port: int = 0,
+        statefulset_pvcs: bool = False,
     ) -> None:
         self.cluster = Cluster(
             strict_namespaces=strict_namespaces,
@@ -80,7 +81,10 @@ class Emulator:
         self.faults = FaultInjector()
         self.handler = KubeEmulator(cluster=self.cluster, faults=self.faults)
         self.controllers = Controls(
-            self, SimulatedControllers(self.cluster, delay=controller_delay)
+            self,
+            SimulatedControllers(
+                self.cluster, delay=controller_delay, statefulset_pvcs=statefulset_pvcs
+            ),
         )
         self.controllers.sim.enabled = controllers
         self.controllers.sim.attach()

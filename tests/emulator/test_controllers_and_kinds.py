@@ -280,3 +280,34 @@ def test_hpa_scaling_goes_through_the_scale_subresource_and_takes_replicas(emu):
     assert entry["subresource"] == "scale" and "f:replicas" in entry["fieldsV1"]["f:spec"]
     konfiguru = next(e for e in scaled["metadata"]["managedFields"] if e["manager"] == "konfiguru")
     assert "f:replicas" not in konfiguru["fieldsV1"]["f:spec"]
+
+
+def test_statefulsets_can_claim_their_volumes_like_the_real_controller(emulator_factory):
+    emu = emulator_factory(crds=[], statefulset_pvcs=True)
+    sts = deployment("db", replicas=2)
+    sts.update(kind="StatefulSet")
+    sts["spec"]["serviceName"] = "db"
+    sts["spec"]["volumeClaimTemplates"] = [
+        {
+            "metadata": {"name": "data"},
+            "spec": {
+                "accessModes": ["ReadWriteOnce"],
+                "resources": {"requests": {"storage": "1Gi"}},
+            },
+        }
+    ]
+    emu.create(sts)
+    claims = emu.wait_for(
+        lambda: len(emu.list("pvc", "default")) == 2 and emu.list("pvc", "default")
+    )
+    assert [c["metadata"]["name"] for c in claims] == ["data-db-0", "data-db-1"]
+    assert (
+        claims[0]["metadata"]["labels"] == {"app": "db"}
+        and claims[0]["spec"]["storageClassName"] == "standard"
+    )
+    emu.wait_for_object(
+        "pvc", "data-db-1", predicate=lambda p: (p.get("status") or {}).get("phase") == "Bound"
+    )
+    emu.patch("sts", "db", {"spec": {"replicas": 1}})
+    emu.delete("sts", "db")
+    assert emu.find("pvc", "data-db-1") is not None  # retained, as by default
