@@ -192,7 +192,7 @@ def test_children_point_at_their_owner_and_carry_no_argocd_tracking_mark(
     for child in children:
         meta = child["metadata"]
         where = f"{case_id}: {kfgtest.describe(child)}"
-        assert meta.get("namespace") == "shop", where
+        assert meta.get("namespace") == parent["metadata"]["namespace"], where
         owners = [ref for ref in meta.get("ownerReferences", []) if ref.get("controller")]
         assert owners == [
             {
