@@ -145,6 +145,11 @@ def test_the_values_schema_rejects_a_mistake(values: dict[str, Any]) -> None:
         chart.validate_schema(values)
 
 
+def test_the_values_schema_accepts_globals_from_an_umbrella_chart() -> None:
+    with helm_python.Chart.load(shipping.CHART) as chart:
+        chart.validate_schema({"global": {"imageRegistry": "registry.example"}})
+
+
 def test_every_value_is_documented_in_place_and_in_the_schema() -> None:
     values_text = (shipping.CHART / "values.yaml").read_text("utf-8")
     values = yaml.safe_load(values_text)
