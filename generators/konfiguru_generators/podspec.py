@@ -1,4 +1,5 @@
-"""Builders for the parts of a pod every kind needs: security, resources, probes, env, scratch.
+"""Builders for the parts of a pod every kind needs: security, resources, probes, env, scratch
+volumes, lifecycle hooks, tolerations, topology spread.
 
 Pure functions from (defaulted) spec fragments to Kubernetes API fragments. The spec fragments
 have the same shape in every CRD that uses them (``security``, ``resources``, ``health`` probes,
