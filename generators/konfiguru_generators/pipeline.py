@@ -9,7 +9,6 @@ Called by the public API in ``__init__.py``.
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -20,7 +19,7 @@ from .kinds import REGISTRY, KindDefinition
 from .kinds.base import Manifest, Resource
 from .model import EMPTY, Existing
 from .resources import API_GROUP, API_VERSION, version_schema
-from .schema import default_and_check
+from .schema import copy_tree, default_and_check
 
 API = f"{API_GROUP}/{API_VERSION}"
 # Names become Service and container names, which must be RFC 1035 labels.
@@ -63,7 +62,7 @@ def parse(document: Any) -> tuple[KindDefinition, dict[str, Any]]:
         )
     if errors or definition is None:
         raise SpecError(errors, _describe(document))
-    return definition, copy.deepcopy(document)
+    return definition, copy_tree(document)
 
 
 def validate(document: Any) -> tuple[KindDefinition, dict[str, Any]]:

@@ -47,18 +47,29 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\u{ord(match.group()):04x}"
 
 
+# json.dumps with these options, without building an encoder per call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "), allow_nan=False)
+# Types whose JSON text reads back (as JSON and as YAML) to an equal value of the same type.
+_ROUND_TRIP_EXACT = frozenset({str, int, bool, type(None)})
+
+
 def tojson(value: Any) -> str:
     """JSON text for any value, safe to embed anywhere in a YAML document."""
-    text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "), allow_nan=False)
     slots = _slots.get()
     if slots is not None:
-        slots.append(text)
+        if type(value) in _ROUND_TRIP_EXACT:
+            slots.append((None, value))
+        else:
+            slots.append((_ENCODER.encode(value), None))
         return f"{_SLOT}{len(slots) - 1}"
-    return _UNSAFE_FOR_YAML.sub(_escape, text)
+    return _UNSAFE_FOR_YAML.sub(_escape, _ENCODER.encode(value))
 
 
-# The JSON texts ``tojson`` put aside during one fast-path render (None: the text path).
-_slots: ContextVar[list[str] | None] = ContextVar("konfiguru_slots", default=None)
+# What ``tojson`` put aside during one fast-path render, (JSON text, None) or (None, a value
+# that needs no round trip); None outside a fast-path render (the text path).
+_slots: ContextVar[list[tuple[str | None, Any]] | None] = ContextVar(
+    "konfiguru_slots", default=None
+)
 # A plain YAML scalar no template text contains: a per-process nonce.
 _SLOT = f"kfg-slot-{os.urandom(6).hex()}-"
 _SLOT_TOKEN = re.compile(re.escape(_SLOT) + r"(\d+)")
@@ -92,8 +103,7 @@ def _yaml_float(text: str) -> float | str:
     return float(text) if "." in text else text
 
 
-def _json_value(text: str) -> Any:
-    return json.loads(text, parse_float=_yaml_float)
+_DECODER = json.JSONDecoder(parse_float=_yaml_float)
 
 
 @lru_cache(maxsize=512)
@@ -136,9 +146,10 @@ class _NotExact(Exception):
     """The fast path cannot promise the text path's result for this template output."""
 
 
-def _build(shape: Any, slots: list[str]) -> Any:
+def _build(shape: Any, slots: list[tuple[str | None, Any]]) -> Any:
     if isinstance(shape, _Slot):
-        return _json_value(slots[shape.index])
+        text, value = slots[shape.index]
+        return value if text is None else _DECODER.decode(text)
     if isinstance(shape, _Map):
         return {_build(key, slots): _build(value, slots) for key, value in shape.items}
     if isinstance(shape, _Seq):
@@ -149,7 +160,7 @@ def _build(shape: Any, slots: list[str]) -> Any:
 def _render_fast(
     env: jinja2.Environment, template: str, context: dict[str, Any]
 ) -> dict[str, Any] | None:
-    slots: list[str] = []
+    slots: list[tuple[str | None, Any]] = []
     token = _slots.set(slots)
     try:
         text = env.get_template(template).render(context)

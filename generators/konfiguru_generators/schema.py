@@ -163,7 +163,8 @@ class SchemaWalker:
             self._check_array(schema, value, path)
         elif isinstance(value, dict):
             self._check_object(schema, value, path)
-        self._check_rules(schema, value, path)
+        if "x-kubernetes-validations" in schema:
+            self._check_rules(schema, value, path)
 
     @staticmethod
     def _expected(schema: Schema) -> str:
@@ -302,13 +303,30 @@ def _lookup(value: Any, field_path: str) -> Any:
     return value
 
 
+def copy_tree(value: Any) -> Any:
+    """A deep copy of parsed YAML/JSON data (dicts, lists, scalars), several times faster than
+    ``copy.deepcopy``; anything else is handed to ``copy.deepcopy``. Shared sub-objects (YAML
+    aliases) become separate copies, so defaulting one place never changes another."""
+    kind = type(value)
+    if kind is dict:
+        return {key: copy_tree(item) for key, item in value.items()}
+    if kind is list:
+        return [copy_tree(item) for item in value]
+    if kind in _IMMUTABLE:
+        return value
+    return copy.deepcopy(value)
+
+
+_IMMUTABLE = frozenset({str, int, float, bool, type(None)})
+
+
 def apply_defaults(schema: Schema, value: dict[str, Any]) -> None:
     """Set the schema's defaults on absent properties of ``value`` (one level; walk recurses)."""
     for name, sub in schema.get("properties", {}).items():
         if name not in value and "default" in sub:
             default = sub["default"]
             # Scalars are immutable: only containers need a copy per resource.
-            value[name] = copy.deepcopy(default) if isinstance(default, (dict, list)) else default
+            value[name] = copy_tree(default)
 
 
 def default_and_check(schema: Schema, value: dict[str, Any], path: str) -> list[FieldError]:

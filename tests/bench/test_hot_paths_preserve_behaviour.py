@@ -180,3 +180,16 @@ def test_plain_matches_rules_take_the_python_path():
     assert schema._string_rule("self.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')") is not None
     plain = [r for r in STRING_RULES if r.startswith("self.matches(") and r.count("(") == 1]
     assert all(schema._string_rule(rule) is not None for rule in plain)
+
+
+def test_copy_tree_copies_parsed_data_deeply_and_hands_other_objects_to_deepcopy():
+    import datetime
+
+    shared = {"a": [1, 2.5, True, None, "x"]}
+    original = {"one": shared, "two": shared, "when": datetime.date(2026, 1, 1), "t": (1, [2])}
+    copied = schema.copy_tree(original)
+    assert copied == original
+    copied["one"]["a"].append("more")
+    assert original["one"]["a"] == [1, 2.5, True, None, "x"]
+    assert copied["two"]["a"] == [1, 2.5, True, None, "x"]  # aliases become separate copies
+    assert copied["t"] == (1, [2]) and copied["t"][1] is not original["t"][1]
