@@ -20,7 +20,9 @@ The numbers depend on the machine; the emulator runs in this process and shares 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -32,8 +34,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "integration")]
 
-from emulator import Emulator  # noqa: E402
 from operator_process import OperatorProcess  # noqa: E402
+
+from emulator import Emulator  # noqa: E402
 
 RESYNC_SECONDS = 5.0
 
@@ -102,6 +105,44 @@ def peak_rss_mib(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def emulator_ceiling(emulator: Emulator, apps: int = 100) -> float:
+    """Apps/s the emulator itself takes when a bare client applies the same children, with no
+    operator at all: the ceiling of any operator measured against it on this machine."""
+    import kopf
+
+    from konfiguru_generators import Existing, render
+    from konfiguru_operator.kube import Client, Credentials
+    from konfiguru_operator.rbac import CHILD_KINDS
+
+    async def run() -> float:
+        info = kopf.login_with_kubeconfig(settings=kopf.OperatorSettings())
+        client = Client(Credentials.from_connection_info(info))
+        bodies = []
+        for n in range(apps):
+            body = app(f"ceiling-{n}")
+            body["metadata"]["uid"] = f"ceiling-{n}"
+            bodies.append(render(body, Existing()))
+
+        async def one(children: list[dict[str, Any]]) -> None:
+            for child in children:
+                await client.apply(CHILD_KINDS[child["kind"]], child, "bench")
+
+        started = time.monotonic()
+        await asyncio.gather(*(one(children) for children in bodies))
+        elapsed = time.monotonic() - started
+        await client.close()
+        return apps / elapsed
+
+    os.environ["KUBECONFIG"] = str(emulator.kubeconfig)
+    return round(asyncio.run(run()), 1)
+
+
 def measure(sizes: list[int]) -> dict[str, Any]:
     results: dict[str, Any] = {"targets": {"p50_ms_one": 100, "apps_per_s": 50, "rss_mib": 200}}
     with tempfile.TemporaryDirectory() as tmp, Emulator(workdir=Path(tmp)) as emulator:
@@ -127,6 +168,7 @@ def measure(sizes: list[int]) -> dict[str, Any]:
                     results["1"] = _summary(latencies)
                     continue
                 names, created_at = [], {}
+                cpu_before = cpu_seconds(operator.process.pid)  # type: ignore[union-attr]
                 for _ in range(size):
                     count += 1
                     name = f"app-{count}"
@@ -136,12 +178,19 @@ def measure(sizes: list[int]) -> dict[str, Any]:
                 clock.wait(names, 600)
                 latencies = [clock.ready_at[n] - created_at[n] for n in names]
                 span = max(clock.ready_at[n] for n in names) - min(created_at.values())
-                results[str(size)] = {**_summary(latencies), "apps_per_s": round(size / span, 1)}
+                cpu = cpu_seconds(operator.process.pid) - cpu_before  # type: ignore[union-attr]
+                results[str(size)] = {
+                    **_summary(latencies),
+                    "apps_per_s": round(size / span, 1),
+                    # What the operator alone would sustain on one core, were the API instant.
+                    "operator_cpu_ms_per_app": round(cpu / size * 1000, 1),
+                }
             results["rss_mib_peak"] = round(peak_rss_mib(operator.process.pid), 1)  # type: ignore[union-attr]
             results["apps"] = count
             results["noop_resync"] = _noop_writes(emulator, operator, count)
         finally:
             operator.stop()
+        results["emulator_ceiling_apps_per_s"] = emulator_ceiling(emulator)
     return results
 
 

@@ -29,6 +29,10 @@ CHILD_INDEX_PREFIX = "konfiguru_children_"
 PARENT_INDEX_PREFIX = "konfiguru_parents_"
 OVERLAY_SECONDS = 30.0
 OWNS_REPLICAS = "_konfiguruOwnsReplicas"  # local only: never sent to the API server
+_BULKY_ANNOTATIONS = (
+    "kubectl.kubernetes.io/last-applied-configuration",
+    "konfiguru.io/last-handled-configuration",
+)
 
 
 def owns_replicas(body: Mapping[str, Any], field_manager: str) -> bool:
@@ -47,6 +51,10 @@ def slim(body: Mapping[str, Any], field_manager: str) -> JSON:
     result = {key: value for key, value in body.items() if key != "metadata"}
     meta = dict(body.get("metadata") or {})
     managed = meta.pop("managedFields", None)
+    annotations = meta.get("annotations")
+    if annotations and any(key in annotations for key in _BULKY_ANNOTATIONS):
+        # Copies of the whole object kept by kubectl and Kopf: large, and never read here.
+        meta["annotations"] = {k: v for k, v in annotations.items() if k not in _BULKY_ANNOTATIONS}
     result["metadata"] = meta
     if managed:  # absent: unknown (a server or emulator that does not return managedFields)
         result[OWNS_REPLICAS] = owns_replicas(body, field_manager)

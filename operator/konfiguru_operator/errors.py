@@ -1,19 +1,20 @@
 """The one boundary where failures become outcomes: stalled (needs a person) or retry (transient).
 
-The reconciler raises or returns; the handlers ask :func:`classify` what an exception means and
-translate it for Kopf at one place (:func:`for_kopf`):
+The reconciles run in ``reconciler.Scheduler``, which asks :func:`classify` what an exception
+means, in this one place:
 
-- :class:`Stalled` — the spec cannot be rendered (a generator ``SpecError``), the API server
-  rejected a child for good (an immutable field, a name taken by another owner, a kind the cluster
-  does not serve). The resource reports ``Stalled`` with the message, a Warning event is posted,
-  and Kopf gets a ``PermanentError``: no retry until the resource changes. Running children are
-  left as they are.
-- :class:`Retry` — 409 conflicts, 429 throttling, 5xx, timeouts, dropped connections. Kopf gets a
-  ``TemporaryError`` with a doubling delay (``KONFIGURU_RETRY_*``; a ``Retry-After`` header wins).
-  Everything the reconcile does is idempotent, so a retry neither loses nor duplicates work.
+- :class:`Stalled` — the spec cannot be rendered (a generator ``SpecError``), or the API server
+  refused a child for good (an immutable field, a name taken by another owner, a kind the
+  cluster does not serve). The resource reports ``Stalled`` with the message and a Warning
+  event is posted; it is not retried until it changes (or the periodic resync looks again,
+  which writes nothing while nothing changed). Running children are left as they are.
+- :class:`Retry` — 409 conflicts, 429 throttling, 5xx, timeouts, dropped connections: tried
+  again after a doubling delay (``KONFIGURU_RETRY_*``; a ``Retry-After`` header wins). Every
+  step of a reconcile is idempotent, so a retry neither loses nor duplicates work. 401/403
+  (missing RBAC an admin can grant) are retried at the longest delay.
 
-Any other exception is a bug in the operator: it is logged with its traceback and retried by
-Kopf's default policy.
+Any other exception is a bug in the operator: it is logged with its traceback ("failed
+unexpectedly") and retried at the longest delay.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import asyncio
 from dataclasses import dataclass
 
 import aiohttp
-import kopf
 
 from .kube import ApiError
 from .settings import Settings
@@ -92,11 +92,3 @@ def describe(error: BaseException) -> str:
     if isinstance(error, asyncio.TimeoutError):
         return "the API server did not answer in time"
     return f"{type(error).__name__}: {error}"
-
-
-def for_kopf(outcome: Outcome) -> Exception:
-    """The Kopf exception that makes Kopf do the right thing with this outcome."""
-    if outcome.stalled is not None:
-        return kopf.PermanentError(outcome.stalled.message)
-    assert outcome.retry is not None
-    return kopf.TemporaryError(outcome.retry.message, delay=outcome.retry.delay)

@@ -20,6 +20,7 @@ import asyncio
 import base64
 import binascii
 import contextvars
+import hashlib
 import json
 import logging
 import os
@@ -172,11 +173,14 @@ class Reconciler:
     def _render(self, uid: str, resource: JSON, existing: Existing) -> list[JSON]:
         # Same inputs, same output: skip the render (and its cost) when nothing changed. The seed
         # is left out of the key on purpose: a cached render keeps the values it first drew.
-        key = json.dumps(
-            [resource, existing.secrets, existing.pvc_sizes, self.kube_version],
-            sort_keys=True,
-            default=str,
-        )
+        key = hashlib.blake2b(
+            json.dumps(
+                [resource, existing.secrets, existing.pvc_sizes, self.kube_version],
+                sort_keys=True,
+                default=str,
+            ).encode(),
+            digest_size=16,
+        ).hexdigest()  # a digest: the key would hold secret values and a copy of the spec
         cached = self._renders.get(uid)
         if cached and cached[0] == key:
             return cached[1]

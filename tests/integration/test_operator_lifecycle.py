@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import time
 
-import pytest
 import yaml
 from helpers import app, conditions, container, edit_spec, is_stalled, wait_ready
 
@@ -108,11 +107,6 @@ def test_autoscale_on_leaves_replicas_to_the_autoscaler(emulator, operator):
     emulator.wait_for_object("deployments", "shop", "default", lambda d: d["spec"]["replicas"] == 2)
 
 
-@pytest.mark.xfail(
-    reason="the emulator drops the ownership a no-op server-side apply should record, so the"
-    " handover manager does not keep spec.replicas (a real API server does)",
-    strict=False,
-)
 def test_a_rollout_right_after_autoscale_is_turned_on_keeps_the_replica_count(emulator, operator):
     emulator.create(app(replicas=3, resources={"cpu": "100m", "memory": "128Mi"}))
     wait_ready(emulator)
