@@ -179,6 +179,11 @@ class Emulator:
             self.cluster.drop_watches()
             await asyncio.sleep(0.05)
             await self._runner.cleanup()
+            # Requests still in flight (a delayed fault, a slow client) end with the loop.
+            pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
 
     def stop(self) -> None:
         if self._loop is not None and self._stop is not None and self._thread is not None:

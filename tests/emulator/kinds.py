@@ -27,6 +27,7 @@ import base64
 import copy
 import hashlib
 import ipaddress
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -48,12 +49,109 @@ _service_ips = iter(ipaddress.ip_network("10.96.0.0/16").hosts())
 
 
 def default_and_validate(cluster: Cluster, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
+    causes = validate_metadata(rt, obj)
+    if causes:
+        raise invalid(rt, _name(obj), causes)
     if rt.schema is not None:
         _custom_resource(cluster, rt, obj)
         return
     rule = _RULES.get((rt.group, rt.plural))
     if rule is not None:
         rule(cluster, rt, obj, old)
+
+
+_QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_DNS_1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+_CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+_ANNOTATIONS_MAX_BYTES = 256 * 1024
+# Kinds whose names become DNS labels or get suffixes, with their real limits.
+_NAME_RULES: dict[tuple[str, str], tuple[re.Pattern[str], int, str]] = {
+    ("", "services"): (_DNS_1035_LABEL, 63, "a DNS-1035 label"),
+    ("batch", "cronjobs"): (_DNS_SUBDOMAIN, 52, "a DNS-1123 subdomain of at most 52 characters"),
+}
+
+
+def _qualified_name_problem(key: str) -> str | None:
+    """Why ``key`` is not a valid label/annotation key or finalizer name (None when valid)."""
+    prefix, slash, name = key.rpartition("/")
+    if slash and (not prefix or len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix)):
+        return "a qualified name's prefix must be a lowercase DNS-1123 subdomain"
+    if not name or len(name) > 63 or not _QUALIFIED_NAME.match(name):
+        return (
+            "name part must consist of alphanumeric characters, '-', '_' or '.', start and end "
+            "with an alphanumeric character, and be at most 63 characters"
+        )
+    return None
+
+
+def validate_metadata(rt: ResourceType, obj: Obj) -> list[tuple[str, str]]:
+    """The API server's generic object-meta checks, plus name rules of a few kinds."""
+    meta = obj.get("metadata") or {}
+    causes: list[tuple[str, str]] = []
+    for key, value in (meta.get("labels") or {}).items():
+        problem = _qualified_name_problem(key)
+        if problem:
+            causes.append(("metadata.labels", f'Invalid value: "{key}": {problem}'))
+        if (
+            not isinstance(value, str)
+            or len(value) > 63
+            or (value and not _QUALIFIED_NAME.match(value))
+        ):
+            causes.append(
+                (
+                    "metadata.labels",
+                    f'Invalid value: "{value}": a valid label must be an empty string or '
+                    "consist of alphanumeric characters, '-', '_' or '.', and must start and end "
+                    "with an "
+                    "alphanumeric character (at most 63 characters)",
+                )
+            )
+    annotations = meta.get("annotations") or {}
+    for key, value in annotations.items():
+        problem = _qualified_name_problem(key)
+        if problem:
+            causes.append(("metadata.annotations", f'Invalid value: "{key}": {problem}'))
+        if not isinstance(value, str):
+            causes.append(("metadata.annotations", f"Invalid value: {key}: values must be strings"))
+    size = sum(len(str(k)) + len(str(v)) for k, v in annotations.items())
+    if size > _ANNOTATIONS_MAX_BYTES:
+        causes.append(
+            ("metadata.annotations", f"Too long: must have at most {_ANNOTATIONS_MAX_BYTES} bytes")
+        )
+    for finalizer in meta.get("finalizers") or []:
+        problem = _qualified_name_problem(str(finalizer))
+        if problem:
+            causes.append(("metadata.finalizers", f'Invalid value: "{finalizer}": {problem}'))
+    controllers = 0
+    for index, ref in enumerate(meta.get("ownerReferences") or []):
+        for field in ("apiVersion", "kind", "name", "uid"):
+            if not ref.get(field):
+                causes.append((f"metadata.ownerReferences[{index}].{field}", "Required value"))
+        controllers += bool(ref.get("controller"))
+    if controllers > 1:
+        causes.append(
+            (
+                "metadata.ownerReferences",
+                "Invalid value: only one reference can have Controller set to true",
+            )
+        )
+    rule = _NAME_RULES.get((rt.group, rt.plural))
+    name = str(meta.get("name", ""))
+    if rule is not None and name and (len(name) > rule[1] or not rule[0].match(name)):
+        causes.append(("metadata.name", f'Invalid value: "{name}": must be {rule[2]}'))
+    if rt.storage_key in (("", "configmaps"), ("", "secrets")):
+        for field in ("data", "binaryData", "stringData"):
+            for key in obj.get(field) or {}:
+                if len(key) > 253 or not _CONFIG_KEY.match(key):
+                    causes.append(
+                        (
+                            f"{field}[{key}]",
+                            f'Invalid value: "{key}": a valid config key '
+                            "must consist of alphanumeric characters, '-', '_' or '.'",
+                        )
+                    )
+    return causes
 
 
 def _name(obj: Obj) -> str:

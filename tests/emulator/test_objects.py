@@ -258,3 +258,71 @@ def test_schema_validation_can_be_switched_off(emulator_factory):
     lenient.create(WIDGET_CRD)
     created = lenient.create(widget("w", size=-5))
     assert created["spec"] == {"size": -5, "color": "blue"}
+
+
+@pytest.mark.parametrize(
+    ("meta", "field"),
+    [
+        ({"labels": {"app": "x" * 64}}, "metadata.labels"),
+        ({"labels": {"bad key!": "v"}}, "metadata.labels"),
+        ({"labels": {"app": "-leading-dash"}}, "metadata.labels"),
+        ({"annotations": {"UPPER.example.com/x": "v"}}, "metadata.annotations"),
+        ({"finalizers": ["not a name"]}, "metadata.finalizers"),
+        (
+            {"ownerReferences": [{"apiVersion": "v1", "kind": "ConfigMap", "name": "a"}]},
+            "metadata.ownerReferences[0].uid",
+        ),
+        (
+            {
+                "ownerReferences": [
+                    {
+                        "apiVersion": "v1",
+                        "kind": "ConfigMap",
+                        "name": "a",
+                        "uid": "1",
+                        "controller": True,
+                    },
+                    {
+                        "apiVersion": "v1",
+                        "kind": "ConfigMap",
+                        "name": "b",
+                        "uid": "2",
+                        "controller": True,
+                    },
+                ]
+            },
+            "metadata.ownerReferences",
+        ),
+    ],
+)
+def test_object_metadata_is_validated_like_the_api_server(emu, meta, field):
+    with pytest.raises(ApiError) as error:
+        emu.create(configmap("c", **meta))
+    assert error.value.code == 422
+    assert field in [cause["field"] for cause in error.value.details["causes"]]
+
+
+def test_kind_specific_name_rules(emu):
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "1st-service"},
+        "spec": {"ports": [{"port": 80}]},
+    }
+    with pytest.raises(ApiError) as error:
+        emu.create(service)
+    assert "DNS-1035" in error.value.message
+    cronjob = {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": "c" * 53},
+        "spec": {
+            "schedule": "* * * * *",
+            "jobTemplate": {"spec": {"template": {"spec": {"containers": []}}}},
+        },
+    }
+    with pytest.raises(ApiError) as error:
+        emu.create(cronjob)
+    assert "52" in error.value.message
+    with pytest.raises(ApiError):
+        emu.create({**configmap("c"), "data": {"no spaces allowed": "x"}})
