@@ -339,6 +339,8 @@ class KubeEmulator(kmock.KubernetesScaffold):
         rt = self.cluster.catalogue.get(route.group, route.version, route.plural)
         if rt is None:
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        if route.subresource and route.subresource not in rt.subresources:
+            raise ApiError(404, "NotFound", "the server could not find the requested resource")
         params = request.params
         watch = route.watch_prefix or params.get("watch") in ("true", "1")
         namespace = route.namespace if rt.namespaced else None

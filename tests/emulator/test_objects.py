@@ -326,3 +326,14 @@ def test_kind_specific_name_rules(emu):
     assert "52" in error.value.message
     with pytest.raises(ApiError):
         emu.create({**configmap("c"), "data": {"no spaces allowed": "x"}})
+
+
+def test_subresources_a_kind_does_not_have_are_404(emu):
+    emu.create(configmap("c"))
+    status, _, _ = emu.request(
+        "PATCH",
+        "/api/v1/namespaces/default/configmaps/c/status",
+        {"status": {}},
+        content_type="application/merge-patch+json",
+    )
+    assert status == 404
