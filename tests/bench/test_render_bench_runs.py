@@ -42,6 +42,15 @@ def test_benchmark_renders_every_app_through_konfiguru_and_helm(five_apps):
     assert figures["helm"]["objects"] == 5 * sum(figures["helm"]["app_objects"].values())
 
 
+def test_helm_chart_renders_the_same_objects_as_konfiguru_for_an_app(five_apps):
+    # The ratio is only fair while the chart renders what Konfiguru renders: same kinds, and
+    # (nearly) the same fields. If the App kind grows, bench/helm-app/ must follow.
+    _, figures = five_apps
+    assert figures["helm"]["app_objects"] == figures["konfiguru"]["app_objects"]
+    same = figures["equivalence"]
+    assert same["fields_in_both"] >= 0.9 * max(same["konfiguru_fields"], same["helm_fields"])
+
+
 def test_benchmark_report_names_the_mix_the_figures_and_the_memory(five_apps):
     stdout, figures = five_apps
     assert "Konfiguru  App" in stdout

@@ -8,14 +8,22 @@ app.kubernetes.io/name: {{ .name | quote }}
 app.kubernetes.io/component: app
 {{- end }}
 
+{{/* Labels of one child: call with (dict "app" $app "component" "...") */}}
 {{- define "app.labels" -}}
-{{- range $key, $value := (.spec.labels | default dict) }}
+{{- range $key, $value := (.app.spec.labels | default dict) }}
 {{ $key | quote }}: {{ $value | quote }}
 {{- end }}
-{{ include "app.selector" . }}
+app.kubernetes.io/name: {{ .app.name | quote }}
+app.kubernetes.io/component: {{ .component | quote }}
 app.kubernetes.io/managed-by: konfiguru
 konfiguru.io/owner-kind: App
-konfiguru.io/owner-name: {{ .name | quote }}
+konfiguru.io/owner-name: {{ .app.name | quote }}
+{{- if .version }}
+{{- $tag := splitList ":" (last (splitList "/" .app.spec.image)) }}
+{{- if gt (len $tag) 1 }}
+app.kubernetes.io/version: {{ last $tag | quote }}
+{{- end }}
+{{- end }}
 {{- end }}
 
 {{- define "app.minReplicas" -}}
@@ -65,27 +73,50 @@ runAsNonRoot: true
 {{- end }}
 
 {{- define "app.env" -}}
-{{- $env := .spec.env | default dict }}
+{{- $env := dict }}
+{{- range $key, $value := (.spec.env | default dict) }}{{ $_ := set $env $key (dict "value" (toString $value)) }}{{ end }}
+{{- if and .spec.config (.spec.config.asEnv | default true) }}
+{{- range $key, $value := (.spec.config.data | default dict) }}{{ $_ := set $env $key (dict "config" $key) }}{{ end }}
+{{- end }}
+{{- $app := . }}
 {{- range $key := keys $env | sortAlpha }}
+{{- $entry := get $env $key }}
 - name: {{ $key | quote }}
-  value: {{ get $env $key | toString | quote }}
+{{- if hasKey $entry "config" }}
+  valueFrom:
+    configMapKeyRef:
+      name: {{ printf "%s-config" $app.name | quote }}
+      key: {{ $key | quote }}
+{{- else }}
+  value: {{ $entry.value | quote }}
+{{- end }}
 {{- end }}
 {{- end }}
 
 {{- define "app.envFrom" -}}
-{{- if and .spec.config .spec.config.data }}
-- configMapRef:
-    name: {{ printf "%s-config" .name | quote }}
-{{- end }}
+{{- $app := . }}
 {{- range $secret := (.spec.secrets | default list) }}
 {{- if ne ($secret.mount | default "env") "files" }}
 - secretRef:
-    name: {{ $secret.name | quote }}
+    name: {{ printf "%s-%s" $app.name $secret.name | quote }}
   {{- with $secret.prefix }}
   prefix: {{ . | quote }}
   {{- end }}
 {{- end }}
 {{- end }}
+{{- end }}
+
+{{- define "app.configVolume" -}}
+- name: config
+  configMap:
+    name: {{ printf "%s-config" .name | quote }}
+    items:
+      {{- $names := list }}
+      {{- range $file := .spec.config.files }}{{ $names = append $names $file.name }}{{ end }}
+      {{- range $name := $names | sortAlpha }}
+      - key: {{ $name | quote }}
+        path: {{ $name | quote }}
+      {{- end }}
 {{- end }}
 
 {{- define "app.resources" -}}
@@ -97,11 +128,14 @@ limits:
   memory: {{ $r.memoryLimit | default $r.memory | quote }}
 {{- end }}
 
+{{/* A probe: call with (dict "probe" <spec> "period" N) */}}
 {{- define "app.probe" -}}
 httpGet:
-  path: {{ .http.path | default "/" | quote }}
+  path: {{ .probe.http.path | default "/" | quote }}
   port: http
-periodSeconds: 10
-timeoutSeconds: 3
-failureThreshold: 3
+  scheme: {{ .probe.http.scheme | default "HTTP" }}
+initialDelaySeconds: {{ .probe.initialDelaySeconds | default 0 }}
+periodSeconds: {{ .probe.periodSeconds | default .period }}
+timeoutSeconds: {{ .probe.timeoutSeconds | default 3 }}
+failureThreshold: {{ .probe.failureThreshold | default 3 }}
 {{- end }}
