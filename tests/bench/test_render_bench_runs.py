@@ -54,7 +54,7 @@ def test_helm_chart_renders_the_same_objects_as_konfiguru_for_an_app(five_apps):
 def test_benchmark_report_names_the_mix_the_figures_and_the_memory(five_apps):
     stdout, figures = five_apps
     assert "Konfiguru  App" in stdout
-    assert "Helm       per App" in stdout
+    assert "Helm       App, one render per App" in stdout
     assert "peak" in stdout
     assert figures["konfiguru"]["peak_rss_mib"] > 0
     assert figures["konfiguru"]["python_heap_peak_mib"] > 0
