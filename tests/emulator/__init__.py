@@ -93,6 +93,9 @@ What it emulates (server side):
   default, ``Foreground`` and ``Orphan`` propagation): a dependent goes when all its owners are
   absent — a namespaced owner in another namespace counts as absent, as on a real cluster.
   Deleting a Namespace deletes its content first. ``dryRun=All`` is honoured.
+* Object-meta validation as the API server does it (422): label and annotation keys/values,
+  finalizer names, ownerReferences (required fields, at most one controller), Service names
+  (DNS-1035), CronJob names (≤ 52 characters), ConfigMap/Secret keys.
 * Per-kind rules (``kinds.py``): workload selector immutability and matching, StatefulSet spec
   immutability, Job template immutability and generated selector, Service clusterIP, PVC
   immutability/shrink/expansion (StorageClass ``allowVolumeExpansion``), Secret ``stringData``
