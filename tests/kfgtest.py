@@ -247,6 +247,9 @@ def dump_json(value: Any) -> str:
 # --- recording which spec fields a generator reads ------------------------------------------
 
 
+_FREE_FORM: dict[str, Any] = {"x-kubernetes-preserve-unknown-fields": True}
+
+
 class _Recorder:
     def __init__(self) -> None:
         self.paths: set[str] = set()
@@ -257,7 +260,9 @@ def _child(schema: dict[str, Any], path: str, key: Any) -> tuple[dict[str, Any],
     if schema.get("x-kubernetes-preserve-unknown-fields") and key not in (
         schema.get("properties") or {}
     ):
-        return {}, None  # free-form data: whatever the generator reads is the user's business
+        # Free-form data (config file content, env value objects): whatever the generator reads
+        # below here is the user's business, all the way down.
+        return _FREE_FORM, None
     properties = schema.get("properties") or {}
     if key in properties:
         return properties[key], f"{path}.{key}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import subprocess
 import sys
 import sysconfig
 from pathlib import Path
@@ -25,12 +26,17 @@ def test_source_roots_are_not_packages() -> None:
 
 
 def test_operator_on_sys_path_does_not_shadow_the_stdlib() -> None:
-    # Even with the source root first on sys.path (an editable install, or pytest's rootdir),
-    # `import operator` must find the stdlib: the directory has no __init__.py.
-    sys.path.insert(0, str(ROOT))
-    try:
-        sys.modules.pop("operator", None)
-        module = importlib.import_module("operator")
-        assert hasattr(module, "itemgetter")
-    finally:
-        sys.path.remove(str(ROOT))
+    # Even with the repository root first on sys.path (an editable install, or pytest's
+    # rootdir), `import operator` must find the stdlib: operator/ has no __init__.py. Checked in
+    # a fresh interpreter: other tests may leave modules named `operator` on this one's path.
+    code = "import sys; sys.path.insert(0, sys.argv[1]); import operator; print(operator.__file__)"
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(ROOT)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    stdlib = Path(sysconfig.get_paths()["stdlib"]).resolve()
+    assert Path(result.stdout.strip()).resolve().is_relative_to(stdlib), result.stdout
