@@ -398,6 +398,148 @@ def _hpa(cluster: Cluster, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
         raise invalid(rt, _name(obj), [("spec.maxReplicas", "Required value")])
 
 
+# ---------------------------------------------------------------- pod templates
+
+_IANA_SVC_NAME = re.compile(r"^(?=.*[a-z])[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+_ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
+_DNS_1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+def _port_name_problem(name: str) -> str | None:
+    if len(name) > 15 or "--" in name or not _IANA_SVC_NAME.match(name):
+        return (
+            f'Invalid value: "{name}": must be no more than 15 characters, contain only lowercase '
+            "alphanumerics and '-', at least one letter, no '--', and not start or end with '-'"
+        )
+    return None
+
+
+def validate_pod_spec(
+    spec: Mapping[str, Any], path: str, claims: tuple[str, ...] = ()
+) -> list[tuple[str, str]]:
+    """The pod-spec checks a schema cannot express and a real API server makes (422).
+    ``claims``: a StatefulSet's volumeClaimTemplates, which pods may mount too."""
+    causes: list[tuple[str, str]] = []
+    volumes = [v.get("name", "") for v in spec.get("volumes") or []]
+    for index, name in enumerate(volumes):
+        if not _DNS_1123_LABEL.match(name) or len(name) > 63:
+            causes.append(
+                (f"{path}.volumes[{index}].name", f'Invalid value: "{name}": a DNS-1123 label')
+            )
+    if len(set(volumes)) != len(volumes):
+        causes.append((f"{path}.volumes", "Duplicate value: volume names must be unique"))
+    containers = spec.get("containers") or []
+    if not containers:
+        causes.append((f"{path}.containers", "Required value"))
+    seen: set[str] = set()
+    for group in ("initContainers", "containers"):
+        for index, container in enumerate(spec.get(group) or []):
+            where = f"{path}.{group}[{index}]"
+            name = container.get("name", "")
+            if not name or len(name) > 63 or not _DNS_1123_LABEL.match(name):
+                causes.append((f"{where}.name", f'Invalid value: "{name}": a DNS-1123 label'))
+            if name in seen:
+                causes.append((f"{where}.name", f'Duplicate value: "{name}"'))
+            seen.add(name)
+            if not container.get("image") and group == "containers":
+                causes.append((f"{where}.image", "Required value"))
+            port_names: set[str] = set()
+            for p_index, port in enumerate(container.get("ports") or []):
+                port_name = port.get("name")
+                if port_name is not None:
+                    problem = _port_name_problem(str(port_name))
+                    if problem:
+                        causes.append((f"{where}.ports[{p_index}].name", problem))
+                    port_names.add(str(port_name))
+            for e_index, env in enumerate(container.get("env") or []):
+                if not _ENV_NAME.match(str(env.get("name", ""))):
+                    causes.append(
+                        (
+                            f"{where}.env[{e_index}].name",
+                            f'Invalid value: "{env.get("name")}": '
+                            "a valid environment variable name",
+                        )
+                    )
+            for m_index, mount in enumerate(container.get("volumeMounts") or []):
+                if mount.get("name") not in volumes and mount.get("name") not in claims:
+                    causes.append(
+                        (
+                            f"{where}.volumeMounts[{m_index}].name",
+                            f'Not found: "{mount.get("name")}"',
+                        )
+                    )
+            for probe_name in ("livenessProbe", "readinessProbe", "startupProbe"):
+                probe = container.get(probe_name) or {}
+                for handler in ("httpGet", "tcpSocket", "grpc"):
+                    port = (probe.get(handler) or {}).get("port")
+                    if isinstance(port, str) and port not in port_names:
+                        problem = _port_name_problem(port)
+                        if problem:
+                            causes.append((f"{where}.{probe_name}.{handler}.port", problem))
+    return causes
+
+
+def _pod_template_spec(rt: ResourceType, obj: Obj) -> tuple[Mapping[str, Any] | None, str]:
+    spec = obj.get("spec") or {}
+    if rt.kind == "CronJob":
+        job_spec = (spec.get("jobTemplate") or {}).get("spec") or {}
+        return (job_spec.get("template") or {}).get("spec"), "spec.jobTemplate.spec.template.spec"
+    if rt.kind == "Pod":
+        return spec, "spec"
+    return (spec.get("template") or {}).get("spec"), "spec.template.spec"
+
+
+def _pods(rule: Any) -> Any:
+    """Wrap a kind rule with the pod-template checks."""
+
+    def checked(cluster: Cluster, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
+        pod_spec, path = _pod_template_spec(rt, obj)
+        if pod_spec is not None:
+            templates = (obj.get("spec") or {}).get("volumeClaimTemplates") or []
+            claims = tuple((t.get("metadata") or {}).get("name", "") for t in templates)
+            causes = validate_pod_spec(pod_spec, path, claims)
+            if causes:
+                raise invalid(rt, _name(obj), causes)
+        if rule is not None:
+            rule(cluster, rt, obj, old)
+
+    return checked
+
+
+def _service_ports(cluster: Cluster, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
+    ports = (obj.get("spec") or {}).get("ports") or []
+    causes: list[tuple[str, str]] = []
+    names = [p.get("name") for p in ports]
+    for index, port in enumerate(ports):
+        if len(ports) > 1 and not port.get("name"):
+            causes.append((f"spec.ports[{index}].name", "Required value"))
+        name = port.get("name")
+        if name and (len(name) > 63 or not _DNS_1123_LABEL.match(name)):
+            causes.append(
+                (f"spec.ports[{index}].name", f'Invalid value: "{name}": a DNS-1123 label')
+            )
+        target = port.get("targetPort")
+        if isinstance(target, str):
+            problem = _port_name_problem(target)
+            if problem:
+                causes.append((f"spec.ports[{index}].targetPort", problem))
+    if len({n for n in names if n}) != len([n for n in names if n]):
+        causes.append(("spec.ports", "Duplicate value: port names must be unique"))
+    if causes:
+        raise invalid(rt, _name(obj), causes)
+    _service(cluster, rt, obj, old)
+
+
+def _pdb(cluster: Cluster, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
+    spec = obj.get("spec") or {}
+    if "minAvailable" in spec and "maxUnavailable" in spec:
+        raise invalid(
+            rt,
+            _name(obj),
+            [("spec", "Invalid value: minAvailable and maxUnavailable cannot be both set")],
+        )
+
+
 _RULES = {
     ("apps", "deployments"): _workload,
     ("apps", "statefulsets"): _workload,
@@ -411,7 +553,19 @@ _RULES = {
     ("", "configmaps"): _data_holder,
     ("", "namespaces"): _namespace,
     ("autoscaling", "horizontalpodautoscalers"): _hpa,
+    ("policy", "poddisruptionbudgets"): _pdb,
 }
+_RULES[("", "services")] = _service_ports
+for _kind in (
+    ("apps", "deployments"),
+    ("apps", "statefulsets"),
+    ("apps", "daemonsets"),
+    ("apps", "replicasets"),
+    ("batch", "jobs"),
+    ("batch", "cronjobs"),
+    ("", "pods"),
+):
+    _RULES[_kind] = _pods(_RULES.get(_kind))
 
 
 # ---------------------------------------------------------------- custom resources

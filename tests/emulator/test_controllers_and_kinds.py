@@ -209,13 +209,14 @@ def test_a_pending_pvc_on_request(emu):
 
 
 def test_services_get_an_immutable_cluster_ip(emu):
-    svc = emu.create(
+    svc = emu.apply(
         {
             "apiVersion": "v1",
             "kind": "Service",
             "metadata": {"name": "web"},
             "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]},
-        }
+        },
+        manager="op",
     )
     ip = svc["spec"]["clusterIP"]
     assert ip.startswith("10.96.")
@@ -229,6 +230,7 @@ def test_services_get_an_immutable_cluster_ip(emu):
         manager="op",
     )
     assert again["spec"]["clusterIP"] == ip
+    assert again["spec"]["ports"] == [{"port": 8080}]  # the port "op" stopped applying is gone
     with pytest.raises(ApiError):
         emu.patch("svc", "web", {"spec": {"clusterIP": "10.96.200.200"}})
 
@@ -311,3 +313,58 @@ def test_statefulsets_can_claim_their_volumes_like_the_real_controller(emulator_
     emu.patch("sts", "db", {"spec": {"replicas": 1}})
     emu.delete("sts", "db")
     assert emu.find("pvc", "data-db-1") is not None  # retained, as by default
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (
+            lambda c: c.update(ports=[{"name": "much-too-long-name", "containerPort": 80}]),
+            "spec.template.spec.containers[0].ports[0].name",
+        ),
+        (
+            lambda c: c.update(env=[{"name": "1 BAD", "value": "x"}]),
+            "spec.template.spec.containers[0].env[0].name",
+        ),
+        (
+            lambda c: c.update(volumeMounts=[{"name": "missing", "mountPath": "/x"}]),
+            "spec.template.spec.containers[0].volumeMounts[0].name",
+        ),
+        (lambda c: c.update(name="Bad_Name"), "spec.template.spec.containers[0].name"),
+    ],
+)
+def test_pod_templates_get_the_checks_a_schema_cannot_express(emu, change, field):
+    body = deployment("web")
+    change(body["spec"]["template"]["spec"]["containers"][0])
+    with pytest.raises(ApiError) as error:
+        emu.create(body)
+    assert field in [c["field"] for c in error.value.details["causes"]]
+
+
+def test_services_with_several_ports_need_port_names(emu):
+    with pytest.raises(ApiError) as error:
+        emu.create(
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": "web"},
+                "spec": {"ports": [{"port": 80}, {"port": 443}]},
+            }
+        )
+    assert "spec.ports[0].name" in error.value.message
+
+
+def test_a_pdb_cannot_set_both_bounds(emu):
+    with pytest.raises(ApiError):
+        emu.create(
+            {
+                "apiVersion": "policy/v1",
+                "kind": "PodDisruptionBudget",
+                "metadata": {"name": "p"},
+                "spec": {
+                    "minAvailable": 1,
+                    "maxUnavailable": 1,
+                    "selector": {"matchLabels": {"a": "b"}},
+                },
+            }
+        )
