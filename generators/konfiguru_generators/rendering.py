@@ -21,6 +21,7 @@ Called by the per-kind renderers (``kinds/*/render.py``).
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from contextvars import ContextVar
@@ -91,6 +92,13 @@ class _Seq:
 
 
 @dataclass(frozen=True)
+class _Json:
+    """A constant mapping or list, kept as JSON: ``json.loads`` makes a fresh copy fastest."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class _Shape:
     """A template's YAML with slots where ``tojson`` values go; constants are immutable."""
 
@@ -104,6 +112,21 @@ def _yaml_float(text: str) -> float | str:
 
 
 _DECODER = json.JSONDecoder(parse_float=_yaml_float)
+_PLAIN_DECODER = json.JSONDecoder()
+_JSON_LEAF = (str, int, float, bool, type(None))
+
+
+def _folded(plan: _Map | _Seq) -> _Map | _Seq | _Json:
+    """A mapping or list without slots becomes JSON when JSON gives it back exactly."""
+    parts = [part for item in plan.items for part in (item if isinstance(plan, _Map) else (item,))]
+    if not all(isinstance(part, (_Json, *_JSON_LEAF)) for part in parts):
+        return plan
+    if isinstance(plan, _Map) and not all(isinstance(key, str) for key, _ in plan.items):
+        return plan
+    if any(isinstance(part, float) and not math.isfinite(part) for part in parts):
+        return plan
+    value = _build(plan, [])
+    return _Json(json.dumps(value, ensure_ascii=False))
 
 
 @lru_cache(maxsize=512)
@@ -130,9 +153,9 @@ def _shape(text: str) -> _Shape | None:
                     return _Slot(int(match.group(1)))
                 return loader.construct_object(node, deep=True)
             if isinstance(node, yaml.MappingNode) and node.tag == "tag:yaml.org,2002:map":
-                return _Map(tuple((plan(key), plan(value)) for key, value in node.value))
+                return _folded(_Map(tuple((plan(key), plan(value)) for key, value in node.value)))
             if isinstance(node, yaml.SequenceNode) and node.tag == "tag:yaml.org,2002:seq":
-                return _Seq(tuple(plan(item) for item in node.value))
+                return _folded(_Seq(tuple(plan(item) for item in node.value)))
             raise _NotExact  # merge keys, explicit tags: leave them to the constructor
 
         return _Shape(plan(node), frozenset(used))
@@ -154,6 +177,8 @@ def _build(shape: Any, slots: list[tuple[str | None, Any]]) -> Any:
         return {_build(key, slots): _build(value, slots) for key, value in shape.items}
     if isinstance(shape, _Seq):
         return [_build(item, slots) for item in shape.items]
+    if isinstance(shape, _Json):
+        return _PLAIN_DECODER.decode(shape.text)
     return shape
 
 
