@@ -46,9 +46,9 @@ CHILD_KINDS: dict[str, ResourceRef] = {
 # Children: watched (list, watch), read back (get), created and updated by server-side apply
 # (patch; create because an apply of a missing object creates it), pruned (delete).
 CHILD_VERBS = ("create", "delete", "get", "list", "patch", "watch")
-# Parents: Kopf lists and watches them and patches its progress annotations; we never create,
-# update or delete them.
-PARENT_VERBS = ("get", "list", "watch", "patch")
+# Parents: Kopf lists and watches them; the operator writes only their status subresource (no
+# progress annotations, no finalizers: see handlers/parents.py) and never creates or deletes them.
+PARENT_VERBS = ("list", "watch")
 
 
 def group_of(api_version: str) -> str:
@@ -73,6 +73,11 @@ def permissions() -> set[tuple[str, str, str]]:
         # Children's ownerReferences set blockOwnerDeletion, which needs this where the
         # OwnerReferencesPermissionEnforcement admission plugin is on (OpenShift).
         used.add((GROUP, f"{definition.plural}/finalizers", "update"))
+    # An App's `rbac` rules become a Role and RoleBinding. The API server lets nobody grant
+    # permissions they do not hold themselves, unless they may `escalate` (Roles) and `bind`
+    # (RoleBindings referencing a Role): without these, a Role with rules the operator lacks fails.
+    used.add(("rbac.authorization.k8s.io", "roles", "escalate"))
+    used.add(("rbac.authorization.k8s.io", "roles", "bind"))
     # Kopf posts our user-facing Events as core v1 Events.
     used.add(("", "events", "create"))
     # Peering (several replicas): Kopf reads and patches the KopfPeering object. Both scopes,

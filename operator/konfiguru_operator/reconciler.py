@@ -25,7 +25,8 @@ import json
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import kopf
@@ -45,6 +46,7 @@ from .settings import Settings
 
 JSON = dict[str, Any]
 logger = logging.getLogger(__name__)
+RENDER_CACHE_SIZE = 256
 ROTATE_ANNOTATION = f"{GROUP}/rotate-secrets"
 ROTATION_STAMP = f"{GROUP}/rotation"
 # Annotations that say nothing about what to render (and can be large).
@@ -106,7 +108,9 @@ class Reconciler:
         self.state = state
         self.kube_version = kube_version
         self._locks: dict[str, asyncio.Lock] = {}
-        self._renders: dict[str, tuple[str, list[JSON]]] = {}
+        # The last render per resource, most recently used last; bounded, since a render of a
+        # large resource is tens of kilobytes and the reconciles that reuse it come in bursts.
+        self._renders: OrderedDict[str, tuple[str, list[JSON]]] = OrderedDict()
         self._statuses: dict[str, JSON] = {}
         self._status_fields = {kind: _status_fields(kind) for kind in REGISTRY}
         self._refs: dict[str, ResourceRef] = parent_refs()
@@ -183,9 +187,13 @@ class Reconciler:
         ).hexdigest()  # a digest: the key would hold secret values and a copy of the spec
         cached = self._renders.get(uid)
         if cached and cached[0] == key:
+            self._renders.move_to_end(uid)
             return cached[1]
         desired = render(resource, existing, kube_version=self.kube_version)
         self._renders[uid] = (key, desired)
+        self._renders.move_to_end(uid)
+        while len(self._renders) > RENDER_CACHE_SIZE:
+            self._renders.popitem(last=False)
         return desired
 
     async def _generate(
@@ -534,7 +542,3 @@ class Scheduler:
     @property
     def busy(self) -> int:
         return len(self._tasks)
-
-
-Poke = Callable[[str], None]
-Run = Callable[[Mapping[str, Any]], Awaitable[None]]

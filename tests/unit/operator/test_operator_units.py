@@ -201,7 +201,7 @@ def test_a_refusal_for_good_is_stalled_and_a_bug_is_neither():
 def _rendered_kinds() -> set[tuple[str, str]]:
     kinds: set[tuple[str, str]] = set()
     sources = glob.glob(str(ROOT / "examples/**/*.yaml"), recursive=True) + glob.glob(
-        str(ROOT / "tests/golden/**/input*.yaml"), recursive=True
+        str(ROOT / "tests/golden/**/*.yaml"), recursive=True
     )
     for path in sources:
         for document in yaml.safe_load_all(Path(path).read_text()):
@@ -219,10 +219,13 @@ def _rendered_kinds() -> set[tuple[str, str]]:
     return kinds
 
 
-def test_every_kind_the_generators_emit_is_a_managed_child_kind_at_its_api_version():
-    for api_version, kind in _rendered_kinds():
+def test_the_managed_child_kinds_are_exactly_what_the_generators_emit():
+    rendered = _rendered_kinds()
+    for api_version, kind in rendered:
         assert kind in rbac.CHILD_KINDS, f"add {kind} to rbac.CHILD_KINDS"
         assert rbac.CHILD_KINDS[kind].api_version == api_version
+    # And nothing more: RBAC grants no kind that no example or golden case produces.
+    assert set(rbac.CHILD_KINDS) == {kind for _, kind in rendered}
 
 
 def test_permissions_cover_children_parents_status_events_and_peering():
@@ -230,6 +233,8 @@ def test_permissions_cover_children_parents_status_events_and_peering():
     assert ("apps", "deployments", "patch") in used and ("", "secrets", "watch") in used
     assert ("konfiguru.io", "apps/status", "patch") in used
     assert ("konfiguru.io", "apps", "delete") not in used
+    assert ("konfiguru.io", "apps", "patch") not in used  # status only, through /status
+    assert ("rbac.authorization.k8s.io", "roles", "escalate") in used
     assert ("", "events", "create") in used
     assert ("kopf.dev", "clusterkopfpeerings", "patch") in used
     rules = rbac.rules()
