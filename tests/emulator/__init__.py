@@ -95,7 +95,10 @@ What it emulates (server side):
   Deleting a Namespace deletes its content first. ``dryRun=All`` is honoured.
 * Object-meta validation as the API server does it (422): label and annotation keys/values,
   finalizer names, ownerReferences (required fields, at most one controller), Service names
-  (DNS-1035), CronJob names (≤ 52 characters), ConfigMap/Secret keys.
+  (DNS-1035), CronJob names (≤ 52 characters), ConfigMap/Secret keys; pod templates of every
+  workload kind: container/volume names, unique names, env var names, port names (IANA, ≤ 15),
+  volumeMounts of declared volumes (or StatefulSet claim templates), named probe ports; Service
+  port names (required with several ports); PodDisruptionBudget bounds.
 * Per-kind rules (``kinds.py``): workload selector immutability and matching, StatefulSet spec
   immutability, Job template immutability and generated selector, Service clusterIP, PVC
   immutability/shrink/expansion (StorageClass ``allowVolumeExpansion``), Secret ``stringData``
