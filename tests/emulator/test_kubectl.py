@@ -117,3 +117,11 @@ def test_kubectl_typed_create_commands_are_refused_with_415(emulator):
     """``kubectl create configmap`` sends protobuf, which the emulator does not decode."""
     result = emulator.kubectl("create", "configmap", "settings", "--from-literal=a=1", check=False)
     assert result.returncode != 0 and "unknown format" in result.stderr
+
+
+def test_every_example_applies_with_kubectls_strict_field_validation(emulator):
+    """The CRD schemas accept every documented example as a real API server would."""
+    examples = CRDS_DIR.parent / "examples"
+    result = emulator.kubectl("apply", "-R", "-f", str(examples))
+    created = [line for line in result.stdout.splitlines() if line.endswith(" created")]
+    assert len(created) == len(list(examples.rglob("*.kfg.yaml")))
