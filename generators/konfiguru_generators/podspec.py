@@ -30,13 +30,20 @@ _PROBE_TIMING = (
 )
 
 
+def _present(fragment: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The keys a spec fragment carries. Each kind's CRD declares its own subset of the keys a
+    shared builder understands (DataPipeline has no ``gpu``, say), so builders look only at what
+    is there; what is there is declared, since the schema check rejects unknown fields."""
+    return dict(fragment.items()) if fragment else {}
+
+
 def pod_security_context(security: Mapping[str, Any] | None) -> Fragment:
     """The pod-level securityContext: restricted PSS unless the spec opts out field by field.
 
     ``security`` keys (all optional, defaults from the CRD): ``runAsNonRoot`` (true),
     ``runAsUser``, ``runAsGroup``, ``fsGroup``, ``seccompProfile`` ("RuntimeDefault").
     """
-    security = security or {}
+    security = _present(security)
     context: Fragment = {}
     if security.get("runAsNonRoot", True):
         context["runAsNonRoot"] = True
@@ -60,7 +67,7 @@ def container_security_context(security: Mapping[str, Any] | None) -> Fragment:
     ``security`` keys: ``readOnlyRootFilesystem`` (true), ``allowPrivilegeEscalation`` (false),
     ``privileged`` (false), ``capabilities`` ({add: []}; ALL is always dropped unless privileged).
     """
-    security = security or {}
+    security = _present(security)
     privileged = bool(security.get("privileged", False))
     context: Fragment = {
         "allowPrivilegeEscalation": bool(security.get("allowPrivilegeEscalation", False))
@@ -88,7 +95,7 @@ def resource_requirements(resources: Mapping[str, Any] | None, gpu: int = 0) -> 
     limits throttle latency-sensitive services without protecting anyone. GPUs go in limits
     only, which the device plugin requires (requests, if set, must equal limits).
     """
-    resources = resources or {}
+    resources = _present(resources)
     requests: Fragment = {}
     limits: Fragment = {}
     for key in ("cpu", "memory"):
@@ -145,9 +152,11 @@ def probe(
             result["grpc"]["service"] = grpc["service"]
     else:
         return None
+    # Only the timing fields the spec carries: each kind's CRD declares the subset it offers.
+    timing = {key: value for key, value in spec.items() if key in _PROBE_TIMING}
     for key in _PROBE_TIMING:
-        if spec.get(key) is not None:
-            result[key] = spec[key]
+        if timing.get(key) is not None:
+            result[key] = timing[key]
     return result
 
 

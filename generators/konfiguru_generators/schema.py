@@ -198,7 +198,9 @@ class SchemaWalker:
             )
         pattern = schema.get("pattern")
         if pattern and not _pattern(pattern).search(value):
-            hint = schema.get("x-konfiguru-pattern-hint") or f"must match {pattern}"
+            # A friendlier message belongs in a CEL rule with `message` (the API server rejects
+            # unknown x- keys in a CRD schema), so here the pattern itself is the hint.
+            hint = f"must match {pattern}"
             self.errors.append(FieldError(path, value, "is not in the accepted form", hint))
 
     def _check_number(self, schema: Schema, value: float, path: str) -> None:
