@@ -100,10 +100,26 @@ def _seed(args: argparse.Namespace) -> bytes | None:
     return value.encode() or None
 
 
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """Multi-line strings (config files, scripts) as ``|`` blocks, so a Git diff reads line by line.
+
+    PyYAML falls back to a quoted scalar by itself where a block cannot hold the string exactly
+    (trailing spaces, special characters), so the round trip stays lossless.
+    """
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
 def _dump(objects: Sequence[dict[str, Any]]) -> str:
     return yaml.dump_all(
         objects,
-        Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper),
+        Dumper=_Dumper,
         sort_keys=False,
         allow_unicode=True,
         default_flow_style=False,
