@@ -565,14 +565,21 @@ class Emulator:
             return status, raw.decode(errors="replace"), got
 
     def watch_events(
-        self, path: str, *, count: int | None = None, timeout: float = 5
+        self,
+        path: str,
+        *,
+        count: int | None = None,
+        timeout: float = 5,
+        headers: Mapping[str, str] | None = None,
     ) -> builtins.list[dict[str, Any]]:
         """Open a watch (``path`` must include ``watch=true``) and collect events until ``count``
         arrived, the server ends the stream, or ``timeout`` passes."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         events: builtins.list[dict[str, Any]] = []
         try:
-            connection.request("GET", path, headers={"User-Agent": "emulator-test/1.0"})
+            connection.request(
+                "GET", path, headers={"User-Agent": "emulator-test/1.0", **(headers or {})}
+            )
             response = connection.getresponse()
             if response.status != 200:
                 raise ApiError(

@@ -573,10 +573,19 @@ class KubeEmulator(kmock.KubernetesScaffold):
         deadline = loop.time() + timeout if timeout else math.inf
         last_bookmark = loop.time()
 
+        tables = "as=Table" in (request.headers.get("Accept") or "")
+        columns_sent = False
+
         async def send(kind: str, obj: Obj) -> None:
-            line = json.dumps(
-                {"type": kind, "object": Cluster.render(rt, obj)}, separators=(",", ":")
-            )
+            nonlocal columns_sent
+            rendered = Cluster.render(rt, obj)
+            if tables and kind != "BOOKMARK":
+                # kubectl get -w: each event carries a one-row Table, the columns only once.
+                rendered = render_table(rt, [obj], obj["metadata"].get("resourceVersion", ""))
+                if columns_sent:
+                    rendered["columnDefinitions"] = []
+                columns_sent = True
+            line = json.dumps({"type": kind, "object": rendered}, separators=(",", ":"))
             await response.write(line.encode() + b"\n")
 
         def bookmark(annotations: Mapping[str, str] | None = None) -> Obj:

@@ -189,3 +189,13 @@ def test_watching_a_custom_resource_with_the_watch_path_prefix(emu):
         "/apis/test.konfiguru.io/v1/watch/namespaces/default/widgets", count=1, timeout=3
     )
     assert [e["object"]["kind"] for e in events] == ["Widget"]
+
+
+def test_table_watches_send_one_row_per_event_and_the_columns_once(emu):
+    emu.create(configmap("a"))
+    emu.create(configmap("b"))
+    accept = {"Accept": "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"}
+    events = emu.watch_events(f"{CMS}?watch=true", count=2, timeout=3, headers=accept)
+    assert [e["object"]["kind"] for e in events] == ["Table", "Table"]
+    assert [e["object"]["rows"][0]["cells"][0] for e in events] == ["a", "b"]
+    assert events[0]["object"]["columnDefinitions"] and not events[1]["object"]["columnDefinitions"]
