@@ -18,8 +18,8 @@ Children of Database "<name>":
 
 ``deletionPolicy`` is expressed as the StatefulSet's ``persistentVolumeClaimRetentionPolicy``
 (``whenDeleted: Retain|Delete``; the PVCs are owned by the StatefulSet, so Kubernetes deletes
-them or not) and as the annotation ``konfiguru.io/deletion-policy`` on the StatefulSet, the
-backup PVC and the generated Secrets. Those are direct children of the Database: with
+them or not) and as the annotation ``konfiguru.io/deletion-policy`` on the backup PVC and the
+generated Secrets. Those are direct children of the Database: with
 ``Retain`` the operator must not let garbage collection take them (remove their
 ownerReference when the Database is being deleted) and says which objects were kept. The
 Secrets matter as much as the volumes: the data directory only knows the passwords it was

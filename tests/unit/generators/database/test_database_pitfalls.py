@@ -445,9 +445,23 @@ def test_each_image_gets_its_own_credential_variables_from_the_secret(
 
 
 @pytest.mark.parametrize("policy", ["Retain", "Delete"])
-def test_generated_secrets_follow_the_deletion_policy_of_the_volumes(policy: str) -> None:
+def test_generated_secrets_and_backups_follow_the_deletion_policy_of_the_volumes(
+    policy: str,
+) -> None:
     # Volumes kept without their Secret would hold data no generated password opens.
-    rendered = render_db(engine="mongodb", version="7.0", replicas=3, deletionPolicy=policy)
-    for name in ("db-credentials", "db-keyfile"):
-        annotations = rendered["Secret", name]["metadata"]["annotations"]
+    rendered = render_db(
+        engine="mongodb",
+        version="7.0",
+        replicas=3,
+        deletionPolicy=policy,
+        backup={"schedule": "@daily"},
+    )
+    for kind, name in (
+        ("Secret", "db-credentials"),
+        ("Secret", "db-keyfile"),
+        ("PersistentVolumeClaim", "db-backup"),
+    ):
+        annotations = rendered[kind, name]["metadata"]["annotations"]
         assert annotations["konfiguru.io/deletion-policy"] == policy
+    # The StatefulSet itself goes with the Database; its PVCs follow the retention policy.
+    assert "annotations" not in rendered["StatefulSet", "db"]["metadata"]
