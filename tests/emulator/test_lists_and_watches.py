@@ -199,3 +199,24 @@ def test_table_watches_send_one_row_per_event_and_the_columns_once(emu):
     assert [e["object"]["kind"] for e in events] == ["Table", "Table"]
     assert [e["object"]["rows"][0]["cells"][0] for e in events] == ["a", "b"]
     assert events[0]["object"]["columnDefinitions"] and not events[1]["object"]["columnDefinitions"]
+
+
+def test_an_abrupt_drop_cuts_the_connection_mid_stream(emu):
+    results = []
+    reader = threading.Thread(
+        target=lambda: results.append(
+            emu.watch_events(f"{CMS}?watch=true&resourceVersion=1", timeout=10)
+        )
+    )
+    reader.start()
+    emu.wait_for(lambda: emu.watch_count("cm") == 1)
+    emu.create(configmap("a"))
+    emu.wait_for(
+        lambda: emu.call(
+            lambda: all(w.queue.empty() for ws in emu.cluster.watchers.values() for w in ws)
+        )
+    )
+    assert emu.drop_watches(abrupt=True) == 1
+    reader.join(5)
+    assert [e["type"] for e in results[0]] == ["ADDED"]
+    emu.wait_for(lambda: emu.watch_count("cm") == 0)
