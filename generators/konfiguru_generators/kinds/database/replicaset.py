@@ -3,8 +3,9 @@
 With ``replicas: N`` (odd), every pod runs ``mongod --replSet rs0 --keyFile ...``. The Job
 "<name>-rsinit-<N>" then:
 
-1. waits until member 0 answers, and connects to it directly as ``root`` (member 0 alone created
-   the root user on first start; the others start empty, as ``rs.initiate`` requires);
+1. waits until every member answers, and connects to member 0 directly as ``root`` (member 0
+   alone created the root user on first start; the others start empty, as ``rs.initiate``
+   requires);
 2. if no replica set is configured yet, runs ``rs.initiate`` listing
    ``<name>-<i>.<name>-headless:27017`` for every member;
 3. otherwise connects to the primary and adds or removes members one at a time (MongoDB allows
@@ -114,10 +115,13 @@ if (appDb.getUser(process.env.KONFIGURU_APP_USER) === null) {
 
 _RUN = """\
 set -euo pipefail
-until mongosh --quiet --norc "mongodb://$FIRST_MEMBER/admin?directConnection=true" \\
-    --eval 'db.adminCommand("ping").ok' > /dev/null 2>&1; do
-  echo "waiting for $FIRST_MEMBER"
-  sleep 5
+# rs.initiate checks that every member answers: wait for all of them first.
+for member in ${MEMBERS//,/ }; do
+  until mongosh --quiet --norc "mongodb://$member/admin?directConnection=true" \\
+      --eval 'db.adminCommand("ping").ok' > /dev/null 2>&1; do
+    echo "waiting for $member"
+    sleep 5
+  done
 done
 exec mongosh --quiet --norc "mongodb://$FIRST_MEMBER/admin?directConnection=true" \\
   "$SCRIPTS/rs-init.js"

@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from dbspec import VARIANTS, render_db
 
 from konfiguru_generators.kinds.database import backup
 from konfiguru_generators.kinds.database.engines import BACKUP_DIR, ENGINES
@@ -134,3 +135,44 @@ def test_s3_upload_prunes_old_prefixes_with_the_aws_cli(tmp_path: Path) -> None:
     assert [c for c in calls if c.startswith("s3 rm")] == [
         "s3 rm --recursive --only-show-errors s3://b/db/20250101T000000Z/"
     ]
+
+
+def _shell_scripts(objects: list[dict]) -> list[tuple[str, str, str]]:
+    """(where, shell, script) for every ``sh -c`` / ``bash -c`` in the rendered objects."""
+    found: list[tuple[str, str, str]] = []
+
+    def walk(node: object, where: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, f"{where}.{key}")
+        elif isinstance(node, list):
+            if len(node) >= 3 and node[0] in ("sh", "bash") and node[1] == "-c":
+                found.append((where, node[0], node[2]))
+            for index, value in enumerate(node):
+                walk(value, f"{where}[{index}]")
+
+    for obj in objects:
+        walk(obj, f"{obj['kind']}/{obj['metadata']['name']}")
+    return found
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_every_generated_shell_script_parses(variant: str) -> None:
+    spec = {**VARIANTS[variant], "backup": {"schedule": "@daily"}}
+    scripts = _shell_scripts(render_db(**spec).objects)
+    scripts += _shell_scripts(
+        render_db(
+            **VARIANTS[variant],
+            backup={
+                "schedule": "@daily",
+                "retention": {"days": 3},
+                "destination": {"s3": {"bucket": "b-1", "credentialsSecret": "s"}},
+            },
+        ).objects
+    )
+    assert len(scripts) >= 4
+    for where, shell, script in scripts:
+        # `sh` in these images is dash or bash: check with the strictest shell at hand.
+        checker = shell if shell == "bash" or not shutil.which("dash") else "dash"
+        result = subprocess.run([checker, "-n", "-c", script], capture_output=True, text=True)
+        assert result.returncode == 0, f"{where}: {result.stderr}\n{script}"
