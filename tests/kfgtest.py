@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -382,6 +383,58 @@ def render_recording(document: Any, existing: Existing | None = None) -> set[str
 # strategies are built here. Sizes stay small: CI has two cores.
 
 
+# Plain strings the schema cannot constrain but the kinds check (quantities, names, paths):
+# drawn from plausible values by field name, or nearly every random spec ends in a SpecError
+# and the render paths behind it go untested. The broken-spec tests cover the implausible.
+_PLAUSIBLE: dict[str, list[str]] = {
+    "quantity": ["100m", "250m", "1", "2", "128Mi", "512Mi", "1Gi", "10Gi", "1.5"],
+    "image": [
+        "ghcr.io/acme/app:1.2.3",
+        "nginx:1.27",
+        "registry.example.com/x/y@sha256:" + "a" * 64,
+    ],
+    "duration": ["30s", "5m", "1h", "90m"],
+    "schedule": ["0 2 * * *", "*/15 * * * *", "@daily", "@hourly"],
+    "path": ["/", "/healthz", "/data", "/var/lib/app"],
+    "version": ["16", "17", "8.4", "7.0", "7.4", "1.2.3"],
+}
+_FIELD_KIND = {
+    **dict.fromkeys(
+        ("cpu", "memory", "cpuLimit", "memoryLimit", "size", "storage", "sizeLimit"), "quantity"
+    ),
+    "image": "image",
+    **dict.fromkeys(("timeout", "interval", "startupTimeout", "retention"), "duration"),
+    "schedule": "schedule",
+    **dict.fromkeys(("path", "mountPath", "dataPath"), "path"),
+    "version": "version",
+}
+_DNS_LABEL = r"[a-z]([a-z0-9-]{0,10}[a-z0-9])?"
+
+
+def _named_strategy(name: str, schema: dict[str, Any], depth: int) -> Any:
+    from hypothesis import strategies as st
+
+    plain = schema.get("type") == "string" and not ({"enum", "pattern"} & set(schema))
+    if plain and name in _FIELD_KIND:
+        plausible = st.sampled_from(_PLAUSIBLE[_FIELD_KIND[name]])
+        return st.one_of(plausible, plausible, spec_strategy(schema, depth))
+    if plain and (name == "name" or name.endswith("Name")):
+        return st.one_of(st.from_regex(_DNS_LABEL, fullmatch=True), spec_strategy(schema, depth))
+    return spec_strategy(schema, depth)
+
+
+_MATCHES = re.compile(r"""^\s*self\.matches\('((?:[^'\\]|\\.)*)'\)\s*$""")
+
+
+def _matches_rule(schema: dict[str, Any]) -> str | None:
+    """The regex of a ``self.matches('...')`` CEL rule: a pattern written as a rule."""
+    for rule in schema.get("x-kubernetes-validations") or []:
+        match = _MATCHES.match(rule["rule"])
+        if match:
+            return match.group(1).replace("\\\\", "\\")
+    return None
+
+
 def spec_strategy(schema: dict[str, Any], depth: int = 0) -> Any:
     """Values that satisfy ``schema``'s structural rules (not its CEL rules)."""
     from hypothesis import strategies as st
@@ -394,8 +447,9 @@ def spec_strategy(schema: dict[str, Any], depth: int = 0) -> Any:
     kind = schema.get("type")
     if kind == "string":
         low, high = schema.get("minLength", 0), min(schema.get("maxLength", 24), 64)
-        if "pattern" in schema:
-            return st.from_regex(schema["pattern"], fullmatch=True).filter(
+        pattern = schema.get("pattern") or _matches_rule(schema)
+        if pattern:
+            return st.from_regex(pattern, fullmatch=True).filter(
                 lambda s: low <= len(s) <= schema.get("maxLength", 10**9)
             )
         return st.text(min_size=low, max_size=max(low, high))
@@ -429,9 +483,9 @@ def spec_strategy(schema: dict[str, Any], depth: int = 0) -> Any:
         if not properties:
             return st.just({})
         return st.fixed_dictionaries(
-            {k: spec_strategy(v, depth + 1) for k, v in properties.items() if k in required},
+            {k: _named_strategy(k, v, depth + 1) for k, v in properties.items() if k in required},
             optional={
-                k: spec_strategy(v, depth + 1)
+                k: _named_strategy(k, v, depth + 1)
                 for k, v in properties.items()
                 if k not in required and depth < 5
             },
