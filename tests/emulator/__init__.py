@@ -61,13 +61,20 @@ API of :class:`Emulator` (all methods are thread-safe and synchronous):
   they do not change the object), ``request_count``, ``requests()`` (recent METHOD, path).
 * ``emulator.cluster`` is the raw state (:class:`emulator.cluster.Cluster`): touch it only via
   ``emulator.call(fn, ...)``, which runs ``fn`` on the emulator's loop thread.
+  ``emulator.call(lambda: emulator.cluster.listeners.append(fn))`` makes ``fn(kind, rt, obj,
+  old)`` see every ADDED/MODIFIED/DELETED as it happens (on the loop thread: keep it quick; the
+  facade's methods may be called from it).
+* ``env`` also sets ``KUBECACHEDIR`` (and ``kubectl()`` passes ``--cache-dir``): kubectl's
+  discovery cache is per emulator, as ports get reused. ``cd tests && python -m emulator
+  [--port N] [--kubeconfig PATH]`` runs one by hand.
 
 What it emulates (server side):
 
 * Discovery for Kopf and kubectl: ``/version``, ``/api``, ``/api/v1``, ``/apis``,
-  ``/apis/<g>``, ``/apis/<g>/<v>`` (legacy, not aggregated: clients fall back), minimal
-  ``/openapi/v2|v3``, ``/healthz``. Built-in kinds: see ``resources.BUILTIN_TYPES``; CRDs posted
-  (or loaded) become served resources at once and disappear with their objects on deletion.
+  ``/apis/<g>``, ``/apis/<g>/<v>`` (legacy, not aggregated: clients fall back), a skeleton
+  ``/openapi/v3``, ``/healthz``; ``Table`` responses (lists, gets, watches) for ``kubectl get``.
+  Built-in kinds: see ``resources.BUILTIN_TYPES``; CRDs posted (or loaded) become served
+  resources at once and disappear with their objects on deletion.
 * Objects: ``uid``, ``resourceVersion`` (one global counter), ``generation`` (bumped when
   anything but metadata — and status, for kinds with the status subresource — changes, and when
   deletion starts), ``creationTimestamp``, ``metadata.managedFields`` (FieldsV1, operation
