@@ -127,8 +127,11 @@ exact ``managedFields`` (no ``.`` markers for maps, one entry per manager, secon
 ``x-kubernetes-list-type``/``map-type`` from schemas (a fixed merge-key table is used), full
 strategic-merge semantics, defaulting of built-in kinds beyond the few listed above,
 field selectors limited per kind, pods/ReplicaSets/endpoints created by controllers (no pods
-exist), HPA scaling, CronJob scheduling, graceful deletion periods, Events aggregation, protobuf,
-HTTP/2, watch caches with their exact timing, and rate limiting except injected 429s.
+exist), HPA scaling (``controllers.hpa_scale`` stands in), CronJob scheduling
+(``controllers.trigger_cronjob`` stands in), graceful deletion periods, Events aggregation,
+HTTP/2, watch caches with their exact timing, rate limiting except injected 429s, CEL
+transition rules (``oldSelf``), ``generation`` only on kinds that have it (here every object has
+one), and the full pod-spec/Service validation (only the checks listed above).
 """
 
 from __future__ import annotations
