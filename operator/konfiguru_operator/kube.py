@@ -15,6 +15,7 @@ import base64
 import json
 import ssl
 import tempfile
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,6 +160,7 @@ class Client:
         # Counted for the benchmark's "API writes per no-op resync" and for tests.
         self.writes = 0
         self.reads = 0
+        self.seconds = 0.0  # total time spent waiting for answers
 
     async def close(self) -> None:
         await self._session.close()
@@ -178,16 +180,20 @@ class Client:
             self.writes += 1
         data = None if body is None else json.dumps(body)
         headers = {"Content-Type": content_type} if data is not None else {}
-        async with self._session.request(
-            method, self.creds.server + path, params=params, data=data, headers=headers
-        ) as response:
-            text = await response.text()
-            if response.status >= 400:
-                raise _error(response.status, text, response.headers.get("Retry-After"))
-            if not text:
-                return {}
-            result = json.loads(text)
-            return result if isinstance(result, dict) else {}
+        started = time.monotonic()
+        try:
+            async with self._session.request(
+                method, self.creds.server + path, params=params, data=data, headers=headers
+            ) as response:
+                text = await response.text()
+        finally:
+            self.seconds += time.monotonic() - started
+        if response.status >= 400:
+            raise _error(response.status, text, response.headers.get("Retry-After"))
+        if not text:
+            return {}
+        result = json.loads(text)
+        return result if isinstance(result, dict) else {}
 
     async def get(self, ref: ResourceRef, namespace: str | None, name: str) -> JSON:
         return await self.request("GET", ref.path(namespace, name))

@@ -20,6 +20,7 @@ def render(runtime: Runtime) -> str:
         "konfiguru_reconcile_failures_total": reconciler.failures if reconciler else 0,
         "konfiguru_api_writes_total": client.writes if client else 0,
         "konfiguru_api_reads_total": client.reads if client else 0,
+        "konfiguru_api_request_seconds_total": round(client.seconds, 3) if client else 0,
         "konfiguru_resources": len(runtime.state.parent_uids()),
         "konfiguru_reconciles_pending": scheduler.busy if scheduler else 0,
     }
