@@ -44,10 +44,10 @@ def operator_factory(
     """Start the operator with extra ``KONFIGURU_*`` settings: ``operator_factory(KEY="v")``."""
     started: list[OperatorProcess] = []
 
-    def make(*args: str, **env: str) -> OperatorProcess:
+    def make(*args: str, kopf_cli: bool = False, **env: str) -> OperatorProcess:
         workdir = tmp_path / f"operator{len(started)}"
         workdir.mkdir()
-        process = OperatorProcess(emulator, workdir, **env).start(*args)
+        process = OperatorProcess(emulator, workdir, **env).start(*args, kopf_cli=kopf_cli)
         started.append(process)
         return process
 

@@ -64,14 +64,17 @@ class OperatorProcess:
             if (self.workdir / f"operator-{n}.log").exists()
         )
 
-    def start(self, *args: str) -> OperatorProcess:
+    def start(self, *args: str, kopf_cli: bool = False) -> OperatorProcess:
+        """Start ``python -m konfiguru_operator ARGS`` (or, with ``kopf_cli``, Kopf's own
+        ``kopf run -m konfiguru_operator ARGS``); default args ``-n default``."""
         self.starts += 1
+        entry = ["kopf", "run", "-m", "konfiguru_operator"] if kopf_cli else ["konfiguru_operator"]
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
                 [
                     sys.executable,
                     "-m",
-                    "konfiguru_operator",
+                    *entry,
                     *(args or ("-n", "default")),
                     "--liveness",
                     f"http://127.0.0.1:{self.port}/healthz",

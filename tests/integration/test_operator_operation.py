@@ -34,6 +34,12 @@ def test_a_namespaced_operator_leaves_other_namespaces_alone(emulator, operator)
     assert emulator.find("deployments", "shop", "elsewhere") is None
 
 
+def test_kopf_run_with_the_module_works_like_konfiguru_operator_run(emulator, operator_factory):
+    operator_factory("--standalone", "-n", "default", kopf_cli=True)
+    emulator.create(app())
+    wait_ready(emulator)
+
+
 def test_json_logs_are_one_json_object_per_line(emulator, operator_factory):
     process = operator_factory(KONFIGURU_LOG_FORMAT="json")
     emulator.create(app())
