@@ -169,15 +169,25 @@ class _NotExact(Exception):
     """The fast path cannot promise the text path's result for this template output."""
 
 
+_LEAVES = frozenset(_JSON_LEAF)
+
+
 def _build(shape: Any, slots: list[tuple[str | None, Any]]) -> Any:
-    if isinstance(shape, _Slot):
+    kind = type(shape)
+    if kind is _Slot:
         text, value = slots[shape.index]
         return value if text is None else _DECODER.decode(text)
-    if isinstance(shape, _Map):
-        return {_build(key, slots): _build(value, slots) for key, value in shape.items}
-    if isinstance(shape, _Seq):
-        return [_build(item, slots) for item in shape.items]
-    if isinstance(shape, _Json):
+    if kind is _Map:
+        # Constant keys and scalar values are immutable: used as they are, without a call.
+        return {
+            key if type(key) in _LEAVES else _build(key, slots): (
+                value if type(value) in _LEAVES else _build(value, slots)
+            )
+            for key, value in shape.items
+        }
+    if kind is _Seq:
+        return [item if type(item) in _LEAVES else _build(item, slots) for item in shape.items]
+    if kind is _Json:
         return _PLAIN_DECODER.decode(shape.text)
     return shape
 

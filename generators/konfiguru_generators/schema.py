@@ -324,11 +324,29 @@ _IMMUTABLE = frozenset({str, int, float, bool, type(None)})
 
 def apply_defaults(schema: Schema, value: dict[str, Any]) -> None:
     """Set the schema's defaults on absent properties of ``value`` (one level; walk recurses)."""
-    for name, sub in schema.get("properties", {}).items():
-        if name not in value and "default" in sub:
-            default = sub["default"]
-            # Scalars are immutable: only containers need a copy per resource.
+    for name, default in _defaults(schema):
+        if name not in value:
             value[name] = copy_tree(default)
+
+
+# id(schema) -> (schema, its properties' defaults). The entry holds the schema, so its id cannot
+# be reused while cached; CRD schemas are few, live for the process and are never mutated.
+_DEFAULTS: dict[int, tuple[Schema, tuple[tuple[str, Any], ...]]] = {}
+
+
+def _defaults(schema: Schema) -> tuple[tuple[str, Any], ...]:
+    cached = _DEFAULTS.get(id(schema))
+    if cached is not None and cached[0] is schema:
+        return cached[1]
+    found = tuple(
+        (name, sub["default"])
+        for name, sub in schema.get("properties", {}).items()
+        if "default" in sub
+    )
+    if len(_DEFAULTS) > 4096:  # ad-hoc schemas (tests): stay bounded
+        _DEFAULTS.clear()
+    _DEFAULTS[id(schema)] = (schema, found)
+    return found
 
 
 def default_and_check(schema: Schema, value: dict[str, Any], path: str) -> list[FieldError]:
