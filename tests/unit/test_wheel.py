@@ -9,12 +9,14 @@ outside the repository.
 
 from __future__ import annotations
 
+import difflib
 import io
 import shutil
 import subprocess
 import zipfile
 from pathlib import Path
 
+import pytest
 import yaml
 
 import kfgtest
@@ -56,7 +58,15 @@ def test_konfiguru_from_the_wheel_renders_the_examples_like_the_source_tree(
     assert result.returncode == 0, result.stderr
     out, err = io.StringIO(), io.StringIO()
     assert main(["render", "-f", str(tmp_path / "examples")], out=out, err=err) == 0
-    assert result.stdout == out.getvalue(), "the wheel renders differently from the sources"
+    if result.stdout != out.getvalue():
+        diff = difflib.unified_diff(
+            out.getvalue().splitlines(keepends=True),
+            result.stdout.splitlines(keepends=True),
+            "sources",
+            "wheel",
+            n=2,
+        )
+        pytest.fail("the wheel renders differently from the sources:\n" + "".join(diff)[:5000])
     assert len([o for o in yaml.safe_load_all(result.stdout) if o]) > 0
 
 
