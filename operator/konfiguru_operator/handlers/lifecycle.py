@@ -9,6 +9,7 @@ reconcile cut short is simply done again on the next start, since every step is 
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import re
@@ -104,6 +105,10 @@ async def detect_kube_version(client: Client) -> str:
 @kopf.on.startup()
 async def startup(settings: kopf.OperatorSettings, **kwargs: Any) -> None:
     configure(settings)
+    # The caches hold thousands of small dicts that live as long as their objects; the default
+    # thresholds make the cyclic collector rescan them all every few hundred allocations.
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
     info = kopf.login_with_service_account(settings=settings) or kopf.login_with_kubeconfig(
         settings=settings
     )
