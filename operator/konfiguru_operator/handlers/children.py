@@ -14,14 +14,14 @@ import kopf
 
 from konfiguru_generators.labels import OWNER_UID
 
-from ..cache import CHILD_INDEX_PREFIX, slim
+from ..cache import CHILD_INDEX_PREFIX, pack
 from ..rbac import CHILD_KINDS
 from ..runtime import RUNTIME
 
 
-def index_child(body: kopf.Body, labels: kopf.Labels, **_: Any) -> dict[str, Any]:
-    """Children by their owner's uid, without managedFields."""
-    return {str(labels[OWNER_UID]): slim(body, RUNTIME.settings.field_manager)}
+def index_child(body: kopf.Body, labels: kopf.Labels, **_: Any) -> dict[str, str]:
+    """Children by their owner's uid, packed (``cache.pack``)."""
+    return {str(labels[OWNER_UID]): pack(body, RUNTIME.settings.field_manager)}
 
 
 async def child_changed(

@@ -24,7 +24,7 @@ import kopf
 from konfiguru_generators import API
 from konfiguru_generators.kinds import REGISTRY
 
-from ..cache import PARENT_INDEX_PREFIX, slim
+from ..cache import PARENT_INDEX_PREFIX, pack
 from ..runtime import RUNTIME
 
 # What the children depend on, per resource, as last seen: generation (the spec), labels and
@@ -68,9 +68,9 @@ async def parent_changed(
     scheduler.poke(uid)
 
 
-def index_parent(body: kopf.Body, **_: Any) -> dict[str, Any]:
-    """Parents by uid: the scheduler reconciles from the latest copy."""
-    return {str(body["metadata"]["uid"]): slim(body, RUNTIME.settings.field_manager)}
+def index_parent(body: kopf.Body, **_: Any) -> dict[str, str]:
+    """Parents by uid, packed: the scheduler reconciles from the latest copy."""
+    return {str(body["metadata"]["uid"]): pack(body, RUNTIME.settings.field_manager)}
 
 
 for _definition in REGISTRY.values():

@@ -252,3 +252,17 @@ def test_resource_paths_follow_the_api_layout():
         .path("ns", "a", "status")
         .endswith("/apps/a/status")
     )
+
+
+def test_packed_index_values_read_back_as_the_slim_object():
+    from konfiguru_operator.cache import pack
+
+    body = {
+        "kind": "Service",
+        "metadata": {"name": "web", "resourceVersion": "3", "managedFields": [{"manager": "x"}]},
+        "spec": {"ports": [{"port": 80}]},
+    }
+    state = LiveState()
+    state.bind({"konfiguru_children_x": _Index({"u": [pack(body, "konfiguru")]})})
+    live = state.children("u")[("Service", "web")]
+    assert live["spec"] == body["spec"] and "managedFields" not in live["metadata"]
