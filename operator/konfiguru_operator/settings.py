@@ -21,7 +21,7 @@ naming the variable, never later in a handler.
 | ``KONFIGURU_RETRY_BASE_SECONDS`` | ``1`` | first delay after a transient API error |
 | ``KONFIGURU_RETRY_MAX_SECONDS`` | ``60`` | cap of the doubling retry delay |
 | ``KONFIGURU_API_TIMEOUT_SECONDS`` | ``30`` | timeout of one API request |
-| ``KONFIGURU_WORKERS`` | ``0`` | cap of concurrently processed resources; 0 = no cap |
+| ``KONFIGURU_WORKERS`` | ``0`` | cap of resources reconciled at once; 0 = 256 |
 """
 
 from __future__ import annotations
@@ -96,7 +96,8 @@ class Settings:
     """Timeout of one API request (``KONFIGURU_API_TIMEOUT_SECONDS``). Default: 30."""
 
     workers: int = field(default=0, metadata={"env": "WORKERS"})
-    """Cap of resources processed at once (``KONFIGURU_WORKERS``). Default: 0, no cap."""
+    """Cap of resources reconciled at once (``KONFIGURU_WORKERS``). Default: 0, meaning 256.
+    Also caps Kopf's per-object event workers when set."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -124,7 +125,7 @@ class Settings:
                 "at least KONFIGURU_RETRY_BASE_SECONDS",
             ),
             ("API_TIMEOUT_SECONDS", self.api_timeout_seconds > 0, "a number of seconds above 0"),
-            ("WORKERS", self.workers >= 0, "0 (no cap) or more"),
+            ("WORKERS", self.workers >= 0, "0 (the default cap, 256) or more"),
             ("METRICS_PORT", 0 <= self.metrics_port < 65536, "0 (off) or a port number"),
             ("LOG_FORMAT", self.log_format in LOG_FORMATS, "one of " + ", ".join(LOG_FORMATS)),
             ("LOG_LEVEL", self.log_level in LOG_LEVELS, "one of " + ", ".join(LOG_LEVELS)),
