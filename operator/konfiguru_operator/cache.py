@@ -122,6 +122,15 @@ class LiveState:
     def parent_uids(self) -> list[str]:
         return [uid for index in self._parent_indexes for uid in index]
 
+    def namespaces(self) -> list[str]:
+        """A namespace of a resource we know (each watched namespace has its peering object)."""
+        for index in self._parent_indexes:
+            for uid in index:
+                namespace = ((self.parent(uid) or {}).get("metadata") or {}).get("namespace")
+                if namespace:
+                    return [str(namespace)]
+        return []
+
     def children(self, uid: str) -> dict[Key, JSON]:
         """Every live object labelled with ``uid`` (controlled by it or not), by kind and name."""
         found: dict[Key, JSON] = {}

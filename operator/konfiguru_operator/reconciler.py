@@ -41,6 +41,7 @@ from .apply import Applier, SyncResult
 from .cache import Key, LiveState, controller_uid
 from .errors import Retry, Stalled, classify, describe
 from .kube import ResourceRef
+from .peering import PeeringGate
 from .rbac import CHILD_KINDS, parent_refs
 from .settings import Settings
 
@@ -470,6 +471,7 @@ class Scheduler:
         self._again: set[str] = set()
         self._attempts: dict[str, int] = {}
         self._limit = asyncio.Semaphore(settings.workers or 256)
+        self.gate: PeeringGate | None = None  # set at startup when peering is on
 
     def poke(self, uid: str) -> None:
         """Reconcile this resource soon (now, or right after the running reconcile)."""
@@ -502,6 +504,8 @@ class Scheduler:
         body = self.state.parent(uid)
         if body is None:
             return None
+        if self.gate is not None and not await self.gate.active():
+            return None  # a peer with a higher priority works; Kopf is paused here too
         async with self._limit:
             try:
                 await self.reconciler.reconcile(body)

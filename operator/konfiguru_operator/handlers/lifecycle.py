@@ -23,6 +23,7 @@ from konfiguru_generators.labels import GROUP, OWNER_UID
 
 from .. import metrics
 from ..kube import ApiError, Client, Credentials
+from ..peering import PeeringGate
 from ..rbac import CHILD_KINDS
 from ..runtime import RUNTIME
 from ..settings import PREFIX
@@ -119,6 +120,15 @@ async def startup(settings: kopf.OperatorSettings, **kwargs: Any) -> None:
     client = Client(Credentials.from_connection_info(info), RUNTIME.settings.api_timeout_seconds)
     RUNTIME.state.bind(kwargs)
     RUNTIME.start(client, await detect_kube_version(client))
+    assert RUNTIME.scheduler is not None
+    RUNTIME.scheduler.gate = PeeringGate(
+        client,
+        enabled=not settings.peering.standalone,
+        name=settings.peering.name,
+        priority=settings.peering.priority,
+        clusterwide=settings.peering.clusterwide,
+        namespaces=RUNTIME.state.namespaces,
+    )
     if RUNTIME.settings.metrics_port:
         RUNTIME.metrics = await metrics.serve(RUNTIME, RUNTIME.settings.metrics_port)
     logger.info(

@@ -266,3 +266,31 @@ def test_packed_index_values_read_back_as_the_slim_object():
     state.bind({"konfiguru_children_x": _Index({"u": [pack(body, "konfiguru")]})})
     live = state.children("u")[("Service", "web")]
     assert live["spec"] == body["spec"] and "managedFields" not in live["metadata"]
+
+
+# ---- peering ---------------------------------------------------------------------------------
+
+
+def test_a_replica_pauses_for_a_live_peer_with_a_higher_priority_only():
+    from datetime import UTC, datetime, timedelta
+
+    from konfiguru_operator.peering import must_pause
+
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    fresh = (now - timedelta(seconds=5)).isoformat()
+    stale = (now - timedelta(seconds=500)).isoformat()
+    me = {"priority": 100, "lifetime": 60, "lastseen": fresh}
+    assert not must_pause({"me": me}, 100, now)
+    assert must_pause(
+        {"me": me, "boss": {"priority": 200, "lifetime": 60, "lastseen": fresh}}, 100, now
+    )
+    assert not must_pause(
+        {"me": me, "gone": {"priority": 200, "lifetime": 60, "lastseen": stale}}, 100, now
+    )
+    assert not must_pause(
+        {"me": me, "junior": {"priority": 50, "lifetime": 60, "lastseen": fresh}}, 100, now
+    )
+    # Two with the same priority: Kopf pauses both, so must we.
+    assert must_pause(
+        {"me": me, "twin": {"priority": 100, "lifetime": 60, "lastseen": fresh}}, 100, now
+    )
