@@ -8,10 +8,11 @@ with the C YAML loader.
 
 Fast path for the package's own templates (the render benchmark's hot spot: parsing the YAML
 of every object was most of a render). While one of them renders, ``tojson`` leaves a slot
-token in the text and keeps the JSON aside; the YAML left around the slots (the same text for
-every render of a template branch) is parsed once and cached, and each render fills the slots
-with ``json.loads`` of the kept JSON. The result is the object the text path builds from the
-same template (floats written without a ".", which YAML 1.1 reads as strings, stay strings).
+token in the text and keeps the value aside; the YAML left around the slots (the same text
+for every render of a template branch) is parsed once and cached, and each render fills the
+slots with fresh copies of the kept values from one JSON round trip. The result is the object
+the text path builds from the same template (floats written without a ".", which YAML 1.1
+reads as strings, stay strings).
 A template that uses ``tojson`` output other than as a whole plain YAML value takes the text
 path, as do user templates (``--templates``).
 
@@ -58,19 +59,13 @@ def tojson(value: Any) -> str:
     """JSON text for any value, safe to embed anywhere in a YAML document."""
     slots = _slots.get()
     if slots is not None:
-        if type(value) in _ROUND_TRIP_EXACT:
-            slots.append((None, value))
-        else:
-            slots.append((_ENCODER.encode(value), None))
+        slots.append(value)
         return f"{_SLOT}{len(slots) - 1}"
     return _UNSAFE_FOR_YAML.sub(_escape, _ENCODER.encode(value))
 
 
-# What ``tojson`` put aside during one fast-path render, (JSON text, None) or (None, a value
-# that needs no round trip); None outside a fast-path render (the text path).
-_slots: ContextVar[list[tuple[str | None, Any]] | None] = ContextVar(
-    "konfiguru_slots", default=None
-)
+# The values ``tojson`` put aside during one fast-path render; None outside one (the text path).
+_slots: ContextVar[list[Any] | None] = ContextVar("konfiguru_slots", default=None)
 # A plain YAML scalar no template text contains: a per-process nonce.
 _SLOT = f"kfg-slot-{os.urandom(6).hex()}-"
 _SLOT_TOKEN = re.compile(re.escape(_SLOT) + r"(\d+)")
@@ -149,8 +144,11 @@ def _shape(text: str) -> _Shape | None:
                     match = _SLOT_TOKEN.fullmatch(node.value)
                     if match is None or node.style:  # quoted or block: not a whole value
                         raise _NotExact
-                    used.add(int(match.group(1)))
-                    return _Slot(int(match.group(1)))
+                    index = int(match.group(1))
+                    if index in used:  # one value twice: the text path makes two objects
+                        raise _NotExact
+                    used.add(index)
+                    return _Slot(index)
                 return loader.construct_object(node, deep=True)
             if isinstance(node, yaml.MappingNode) and node.tag == "tag:yaml.org,2002:map":
                 return _folded(_Map(tuple((plan(key), plan(value)) for key, value in node.value)))
@@ -172,11 +170,10 @@ class _NotExact(Exception):
 _LEAVES = frozenset(_JSON_LEAF)
 
 
-def _build(shape: Any, slots: list[tuple[str | None, Any]]) -> Any:
+def _build(shape: Any, slots: list[Any]) -> Any:
     kind = type(shape)
     if kind is _Slot:
-        text, value = slots[shape.index]
-        return value if text is None else _DECODER.decode(text)
+        return slots[shape.index]
     if kind is _Map:
         # Constant keys and scalar values are immutable: used as they are, without a call.
         return {
@@ -195,7 +192,7 @@ def _build(shape: Any, slots: list[tuple[str | None, Any]]) -> Any:
 def _render_fast(
     env: jinja2.Environment, template: str, context: dict[str, Any]
 ) -> dict[str, Any] | None:
-    slots: list[tuple[str | None, Any]] = []
+    slots: list[Any] = []
     token = _slots.set(slots)
     try:
         text = env.get_template(template).render(context)
@@ -204,6 +201,12 @@ def _render_fast(
     shape = _shape(text)
     if shape is None or shape.slots != frozenset(range(len(slots))):
         return None  # a tojson value used inside an expression or a string: text path
+    # Fresh copies of every container value, as JSON gives them back, in one round trip per
+    # template (a value JSON cannot hold raises here what tojson would have raised).
+    pending = [value for value in slots if type(value) not in _ROUND_TRIP_EXACT]
+    if pending:
+        copies = iter(_DECODER.decode(_ENCODER.encode(pending)))
+        slots = [v if type(v) in _ROUND_TRIP_EXACT else next(copies) for v in slots]
     try:
         obj = _build(shape.root, slots)
     except TypeError:  # an unhashable key: let the text path report it

@@ -136,6 +136,7 @@ def test_the_fast_path_is_taken_for_every_package_template(monkeypatch):
         "a: |\n  {{ v | tojson }}",
         "a: &x {{ v | tojson }}\nb: *x",
         "<<: {{ v | tojson }}",
+        "{% set x = v | tojson %}a: {{ x }}\nb: {{ x }}",  # one value, two objects in the text
     ],
 )
 def test_templates_using_tojson_other_than_as_a_whole_value_take_the_text_path(template_text):
