@@ -54,6 +54,10 @@ def _is_type(value: Any, type_name: str) -> bool:
     return True
 
 
+# Declared types a value of exactly this Python type always satisfies (see _is_type).
+_EXACT_TYPES: dict[Any, type] = {"string": str, "object": dict, "array": list, "boolean": bool}
+
+
 @cache
 def _pattern(regex: str) -> re.Pattern[str]:
     return re.compile(regex)
@@ -146,7 +150,11 @@ class SchemaWalker:
                     FieldError(path, value, "must not be null", self._expected(schema))
                 )
             return
-        if not self._check_type(schema, value, path):
+        # Most nodes are a str, dict, list or bool of exactly the declared type: skip the call.
+        exact = type(value) is _EXACT_TYPES.get(schema.get("type"))
+        if (not exact or "x-kubernetes-int-or-string" in schema) and not self._check_type(
+            schema, value, path
+        ):
             return
         if "enum" in schema and value not in schema["enum"]:
             accepted = [str(choice) for choice in schema["enum"]]
