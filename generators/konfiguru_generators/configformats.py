@@ -116,7 +116,7 @@ def _ini_value(value: Any, where: str) -> str:
     return text.replace("\n", "\n    ")
 
 
-_INI_KEY = re.compile(r"^[^\s=:\[\];#][^=:\n]*$")
+_INI_KEY = re.compile(r"^[^\s=:\[\];#][^=:\n]*\Z")
 
 
 def _ini_key(key: str, where: str) -> str:
@@ -211,7 +211,7 @@ def write_properties(data: Any) -> str:
 
 # --- TOML ----------------------------------------------------------------------------------------
 
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+\Z")
 _TOML_ESCAPES = {
     '"': '\\"',
     "\\": "\\\\",

@@ -23,7 +23,7 @@ from .schema import copy_tree, default_and_check
 
 API = f"{API_GROUP}/{API_VERSION}"
 # Names become Service and container names, which must be RFC 1035 labels.
-_DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+_DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?\Z")
 _MAX_NAME = 52  # CronJob names are limited to 52 characters; children reuse the parent's name.
 # The Kubernetes versions every rendered object is proven valid for (tests check both ends).
 MIN_KUBE_VERSION = (1, 30)
@@ -85,7 +85,7 @@ def validate(document: Any) -> tuple[KindDefinition, dict[str, Any]]:
 
 def parse_kube_version(text: str) -> tuple[int, int]:
     """``"1.33"`` or ``"v1.33.2"`` → ``(1, 33)``, within the supported range, else SpecError."""
-    match = re.match(r"^v?(\d+)\.(\d+)(?:\.\d+)?$", text.strip())
+    match = re.match(r"^v?(\d+)\.(\d+)(?:\.\d+)?\Z", text.strip())
     version = (int(match[1]), int(match[2])) if match else None
     if version is None or not MIN_KUBE_VERSION <= version <= MAX_KUBE_VERSION:
         low = ".".join(map(str, MIN_KUBE_VERSION))

@@ -27,10 +27,10 @@ _DECIMAL = {
 # The API server's grammar: a signed decimal number, then a binary suffix, a decimal suffix or
 # a decimal exponent.
 _QUANTITY = re.compile(
-    r"^(?P<num>[+-]?(?:\d+(?:\.\d*)?|\.\d+))(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?$"
+    r"^(?P<num>[+-]?(?:\d+(?:\.\d*)?|\.\d+))(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?\Z"
 )
 # Common mistakes and what the user most likely meant.
-_MISTAKE = re.compile(r"^\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>[a-zA-Z]+)\s*$")
+_MISTAKE = re.compile(r"^\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>[a-zA-Z]+)\s*\Z")
 _SUGGEST = {
     "kb": ("k", "Ki"),
     "mb": ("M", "Mi"),

@@ -58,9 +58,36 @@ def _is_type(value: Any, type_name: str) -> bool:
 _EXACT_TYPES: dict[Any, type] = {"string": str, "object": dict, "array": list, "boolean": bool}
 
 
+def go_regex(regex: str) -> str:
+    """A CRD ``pattern`` (RE2, as the API server reads it) in Python's dialect.
+
+    RE2's ``$`` (and ``\\z``) is the end of the text; Python's ``$`` also matches before a final
+    newline, so ``^[a-z]+$`` would accept ``"web\\n"``. Bare ``$`` outside a character class
+    becomes ``\\Z``.
+    """
+    out: list[str] = []
+    escaped = in_class = False
+    for char in regex:
+        if escaped:
+            out.append("Z" if char == "z" else char)
+            escaped = False
+        elif char == "\\":
+            out.append(char)
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+            out.append(char)
+        elif char == "[":
+            in_class = True
+            out.append(char)
+        else:
+            out.append("\\Z" if char == "$" else char)
+    return "".join(out)
+
+
 @cache
 def _pattern(regex: str) -> re.Pattern[str]:
-    return re.compile(regex)
+    return re.compile(go_regex(regex))
 
 
 @cache
@@ -129,7 +156,7 @@ def _string_rule(expression: str) -> re.Pattern[str] | None:
     if _ENGINE_SPECIFIC.search(regex):
         return None
     try:
-        return re.compile(regex)
+        return re.compile(go_regex(regex))
     except re.error:
         return None
 
@@ -259,6 +286,11 @@ class SchemaWalker:
 
     def _check_object(self, schema: Schema, value: dict[str, Any], path: str) -> None:
         properties: Mapping[str, Schema] = schema.get("properties", {})
+        # The API server prunes a null in a field that is not nullable before defaulting, so
+        # `replicas: null` means "the default", not an error.
+        for name in [n for n, v in value.items() if v is None and n in properties]:
+            if not properties[name].get("nullable", False):
+                del value[name]
         apply_defaults(schema, value)
         for name in schema.get("required", []):
             if name not in value:

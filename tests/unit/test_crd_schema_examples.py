@@ -213,14 +213,29 @@ def test_a_list_map_key_of_the_wrong_type_is_a_field_error_not_a_crash() -> None
     assert [e.path for e in errors] == ["spec.files[0].name", "spec.files[1].name"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="divergence from the API server, reported: the walker rejects a non-nullable null"
-    " instead of pruning it and applying the default (Kubernetes docs, CRD 'Defaulting and"
-    " Nullable'; kubernetes/kubernetes#95423). Remove this marker when schema.py follows.",
-)
 def test_a_null_for_a_non_nullable_field_is_pruned_then_defaulted_like_the_api_server() -> None:
     value: dict[str, Any] = {"replicas": None, "probe": {"path": None}}
     errors = default_and_check(SMALL_SCHEMA, value, "spec")
     assert errors == []
     assert value["replicas"] == 1 and value["probe"] == {"path": "/healthz", "period": 10}
+
+
+def test_a_crd_pattern_anchored_with_dollar_rejects_a_trailing_newline_like_re2() -> None:
+    schema = {"type": "object", "properties": {"name": {"type": "string", "pattern": "^[a-z]+$"}}}
+    assert default_and_check(schema, {"name": "web"}, "spec") == []
+    errors = default_and_check(schema, {"name": "web\n"}, "spec")
+    assert [e.path for e in errors] == ["spec.name"]
+
+
+def test_a_name_with_a_trailing_newline_is_not_a_valid_name() -> None:
+    from konfiguru_generators import SpecError, validate
+
+    document = {
+        "apiVersion": "konfiguru.io/v1alpha1",
+        "kind": "App",
+        "metadata": {"name": "web\n"},
+        "spec": {"image": "nginx:1.27"},
+    }
+    with pytest.raises(SpecError) as caught:
+        validate(document)
+    assert [e.path for e in caught.value.errors] == ["metadata.name"]

@@ -21,7 +21,7 @@ _FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
     ("month", 1, 12, {name: index + 1 for index, name in enumerate(_MONTHS)}),
     ("day of week", 0, 7, {name: index for index, name in enumerate(_DAYS)}),
 )
-_ITEM = re.compile(r"^(?P<range>\*|\?|[^-/]+(?:-[^-/]+)?)(?:/(?P<step>\d+))?$")
+_ITEM = re.compile(r"^(?P<range>\*|\?|[^-/]+(?:-[^-/]+)?)(?:/(?P<step>\d+))?\Z")
 HINT = (
     'five fields "minute hour day-of-month month day-of-week", e.g. "0 3 * * *" (03:00 daily)'
     ' or "*/15 * * * *"; or one of ' + ", ".join(MACROS)

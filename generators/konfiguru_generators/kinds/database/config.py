@@ -27,19 +27,19 @@ from .engines import Engine, postgres_pgdata
 
 _NAME_PATTERNS: dict[str, tuple[re.Pattern[str], str]] = {
     "postgres": (
-        re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$"),
+        re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?\Z"),
         'a postgresql.conf name such as "max_connections" or "pg_stat_statements.max"',
     ),
     "mysql": (
-        re.compile(r"^[a-z][a-z0-9_-]*$"),
+        re.compile(r"^[a-z][a-z0-9_-]*\Z"),
         'a my.cnf option such as "max_connections" or "innodb-buffer-pool-size"',
     ),
     "mongodb": (
-        re.compile(r"^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*$"),
+        re.compile(r"^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*\Z"),
         'a dotted mongod.conf key such as "operationProfiling.mode"',
     ),
     "redis": (
-        re.compile(r"^[a-z][a-z0-9-]*$"),
+        re.compile(r"^[a-z][a-z0-9-]*\Z"),
         'a redis.conf directive such as "maxmemory-policy"',
     ),
 }

@@ -43,7 +43,7 @@ def pvc_name(name: str, ordinal: int) -> str:
 def existing_data_pvcs(name: str, existing: Existing) -> dict[str, str]:
     """The data PVCs of Database ``name`` among ``existing.pvc_sizes`` (any ordinal, including
     ones left behind by a scale-down)."""
-    pattern = re.compile(rf"^{re.escape(CLAIM_TEMPLATE)}-{re.escape(name)}-\d+$")
+    pattern = re.compile(rf"^{re.escape(CLAIM_TEMPLATE)}-{re.escape(name)}-\d+\Z")
     return {pvc: size for pvc, size in existing.pvc_sizes.items() if pattern.match(pvc)}
 
 
