@@ -14,28 +14,12 @@ from decimal import Decimal
 from typing import Any
 
 from ... import configformats
+from ...checks_common import ENV_HINT, ENV_NAME, check_env, check_schedule
 from ...errors import MISSING, FieldError, did_you_mean
 from ...quantity import check_quantity
-from . import cron, names
+from . import names
 
-# Environment variable names Kubernetes accepts on every supported version.
-_ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*\Z")
-_ENV_HINT = "letters, digits, '_', '-' and '.', not starting with a digit, e.g. LOG_LEVEL"
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
 _CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+\Z")
-_ENV_REFS = ("secretKeyRef", "configMapKeyRef", "fieldRef", "resourceFieldRef")
-_REF_REQUIRED = {
-    "secretKeyRef": ("name", "key"),
-    "configMapKeyRef": ("name", "key"),
-    "fieldRef": ("fieldPath",),
-    "resourceFieldRef": ("resource",),
-}
-_REF_FIELDS = {
-    "secretKeyRef": {"name", "key", "optional"},
-    "configMapKeyRef": {"name", "key", "optional"},
-    "fieldRef": {"fieldPath", "apiVersion"},
-    "resourceFieldRef": {"resource", "containerName", "divisor"},
-}
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?\Z")
 _QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\Z")
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
@@ -49,7 +33,7 @@ def check(spec: dict[str, Any], name: str) -> list[FieldError]:
     errors: list[FieldError] = []
     _check_resources(spec["resources"], "spec.resources", errors)
     _check_ports(spec, errors)
-    _check_env(spec.get("env"), "spec.env", errors)
+    check_env(spec.get("env"), "spec.env", errors)
     _check_health(spec, errors)
     _check_ingress(spec, errors)
     _check_expose(spec, errors)
@@ -157,60 +141,6 @@ def _check_port_ref(
     if value not in known:
         hint = did_you_mean(value, known) if known else "declare it in spec.port or spec.ports"
         errors.append(FieldError(path, value, "is not a port of this app", hint))
-
-
-# --- env -----------------------------------------------------------------------------------------
-
-
-def _check_env(env: Mapping[str, Any] | None, path: str, errors: list[FieldError]) -> None:
-    for key, value in (env or {}).items():
-        where = f"{path}.{key}" if _IDENTIFIER.match(key) else f'{path}["{key}"]'
-        if not _ENV_NAME.match(key):
-            errors.append(
-                FieldError(where, key, "is not a valid environment variable name", _ENV_HINT)
-            )
-        if value is None or isinstance(value, (str, int, float, bool)):
-            continue
-        if not isinstance(value, Mapping):
-            errors.append(
-                FieldError(where, value, "is not an env value", "a string, a number or a reference")
-            )
-            continue
-        refs = [ref for ref in _ENV_REFS if ref in value]
-        extra = sorted(set(value) - set(_ENV_REFS))
-        if len(refs) != 1 or extra:
-            errors.append(
-                FieldError(
-                    where,
-                    value,
-                    "is not a valid reference",
-                    "exactly one of " + ", ".join(_ENV_REFS) + ", e.g. {secretKeyRef: {name: db,"
-                    " key: password}}",
-                )
-            )
-            continue
-        ref = value[refs[0]]
-        if not isinstance(ref, Mapping):
-            errors.append(FieldError(f"{where}.{refs[0]}", ref, "is not a mapping"))
-            continue
-        for field in _REF_REQUIRED[refs[0]]:
-            if not isinstance(ref.get(field), str) or not ref.get(field):
-                errors.append(
-                    FieldError(f"{where}.{refs[0]}.{field}", ref.get(field, MISSING), "is required")
-                )
-        for field in sorted(set(ref) - _REF_FIELDS[refs[0]]):
-            errors.append(
-                FieldError(
-                    f"{where}.{refs[0]}.{field}",
-                    ref[field],
-                    "is not a known field",
-                    did_you_mean(field, _REF_FIELDS[refs[0]]),
-                )
-            )
-        if "optional" in ref and not isinstance(ref["optional"], bool):
-            errors.append(
-                FieldError(f"{where}.{refs[0]}.optional", ref["optional"], "is not true or false")
-            )
 
 
 # --- health and lifecycle ------------------------------------------------------------------------
@@ -363,13 +293,13 @@ def _check_config(spec: Mapping[str, Any], errors: list[FieldError]) -> None:
                     path, key, "is not a valid ConfigMap key", "letters, digits, '-', '_', '.'"
                 )
             )
-        elif config["asEnv"] and not _ENV_NAME.match(key):
+        elif config["asEnv"] and not ENV_NAME.match(key):
             errors.append(
                 FieldError(
                     path,
                     key,
                     "is not a valid environment variable name (config.asEnv is true)",
-                    _ENV_HINT,
+                    ENV_HINT,
                 )
             )
         size += len(key) + len(value.encode())
@@ -422,13 +352,13 @@ def _check_secrets(spec: Mapping[str, Any], errors: list[FieldError]) -> None:
                 errors.append(FieldError(f"{path}.external.data", dup, "is listed twice as key"))
         if entry["mount"] in ("env", "both") and entry.get("generate"):
             for key_index, item in enumerate(entry["generate"]):
-                if not _ENV_NAME.match(item["key"]):
+                if not ENV_NAME.match(item["key"]):
                     errors.append(
                         FieldError(
                             f"{path}.generate[{key_index}].key",
                             item["key"],
                             "is not a valid environment variable name (mount is env)",
-                            _ENV_HINT + "; or set mount: files",
+                            ENV_HINT + "; or set mount: files",
                         )
                     )
 
@@ -542,16 +472,7 @@ def _check_runs(spec: Mapping[str, Any], app: str, errors: list[FieldError]) -> 
                     f" at most {max(room, 0)} characters here",
                 )
             )
-        problem = cron.schedule_problem(schedule["schedule"])
-        if problem:
-            errors.append(
-                FieldError(
-                    f"{path}.schedule",
-                    schedule["schedule"],
-                    f"is not a valid cron schedule: {problem}",
-                    cron.HINT,
-                )
-            )
+        check_schedule(schedule["schedule"], f"{path}.schedule", errors)
         zone = schedule.get("timeZone")
         if zone is not None and not _TIME_ZONE.match(zone):
             errors.append(
@@ -571,7 +492,7 @@ def _check_run(
     merged = {**spec["resources"], **(run.get("resources") or {})}
     if run.get("resources"):
         _check_resources(merged, f"{path}.resources", errors)
-    _check_env(run.get("env"), f"{path}.env", errors)
+    check_env(run.get("env"), f"{path}.env", errors)
     if run["completions"] < run["parallelism"]:
         errors.append(
             FieldError(

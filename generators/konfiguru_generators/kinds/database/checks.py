@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...cron import HINT as CRON_HINT
+from ...cron import schedule_problem
 from ...errors import FieldError
 from ...quantity import check_quantity
-from ..app.cron import HINT as CRON_HINT
-from ..app.cron import schedule_problem
 from .config import check_parameters
 from .engines import ENGINES, MONGO_ROOT_USER, major_version
 

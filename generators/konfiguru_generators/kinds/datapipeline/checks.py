@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...batch import check_duration
+from ...checks_common import check_env, check_schedule
 from ...errors import FieldError
 from ...quantity import check_quantity
-from ..app.checks import _check_env as check_env  # the App's env rules, shared
-from ..mlpipeline.batch import check_duration, check_schedule
 from .spark import MIN_POD_MEMORY_MIB, pod_memory_mib
 
 _RESOURCE_KEYS = ("cpu", "memory", "cpuLimit", "memoryLimit")

@@ -12,14 +12,14 @@ import json
 from typing import Any
 
 from ... import labels, podspec
-from ..base import Manifest, Resource
-from ..mlpipeline.batch import (
+from ...batch import (
     hardened_pod,
     home_env,
     job_or_cronjob,
     placement,
     run_once_job_spec,
 )
+from ..base import Manifest, Resource
 from . import spark as sparkmod
 
 Fragment = dict[str, Any]

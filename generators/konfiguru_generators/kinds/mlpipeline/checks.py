@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...batch import check_duration
+from ...checks_common import check_env, check_schedule
 from ...errors import FieldError
 from ...quantity import check_quantity
-from ..app.checks import _check_env as check_env  # the App's env rules, shared
-from .batch import check_duration, check_schedule
 from .names import longest_worker_hostname
 
 _MAX_HOSTNAME = 63

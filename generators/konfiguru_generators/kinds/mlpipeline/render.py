@@ -11,9 +11,7 @@ import math
 from typing import Any
 
 from ... import labels, podspec
-from ..base import Manifest, Resource
-from . import names
-from .batch import (
+from ...batch import (
     duration_seconds,
     hardened_pod,
     home_env,
@@ -21,6 +19,8 @@ from .batch import (
     placement,
     run_once_job_spec,
 )
+from ..base import Manifest, Resource
+from . import names
 from .data import data_source
 from .frameworks import FRAMEWORKS, Group
 

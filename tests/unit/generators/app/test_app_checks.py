@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from appspec import errors, render
 
-from konfiguru_generators.kinds.app.cron import schedule_problem
+from konfiguru_generators.cron import schedule_problem
 
 
 def test_a_memory_size_in_gb_suggests_g_or_gi() -> None:

@@ -1,4 +1,4 @@
-"""Pieces every batch workload of Konfiguru needs: durations, cron checks, hardened pods.
+"""Pieces every batch workload of Konfiguru needs: durations, hardened pods, Jobs and CronJobs.
 
 Shared by the MLPipeline and DataPipeline kinds (their ``checks.py`` and ``render.py``): both turn
 a spec into a Job or a CronJob whose pod runs under the restricted Pod Security Standard with a
@@ -11,11 +11,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ... import podspec
-from ...errors import FieldError
-from ..app.cron import HINT as CRON_HINT
-from ..app.cron import schedule_problem
-from ..base import Manifest, Resource
+from . import podspec
+from .errors import FieldError
+from .kinds.base import Manifest, Resource
 
 Fragment = dict[str, Any]
 
@@ -33,17 +31,6 @@ def check_duration(value: str, path: str, errors: list[FieldError]) -> None:
     """A zero duration is well-formed but useless (an instant deadline, an instant cleanup)."""
     if duration_seconds(value) <= 0:
         errors.append(FieldError(path, value, "must be longer than zero", 'e.g. "30m" or "24h"'))
-
-
-def check_schedule(schedule: str | None, path: str, errors: list[FieldError]) -> None:
-    """Cron ranges and macros, with the App kind's parser (the CRD's CEL rule checks the shape)."""
-    if schedule is None:
-        return
-    problem = schedule_problem(schedule)
-    if problem:
-        errors.append(
-            FieldError(path, schedule, f"is not a valid cron schedule: {problem}", CRON_HINT)
-        )
 
 
 def hardened_pod(

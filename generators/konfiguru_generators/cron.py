@@ -3,7 +3,8 @@
 The controller uses the standard five-field syntax (minute, hour, day of month, month, day of
 week) plus the macros ``@yearly``, ``@annually``, ``@monthly``, ``@weekly``, ``@daily``,
 ``@midnight`` and ``@hourly``; ``TZ=``/``CRON_TZ=`` prefixes are rejected in favour of
-``timeZone``. Called by the App checks (``checks.py``).
+``timeZone``. Called by ``checks_common.py`` (App, MLPipeline, DataPipeline) and the Database
+checks.
 """
 
 from __future__ import annotations
