@@ -185,6 +185,29 @@ def test_a_generated_password_survives_ten_resyncs_and_a_restart(emulator, opera
     assert all(password not in str(e) for e in events)
 
 
+def test_the_rotation_annotation_changes_the_password_once(emulator, operator):
+    emulator.create(app(secrets=[{"name": "db", "generate": [{"key": "password"}]}]))
+    wait_ready(emulator)
+    old = _password(emulator)
+    emulator.patch(
+        APPS,
+        "shop",
+        {"metadata": {"annotations": {"konfiguru.io/rotate-secrets": "2026-11"}}},
+        "default",
+    )
+    emulator.wait_for(lambda: _password(emulator) != old, timeout=15)
+    new = _password(emulator)
+    secret = emulator.get("secrets", "shop-db", "default")
+    assert secret["metadata"]["annotations"]["konfiguru.io/rotation"] == "2026-11"
+    seen = operator.reconciles()
+    emulator.wait_for(lambda: operator.reconciles() >= seen + 3, timeout=15)
+    assert _password(emulator) == new
+    operator.restart()
+    seen = operator.reconciles()
+    emulator.wait_for(lambda: operator.reconciles() >= seen + 2, timeout=20)
+    assert _password(emulator) == new
+
+
 def test_an_invalid_spec_stalls_with_the_message_and_leaves_children_alone(emulator, operator):
     emulator.create(app(replicas=2))
     wait_ready(emulator)
