@@ -64,6 +64,13 @@ _WHEEL_SOURCES = ("pyproject.toml", "README.md", "generators", "operator", "crds
 
 
 @pytest.fixture(scope="session")
+def wheel_sources() -> tuple[str, ...]:
+    """The top-level paths ``konfiguru_wheel`` is built from (the Dockerfile test compares them
+    with the Docker build context)."""
+    return _WHEEL_SOURCES
+
+
+@pytest.fixture(scope="session")
 def konfiguru_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The konfiguru wheel, built offline from a clean copy of the sources (symlinks kept)."""
     source = tmp_path_factory.mktemp("wheel-source")

@@ -3,8 +3,9 @@
 No Docker engine is available, so the image is checked piece by piece: hadolint; the build
 context (.dockerignore) holds every COPY source; every base image is pinned; the runtime stage
 installs wheels only, keeps no build tools and runs as a numeric non-root user. Then the build
-itself is replayed: the wheel is built from exactly the build context, installed into a fresh
-virtual environment, and the image's ENTRYPOINT (with the image's ENV and the Deployment's env
+itself is replayed: the wheel (the session's ``konfiguru_wheel``, built from exactly the files of
+the build context, which a test checks) is installed into a fresh virtual environment
+(``wheel_venv``), and the image's ENTRYPOINT (with the image's ENV and the Deployment's env
 from deploy/) is started against the Kubernetes API emulator: its liveness endpoint answers, and
 it reconciles an App into its Deployment.
 """
@@ -22,7 +23,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-import venv
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -238,30 +238,27 @@ def test_the_entrypoint_is_an_exec_form_command_that_starts_the_operator() -> No
 # --- the build replayed: wheel, fresh venv, entry point against the emulator ------------------
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory, context_paths: list[str]) -> Path:
-    """The konfiguru wheel built from exactly the Docker build context (symlinks kept)."""
-    context = tmp_path_factory.mktemp("context")
-    for relative in context_paths:
-        source, target = ROOT / relative, context / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if source.is_symlink():
-            target.symlink_to(os.readlink(source))
-        else:
-            shutil.copy2(source, target)
-    out = tmp_path_factory.mktemp("wheels")
-    result = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "--wheel-dir", str(out), str(context)],
-        capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout + result.stderr
-    (built,) = out.glob("konfiguru-*.whl")
-    return built
+def _wheel_source_files(wheel_sources: tuple[str, ...]) -> list[str]:
+    """The files the session's ``konfiguru_wheel`` fixture copies before building (conftest)."""
+    return [
+        path
+        for path in _files_and_links()
+        if path.split("/")[0] in wheel_sources
+        and "__pycache__" not in path.split("/")
+        and not any(part.endswith(".egg-info") for part in path.split("/"))
+    ]
 
 
-def test_the_wheel_ships_every_crd_template_and_both_packages(wheel: Path) -> None:
-    names = set(zipfile.ZipFile(wheel).namelist())
+def test_the_build_context_is_exactly_what_the_tested_wheel_is_built_from(
+    context_paths: list[str], wheel_sources: tuple[str, ...]
+) -> None:
+    """The wheel below (shared with tests/unit/test_wheel.py, built once a session) stands for
+    the image's: both are built from the same files."""
+    assert sorted(context_paths) == sorted(_wheel_source_files(wheel_sources))
+
+
+def test_the_wheel_ships_every_crd_template_and_both_packages(konfiguru_wheel: Path) -> None:
+    names = set(zipfile.ZipFile(konfiguru_wheel).namelist())
     for crd in kfgtest.crd_files():
         assert f"konfiguru_generators/crds/{crd.name}" in names, crd.name
     assert any(n.startswith("konfiguru_generators/templates/") for n in names)
@@ -269,37 +266,15 @@ def test_the_wheel_ships_every_crd_template_and_both_packages(wheel: Path) -> No
     assert not any(n.startswith(("tests/", "operator/", "generators/")) for n in names)
 
 
-@pytest.fixture(scope="module")
-def fresh_venv(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> Path:
-    """A new virtual environment with the wheel installed; dependencies come from .venv.
-
-    The dependencies are made visible through a .pth line (not installed again, to stay fast
-    and offline); the .venv's editable konfiguru is *not* visible: its finder is only activated
-    by .pth files, which a plain path entry does not process.
-    """
-    home = tmp_path_factory.mktemp("venv")
-    venv.create(home, with_pip=False, symlinks=True)
-    site = next(home.glob("lib/python3*/site-packages"))
-    deps = next(Path(p) for p in sys.path if p.endswith("site-packages") and ".venv" in p)
-    (site / "zz-dependencies.pth").write_text(f"{deps}\n", "utf-8")
+def test_the_wheel_venv_imports_the_operator_from_the_wheel(wheel_venv: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(home / "bin" / "python"), "install",
-         "--no-deps", "--no-index", "-q", str(wheel)],
-        capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout + result.stderr
-    return home
-
-
-def test_the_fresh_venv_imports_the_operator_from_the_wheel(fresh_venv: Path) -> None:
-    result = subprocess.run(
-        [str(fresh_venv / "bin" / "python"), "-c",
+        [str(wheel_venv / "bin" / "python"), "-c",
          "import konfiguru_operator, konfiguru_generators; "
          "print(konfiguru_operator.__file__); print(konfiguru_generators.__file__)"],
         capture_output=True, text=True, timeout=60, check=True, cwd="/",
     )  # fmt: skip
     for line in result.stdout.split():
-        assert Path(line).resolve().is_relative_to(fresh_venv.resolve()), line
+        assert Path(line).resolve().is_relative_to(wheel_venv.resolve()), line
 
 
 def _free_port() -> int:
@@ -336,12 +311,12 @@ def _poll(url: str, deadline: float) -> tuple[int, str]:
 
 
 def test_the_entrypoint_from_the_wheel_serves_probes_reconciles_and_leaves_no_finalizer(
-    fresh_venv: Path, emulator_factory: Callable[..., Any], tmp_path: Path
+    wheel_venv: Path, emulator_factory: Callable[..., Any], tmp_path: Path
 ) -> None:
     emulator = emulator_factory()
     port, metrics_port = _free_port(), _free_port()
     env = {
-        "PATH": f"{fresh_venv / 'bin'}:/usr/bin:/bin",
+        "PATH": f"{wheel_venv / 'bin'}:/usr/bin:/bin",
         "KUBECONFIG": str(emulator.kubeconfig),
         **image_env(),
         **deployment_env(),
@@ -396,11 +371,11 @@ def test_the_entrypoint_from_the_wheel_serves_probes_reconciles_and_leaves_no_fi
 
 
 def _start(
-    fresh_venv: Path, emulator: Any, tmp_path: Path, name: str, extra: dict[str, str]
+    wheel_venv: Path, emulator: Any, tmp_path: Path, name: str, extra: dict[str, str]
 ) -> tuple[subprocess.Popen[bytes], Path]:
     log = tmp_path / f"{name}.log"
     env = {
-        "PATH": f"{fresh_venv / 'bin'}:/usr/bin:/bin",
+        "PATH": f"{wheel_venv / 'bin'}:/usr/bin:/bin",
         "KUBECONFIG": str(emulator.kubeconfig),
         **image_env(),
         "HOME": str(tmp_path),
@@ -444,7 +419,7 @@ def _app(name: str) -> dict[str, Any]:
 
 
 def test_ha_replicas_with_pod_index_priorities_let_one_work_and_the_other_take_over(
-    fresh_venv: Path, emulator_factory: Callable[..., Any], tmp_path: Path
+    wheel_venv: Path, emulator_factory: Callable[..., Any], tmp_path: Path
 ) -> None:
     # What the chart's StatefulSet sets up: a ClusterKopfPeering, replicas with the peering name
     # and their pod index as priority (0 and 1 here). Index 1 works, index 0 waits paused.
@@ -454,11 +429,11 @@ def test_ha_replicas_with_pod_index_priorities_let_one_work_and_the_other_take_o
     emulator.create({k: v for k, v in peering_object.items() if k != "status"})
     name = peering_object["metadata"]["name"]
     low, low_log = _start(
-        fresh_venv, emulator, tmp_path, "konfiguru-0",
+        wheel_venv, emulator, tmp_path, "konfiguru-0",
         {"KONFIGURU_PEERING_NAME": name, "KONFIGURU_PRIORITY": "0"},
     )  # fmt: skip
     high, high_log = _start(
-        fresh_venv, emulator, tmp_path, "konfiguru-1",
+        wheel_venv, emulator, tmp_path, "konfiguru-1",
         {"KONFIGURU_PEERING_NAME": name, "KONFIGURU_PRIORITY": "1"},
     )  # fmt: skip
     try:
@@ -478,7 +453,7 @@ def test_ha_replicas_with_pod_index_priorities_let_one_work_and_the_other_take_o
 
 
 def test_replicas_with_equal_priorities_all_freeze_as_the_troubleshooting_says(
-    fresh_venv: Path, emulator_factory: Callable[..., Any], tmp_path: Path
+    wheel_venv: Path, emulator_factory: Callable[..., Any], tmp_path: Path
 ) -> None:
     # A cluster without the pod-index label gives KONFIGURU_PRIORITY="" to every replica: all
     # default to 0, Kopf sees equal priorities and pauses every one of them.
@@ -487,8 +462,8 @@ def test_replicas_with_equal_priorities_all_freeze_as_the_troubleshooting_says(
         {"apiVersion": "kopf.dev/v1", "kind": "ClusterKopfPeering", "metadata": {"name": "k"}}
     )
     same = {"KONFIGURU_PEERING_NAME": "k", "KONFIGURU_PRIORITY": ""}
-    first, first_log = _start(fresh_venv, emulator, tmp_path, "konfiguru-a", same)
-    second, second_log = _start(fresh_venv, emulator, tmp_path, "konfiguru-b", same)
+    first, first_log = _start(wheel_venv, emulator, tmp_path, "konfiguru-a", same)
+    second, second_log = _start(wheel_venv, emulator, tmp_path, "konfiguru-b", same)
     try:
         for log in (first_log, second_log):
             _wait_for_log(log, "Pausing all operators, including self")
