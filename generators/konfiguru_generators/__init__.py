@@ -6,6 +6,8 @@ The public surface, used by the ``konfiguru`` CLI and by the operator alike:
 - :func:`validate` — defaults and checks only; returns the defaulted resource.
 - :class:`Existing` — what the cluster already holds (generated Secret values, PVC sizes).
 - :class:`SpecError` / :class:`FieldError` — the only errors raised for bad input.
+- :func:`warm_up` — optional, once at start-up of a long-running or batch caller: loads and
+  compiles schemas and templates, then freezes them out of garbage collection.
 
 This package imports no Kubernetes client and does no I/O beyond reading its own package data.
 """
@@ -24,6 +26,7 @@ from .pipeline import (
     MIN_KUBE_VERSION,
     render,
     render_with_notes,
+    warm_up,
 )
 from .pipeline import validate as _validate
 from .rendering import TemplateError
@@ -50,4 +53,5 @@ __all__ = [
     "render",
     "render_with_notes",
     "validate",
+    "warm_up",
 ]

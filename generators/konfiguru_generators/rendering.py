@@ -236,6 +236,13 @@ def package_environment() -> jinja2.Environment:
     )
 
 
+def prepare() -> None:
+    """Compile every package template now (for :func:`konfiguru_generators.warm_up`)."""
+    env = package_environment()
+    for name in env.list_templates(extensions=["j2"]):
+        env.get_template(name)
+
+
 @lru_cache(maxsize=8)
 def override_environment(directory: str) -> jinja2.Environment:
     """A sandboxed environment: templates in ``directory`` win, the package's fill the rest.

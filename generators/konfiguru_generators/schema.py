@@ -396,6 +396,26 @@ def default_and_check(schema: Schema, value: dict[str, Any], path: str) -> list[
     return walker.errors
 
 
+def prepare(schema: Schema) -> None:
+    """Compile every pattern and CEL rule of ``schema`` now instead of on first use.
+
+    For :func:`konfiguru_generators.warm_up`: a long-running caller pays the compilation at
+    start-up, and the compiled programs exist before it freezes the garbage collector.
+    """
+    for rule in schema.get("x-kubernetes-validations", ()):
+        expression = rule["rule"]
+        _rule(expression)
+        _string_rule(expression)
+        _rule_view(expression)
+    if "pattern" in schema:
+        _pattern(schema["pattern"])
+    children = [*schema.get("properties", {}).values(), schema.get("items")]
+    children.append(schema.get("additionalProperties"))
+    for child in children:
+        if isinstance(child, dict):
+            prepare(child)
+
+
 def iter_schema_paths(schema: Schema, path: str = "spec") -> Iterator[str]:
     """Every field path a schema declares (``spec.a.b``, lists as ``spec.a[]``): for drift tests."""
     yield path
