@@ -17,6 +17,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -304,5 +305,23 @@ _WRITERS: dict[str, Callable[[Any], str]] = {
 
 def write(fmt: str, content: Any) -> str:
     """The file text for ``content`` in ``fmt``; :class:`FormatError` when it cannot be written."""
-    data = content if fmt == "text" else _plain(content, "")
-    return _WRITERS[fmt](data)
+    if fmt == "text":
+        return write_text(content)
+    data = _plain(content, "")
+    # Every App config file is written twice per render: by the checks (to report what cannot
+    # be written and to measure the ConfigMap) and by the renderer. PyYAML's writer is the
+    # slow one (tens of µs for a small file), so the text of recent small files is kept, keyed
+    # by the JSON of the plain data: equal JSON means equal data, key order included.
+    key = json.dumps(data, ensure_ascii=False)
+    if len(key) > _REMEMBER_UP_TO:
+        return _WRITERS[fmt](data)
+    return _write_remembered(fmt, key)
+
+
+# Bounds the memory of remembered texts: at most 256 entries of at most 16 KiB of JSON each.
+_REMEMBER_UP_TO = 16 * 1024
+
+
+@lru_cache(maxsize=256)
+def _write_remembered(fmt: str, key: str) -> str:
+    return _WRITERS[fmt](json.loads(key))

@@ -1,7 +1,9 @@
 """Speed-ups of the render path (bench/README.md) change no output.
 
 ``warm_up()`` compiles ahead and freezes the garbage collector's view of what it loaded; the
-renders after it must equal those before it.
+renders after it must equal those before it. ``configformats.write`` remembers the text of
+recent small files (the App checks and the renderer write each file): data that differs in any
+way, even only in a value's type or the order of keys, must still get its own text.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import konfiguru_generators as kg
+from konfiguru_generators import configformats
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -41,3 +44,50 @@ def test_warm_up_freezes_what_it_loaded_and_renders_stay_the_same(unfrozen_after
     assert gc.get_freeze_count() > 0
     after = [repr(kg.render(document, SEEDED)) for document in documents]
     assert after == before
+
+
+def _written_afresh(fmt: str, content: object) -> str:
+    return configformats._WRITERS[fmt](configformats._plain(content, ""))
+
+
+# Contents that JSON or YAML could confuse: same text for different data would be a bug.
+LOOKALIKES = [
+    {"a": 1},
+    {"a": 1.0},
+    {"a": True},
+    {"a": "1"},
+    {"a": "true"},
+    {"a": None},
+    {"a": "null"},
+    {None: 1},
+    {"null": 1},
+    {1: "x"},
+    {"a": 1, "b": [1, 2]},
+    {"b": [1, 2], "a": 1},
+    {"a": [2, 1]},
+    {"a": 1e-05},
+    {"a": 10**20},
+    {"a": "line\nbreak \u2028 ünïcode"},
+]
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "json", "properties", "toml"])
+def test_remembered_config_texts_equal_a_fresh_write_for_lookalike_data(fmt):
+    for _ in range(2):  # the second round is answered from memory
+        for content in LOOKALIKES:
+            if fmt == "toml" and None in content.values():
+                continue  # TOML cannot hold null (its own test)
+            assert configformats.write(fmt, content) == _written_afresh(fmt, content), content
+
+
+def test_unwritable_config_content_is_reported_on_every_write():
+    for _ in range(2):
+        with pytest.raises(configformats.FormatError):
+            configformats.write("ini", {"section": {"key": {"nested": 1}}})
+
+
+def test_large_config_files_are_written_without_being_remembered():
+    content = {"blob": "x" * (configformats._REMEMBER_UP_TO + 1)}
+    remembered = configformats._write_remembered.cache_info().currsize
+    assert configformats.write("yaml", content) == _written_afresh("yaml", content)
+    assert configformats._write_remembered.cache_info().currsize == remembered
