@@ -125,6 +125,23 @@ def describe(obj: dict[str, Any]) -> str:
     return f"{obj.get('apiVersion')} {obj.get('kind')} {meta.get('name')}"
 
 
+# Strings YAML (1.1 or 1.2) loves to reinterpret, and strings that break naive quoting or
+# templating: every test that proves a value survives a render byte for byte uses this one list.
+YAML_HOSTILE: list[str] = [
+    "yes", "no", "on", "off", "y", "n", "true", "False", "0123", "0o17", "0x1F", "1e3", "1e-05",
+    "1_000", ".inf", "-.nan", "null", "Null", "~", "", " padded ", " lead", " leading", "trail ",
+    "a: b", "#x", "x #y", "- x", "? x", "[1, 2]", "[1]", "{a: 1}", "{a}", "&anchor", "*alias",
+    "!tag", "%YAML", "%directive", "%percent", "@at", "`tick", "'single'", "'quoted'",
+    '"double"', '"quoted"', '"dq"', "=", "<<", "2001-12-14", "12:30:45", "---", "...",
+    "tab\there", "\ttab", "multi\nline\n", "line one\nline two\n  indented\n",
+    "trailing newline\n", "\n", "crlf\r\nline", "héllo wörld ✓", "unicode ✓ ünï",
+    "unicode ✓ ünï 😀", "emoji 🚀🔥", "nel\x85", "line\u2028separator", "para\u2029graph",
+    "ls\u2028ps\u2029", "\u2028sep", "zero\u200bwidth", "bom\ufeffinside", "bom\ufeff",
+    "\\backslash\\", "$(NOT_A_VAR)", "kfg-slot-0", "x" * 10_000, "x" * 10_240,
+    "10 kB of mixed: " + ("a: b\n- c #d 🚀 'e' \"f\"\t" * 330),
+]  # fmt: skip
+
+
 # --- strict validation of generated objects -------------------------------------------------
 
 

@@ -15,6 +15,7 @@ import jinja2
 import pytest
 import yaml
 
+import kfgtest
 import konfiguru_generators as kg
 from konfiguru_generators import rendering
 
@@ -24,41 +25,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import render_bench  # noqa: E402
 
 SEEDED = kg.Existing(secret_seed=b"fast-path-test-seed")
-HOSTILE = [
-    "yes",
-    "no",
-    "on",
-    "off",
-    "0123",
-    "1e3",
-    "1e-05",
-    "null",
-    "~",
-    "a: b",
-    "#x",
-    "- x",
-    "multi\nline\n",
-    "tab\there",
-    "unicode ✓ ünï",
-    "nel\x85",
-    "ls\u2028ps\u2029",
-    "bom\ufeff",
-    "x" * 10_240,
-    "",
-    " lead",
-    "trail ",
-    '"quoted"',
-    "'single'",
-    "{a: 1}",
-    "[1, 2]",
-    "!tag",
-    "&anchor",
-    "*alias",
-    "%directive",
-    "@at",
-    "`tick",
-    "kfg-slot-0",
-]
+HOSTILE = kfgtest.YAML_HOSTILE
 
 
 def _resources() -> list[tuple[str, dict]]:

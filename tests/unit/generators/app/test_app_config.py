@@ -10,34 +10,10 @@ import pytest
 import yaml
 from appspec import container, env, errors, one, pod_spec, render
 
+import kfgtest
+
 CHECKSUM = "konfiguru.io/config-checksum"
-HOSTILE = [
-    "yes",
-    "no",
-    "on",
-    "off",
-    "0123",
-    "1e3",
-    "null",
-    "~",
-    "a: b",
-    "#x",
-    "- x",
-    "true",
-    "multi\nline\n",
-    "unicode ✓ ünï 😀",
-    "x" * 10_000,
-    "",
-    " leading",
-    "'quoted'",
-    '"dq"',
-    "{a}",
-    "[1]",
-    "\ttab",
-    "%percent",
-    "$(NOT_A_VAR)",
-    "\u2028sep",
-]
+HOSTILE = kfgtest.YAML_HOSTILE
 
 
 def pod_annotations(objects: list[dict[str, object]]) -> dict[str, str]:
