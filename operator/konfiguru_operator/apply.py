@@ -27,6 +27,7 @@ from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from konfiguru_generators.labels import OWNER_UID as OWNER_UID_LABEL
 from konfiguru_generators.quantity import parse_quantity
 
 from .cache import OWNS_REPLICAS, Key, LiveState, controller_uid, slim
@@ -333,6 +334,46 @@ class Applier:
                 raise
         rv = str(meta.get("resourceVersion"))
         self.state.wrote(owner_uid, key[0], key[1], None, int(rv) if rv.isdigit() else None)
+
+    # ---- deletion of the owner: children that outlive it ---------------------------------------
+
+    async def set_finalizer(
+        self, ref: ResourceRef, body: Mapping[str, Any], finalizer: str, present: bool
+    ) -> None:
+        """Add or remove one finalizer; the resourceVersion precondition keeps others' intact
+        (a concurrent change answers 409, and the reconcile is retried)."""
+        meta = body["metadata"]
+        current = list(meta.get("finalizers") or [])
+        if (finalizer in current) == present:
+            return
+        wanted = [*current, finalizer] if present else [f for f in current if f != finalizer]
+        patch = {
+            "metadata": {
+                "finalizers": wanted or None,
+                "resourceVersion": meta.get("resourceVersion"),
+            }
+        }
+        await self.client.merge_patch(ref, meta.get("namespace"), meta["name"], patch)
+
+    async def release(self, owner_uid: str, child: Mapping[str, Any]) -> None:
+        """Let a child outlive its owner: drop our ownerReference and our owner-uid label, so
+        the garbage collector keeps it and a later owner of the same name can adopt it."""
+        meta = child.get("metadata") or {}
+        refs = [r for r in meta.get("ownerReferences") or [] if r.get("uid") != owner_uid]
+        patch = {
+            "metadata": {
+                "ownerReferences": refs or None,
+                "labels": {OWNER_UID_LABEL: None},
+            }
+        }
+        try:
+            await self.client.merge_patch(
+                CHILD_KINDS[str(child.get("kind"))], meta.get("namespace"), str(meta["name"]), patch
+            )
+        except ApiError as error:
+            if error.status != 404:
+                raise
+        self.state.wrote(owner_uid, str(child.get("kind")), str(meta["name"]), None)
 
     # ---- the owner's status -------------------------------------------------------------------
 

@@ -46,9 +46,10 @@ CHILD_KINDS: dict[str, ResourceRef] = {
 # Children: watched (list, watch), read back (get), created and updated by server-side apply
 # (patch; create because an apply of a missing object creates it), pruned (delete).
 CHILD_VERBS = ("create", "delete", "get", "list", "patch", "watch")
-# Parents: Kopf lists and watches them; the operator writes only their status subresource (no
-# progress annotations, no finalizers: see handlers/parents.py) and never creates or deletes them.
-PARENT_VERBS = ("list", "watch")
+# Parents: Kopf lists and watches them; the operator writes their status subresource and, for
+# owners of children that outlive them (deletion-policy Retain), one finalizer (patch). It never
+# creates or deletes them.
+PARENT_VERBS = ("list", "watch", "patch")
 
 
 def group_of(api_version: str) -> str:

@@ -48,6 +48,11 @@ from .settings import Settings
 JSON = dict[str, Any]
 logger = logging.getLogger(__name__)
 RENDER_CACHE_SIZE = 256
+# Children annotated with this (value "Retain") outlive their owner: a Database's credentials and
+# backup volume, an MLPipeline's model volume. While an owner has such children it carries
+# RETAIN_FINALIZER, so that on its deletion they are released before the garbage collector runs.
+DELETION_POLICY = f"{GROUP}/deletion-policy"
+RETAIN_FINALIZER = f"{GROUP}/retain-children"
 ROTATE_ANNOTATION = f"{GROUP}/rotate-secrets"
 ROTATION_STAMP = f"{GROUP}/rotation"
 # Annotations that say nothing about what to render (and can be large).
@@ -161,6 +166,12 @@ class Reconciler:
         secrets: dict[str, dict[str, str]] = {}
         sizes: dict[str, str] = {}
         for (kind, name), obj in live.items():
+            if kind == "PersistentVolumeClaim":
+                # Also the StatefulSet's data PVCs: labelled from the claim template, not owned.
+                storage = ((obj.get("spec") or {}).get("resources") or {}).get("requests") or {}
+                if storage.get("storage"):
+                    sizes[name] = str(storage["storage"])
+                continue
             if controller_uid(obj) != uid:
                 continue
             if kind == "Secret":
@@ -168,10 +179,6 @@ class Reconciler:
                 if rotate and stamp != rotate:
                     continue  # asked to rotate: forget the stored values once
                 secrets[name] = _decode(obj.get("data"))
-            elif kind == "PersistentVolumeClaim":
-                storage = ((obj.get("spec") or {}).get("resources") or {}).get("requests") or {}
-                if storage.get("storage"):
-                    sizes[name] = str(storage["storage"])
         existing = Existing(secrets=secrets, secret_seed=os.urandom(32), pvc_sizes=sizes)
         return existing, rotate
 
@@ -214,7 +221,9 @@ class Reconciler:
         found = dict(existing.secrets)
         for name in unseen:
             stored = await self.applier.read_secret(namespace, name)
-            if stored is None or controller_uid(stored) != uid:
+            # Ours, or released by a deleted owner of the same name (deletion-policy Retain):
+            # the data it protects only accepts these values.
+            if stored is None or controller_uid(stored) not in (None, uid):
                 continue
             stamp = ((stored.get("metadata") or {}).get("annotations") or {}).get(ROTATION_STAMP)
             if rotate and stamp != rotate:
@@ -244,6 +253,9 @@ class Reconciler:
         if self._statuses.get(uid, {}).get("observedGeneration", -1) > generation:
             previous = dict(body.get("status") or {})
         live = self.state.children(uid)
+        if meta.get("deletionTimestamp"):
+            await self._finalize(body, uid, live)
+            return
         try:
             desired, fresh = await self._generate(uid, body, live)
         except (SpecError, TemplateError) as error:
@@ -253,6 +265,8 @@ class Reconciler:
         except Stalled as stalled:
             await self._stall(body, uid, previous, generation, stalled.reason, stalled.message)
             raise
+        retained = any(_retained(obj) for obj in desired)
+        await self.applier.set_finalizer(self._refs[kind], body, RETAIN_FINALIZER, retained)
         try:
             result = await self.applier.sync(uid, desired, live)
         except Retry:
@@ -288,6 +302,28 @@ class Reconciler:
         new = self._declared(kind, status_mod.compute(report, previous))
         await self._publish(body, uid, previous, new)
         self._events(body, result, fresh, previous, new)
+
+    async def _finalize(self, body: Mapping[str, Any], uid: str, live: Mapping[Key, JSON]) -> None:
+        """The resource is being deleted: release the children that must outlive it, then let
+        it go. Everything else is left to the garbage collector."""
+        finalizers = body["metadata"].get("finalizers") or []
+        if RETAIN_FINALIZER not in finalizers:
+            return
+        released = []
+        for (kind, name), child in live.items():
+            if controller_uid(child) == uid and _retained(child):
+                await self.applier.release(uid, child)
+                released.append(f"{kind} {name}")
+        if released:
+            _post(
+                _event_target(body),
+                "Normal",
+                "Retained",
+                f"Kept {', '.join(released)} after deletion ({DELETION_POLICY}: Retain)",
+            )
+        await self.applier.set_finalizer(
+            self._refs[str(body["kind"])], body, RETAIN_FINALIZER, False
+        )
 
     def _declared(self, kind: str, status: JSON) -> JSON:
         """Only the status fields the kind's CRD declares: the API server would prune the rest
@@ -411,6 +447,11 @@ def _post(target: JSON, type_: str, reason: str, message: str) -> None:
         kopf.event(kopf.Body(target), type=type_, reason=reason, message=message)  # type: ignore[arg-type]
     except LookupError:  # outside Kopf's context (unit tests, or before the poster runs)
         logger.debug("event not posted (no Kopf context): %s %s", reason, message)
+
+
+def _retained(obj: Mapping[str, Any]) -> bool:
+    annotations = (obj.get("metadata") or {}).get("annotations") or {}
+    return annotations.get(DELETION_POLICY) == "Retain"
 
 
 def _stamped(obj: JSON, rotate: str) -> JSON:

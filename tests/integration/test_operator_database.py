@@ -93,3 +93,23 @@ def test_shrinking_storage_stalls_with_what_to_do(emulator, operator):
     )
     pvc = emulator.get("persistentvolumeclaims", "data-orders-db-0", "default")
     assert pvc["spec"]["resources"]["requests"]["storage"] == "20Gi"
+
+
+def test_deleting_a_database_keeps_its_retained_credentials_for_the_next_one(emulator, operator):
+    created = emulator.create(database())
+    ready = wait_ready(emulator, "orders-db", DATABASES)
+    assert "konfiguru.io/retain-children" in ready["metadata"]["finalizers"]
+    before = emulator.get("secrets", "orders-db-credentials", "default")["data"]
+    emulator.delete(DATABASES, "orders-db", "default")
+    emulator.wait_for_absence(DATABASES, "orders-db", "default", timeout=15)
+    emulator.wait_for_absence("statefulsets", "orders-db", "default", timeout=15)
+    kept = emulator.get("secrets", "orders-db-credentials", "default")
+    assert not kept["metadata"].get("ownerReferences")
+    assert kept["metadata"]["labels"].get("konfiguru.io/owner-uid") is None
+    # A new Database of the same name finds its data directory's password again.
+    emulator.create(database())
+    again = wait_ready(emulator, "orders-db", DATABASES)
+    assert again["metadata"]["uid"] != created["metadata"]["uid"]
+    secret = emulator.get("secrets", "orders-db-credentials", "default")
+    assert secret["data"] == before
+    assert secret["metadata"]["ownerReferences"][0]["uid"] == again["metadata"]["uid"]

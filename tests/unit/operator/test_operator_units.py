@@ -233,7 +233,7 @@ def test_permissions_cover_children_parents_status_events_and_peering():
     assert ("apps", "deployments", "patch") in used and ("", "secrets", "watch") in used
     assert ("konfiguru.io", "apps/status", "patch") in used
     assert ("konfiguru.io", "apps", "delete") not in used
-    assert ("konfiguru.io", "apps", "patch") not in used  # status only, through /status
+    assert ("konfiguru.io", "apps", "patch") in used  # the retain finalizer
     assert ("rbac.authorization.k8s.io", "roles", "escalate") in used
     assert ("", "events", "create") in used
     assert ("kopf.dev", "clusterkopfpeerings", "patch") in used
