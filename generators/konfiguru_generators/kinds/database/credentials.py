@@ -37,6 +37,8 @@ from .engines import MONGO_REPLICA_SET, PASSWORD_KEY, Engine
 KEYFILE_KEY = "keyfile"
 # mongod accepts 6 to 1024 base64 characters; hex digits are base64 characters.
 _KEYFILE_LENGTH = 756
+# URI scheme of the SQL engines (the same in the plain and the JDBC connection string).
+_SQL_SCHEMES = {"postgres": "postgresql", "mysql": "mysql"}
 
 
 def secret_name(name: str) -> str:
@@ -93,17 +95,12 @@ def _uris(
     user = quote(data["username"], safe="")
     password = quote(data[PASSWORD_KEY], safe="")
     host = f"{name}:{engine.port}"
-    if engine.name == "postgres":
+    if engine.name in _SQL_SCHEMES:
+        scheme = _SQL_SCHEMES[engine.name]
         database = quote(spec["databaseName"], safe="")
         return {
-            "uri": f"postgresql://{user}:{password}@{host}/{database}",
-            "jdbc-uri": f"jdbc:postgresql://{host}/{database}?user={user}&password={password}",
-        }
-    if engine.name == "mysql":
-        database = quote(spec["databaseName"], safe="")
-        return {
-            "uri": f"mysql://{user}:{password}@{host}/{database}",
-            "jdbc-uri": f"jdbc:mysql://{host}/{database}?user={user}&password={password}",
+            "uri": f"{scheme}://{user}:{password}@{host}/{database}",
+            "jdbc-uri": f"jdbc:{scheme}://{host}/{database}?user={user}&password={password}",
         }
     if engine.name == "mongodb":
         database = quote(spec["databaseName"], safe="")

@@ -373,6 +373,24 @@ def _backup(
         "securityContext": pod_security,
     }
     backup_mount = {"name": "backup", "mountPath": BACKUP_DIR}
+
+    def container(
+        container_name: str,
+        container_image: str,
+        script: str,
+        container_env: list[dict[str, Any]],
+        mount: dict[str, Any],
+    ) -> dict[str, Any]:
+        return {
+            "name": container_name,
+            "image": container_image,
+            "command": ["bash", "-c", script],
+            "env": container_env,
+            "resources": resources,
+            "securityContext": container_security,
+            "volumeMounts": [mount, tmp_mount],
+        }
+
     if "pvc" in destination:
         pvc = destination["pvc"]
         objects.append(
@@ -386,15 +404,7 @@ def _backup(
             )
         )
         pod["containers"] = [
-            {
-                "name": "backup",
-                "image": image,
-                "command": ["bash", "-c", backup.local_script(engine, mode)],
-                "env": env,
-                "resources": resources,
-                "securityContext": container_security,
-                "volumeMounts": [backup_mount, tmp_mount],
-            }
+            container("backup", image, backup.local_script(engine, mode), env, backup_mount)
         ]
         pod["volumes"] = [
             {"name": "backup", "persistentVolumeClaim": {"claimName": f"{name}-backup"}},
@@ -418,26 +428,13 @@ def _backup(
             )
         upload_env += [{"name": "HOME", "value": TMP}, {"name": "KEEP", "value": str(keep)}]
         pod["initContainers"] = [
-            {
-                "name": "dump",
-                "image": image,
-                "command": ["bash", "-c", backup.dump_script(engine)],
-                "env": env,
-                "resources": resources,
-                "securityContext": container_security,
-                "volumeMounts": [backup_mount, tmp_mount],
-            }
+            container("dump", image, backup.dump_script(engine), env, backup_mount)
         ]
+        read_only_backup = {**backup_mount, "readOnly": True}
         pod["containers"] = [
-            {
-                "name": "upload",
-                "image": s3["image"],
-                "command": ["bash", "-c", backup.upload_script(mode)],
-                "env": upload_env,
-                "resources": resources,
-                "securityContext": container_security,
-                "volumeMounts": [{**backup_mount, "readOnly": True}, tmp_mount],
-            }
+            container(
+                "upload", s3["image"], backup.upload_script(mode), upload_env, read_only_backup
+            )
         ]
         pod["volumes"] = [{"name": "backup", "emptyDir": {}}, tmp_volume]
     objects.append(
