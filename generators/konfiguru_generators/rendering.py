@@ -10,7 +10,8 @@ Fast path for the package's own templates (the render benchmark's hot spot: pars
 of every object was most of a render). While one of them renders, ``tojson`` leaves a slot
 token in the text and keeps the value aside; the YAML left around the slots (the same text
 for every render of a template branch) is parsed once and cached, and each render fills the
-slots with fresh copies of the kept values from one JSON round trip. The result is the object
+slots with fresh copies of the kept values, equal to what one JSON round trip gives back
+(plain data is copied in Python, anything else goes through JSON). The result is the object
 the text path builds from the same template (floats written without a ".", which YAML 1.1
 reads as strings, stay strings).
 A template that uses ``tojson`` output other than as a whole plain YAML value takes the text
@@ -189,6 +190,44 @@ def _build(shape: Any, slots: list[Any]) -> Any:
     return shape
 
 
+class _NotPlain(Exception):
+    """A value that only a JSON round trip copies exactly (a float, a tuple, a key not a str)."""
+
+
+def _plain_key(key: Any) -> str:
+    if type(key) is str:
+        return key
+    raise _NotPlain
+
+
+def _plain_copy(value: Any) -> Any:
+    """A fresh copy of a container of dicts with str keys, lists, str, int, bool and None."""
+    kind = type(value)
+    if kind is dict:
+        return {
+            _plain_key(key): item if type(item) in _ROUND_TRIP_EXACT else _plain_copy(item)
+            for key, item in value.items()
+        }
+    if kind is list:
+        return [item if type(item) in _ROUND_TRIP_EXACT else _plain_copy(item) for item in value]
+    raise _NotPlain
+
+
+def _json_copies(values: list[Any]) -> list[Any]:
+    """Fresh copies of ``values``, exactly as one JSON round trip gives them back.
+
+    For plain data (what renderers pass almost always) JSON gives back an equal copy, and
+    copying in Python is about twice as fast as encoding and decoding. Anything else goes
+    through JSON itself, which knows the answer: floats written without a ".", tuples, keys that
+    are not strings, other classes (and raises for a value JSON cannot hold, as ``tojson``
+    would). A cycle gives RecursionError here and JSON's own error there.
+    """
+    try:
+        return [_plain_copy(value) for value in values]
+    except (_NotPlain, RecursionError):
+        return list(_DECODER.decode(_ENCODER.encode(values)))
+
+
 def _render_fast(
     env: jinja2.Environment, template: str, context: dict[str, Any]
 ) -> dict[str, Any] | None:
@@ -201,11 +240,10 @@ def _render_fast(
     shape = _shape(text)
     if shape is None or shape.slots != frozenset(range(len(slots))):
         return None  # a tojson value used inside an expression or a string: text path
-    # Fresh copies of every container value, as JSON gives them back, in one round trip per
-    # template (a value JSON cannot hold raises here what tojson would have raised).
+    # Fresh copies of every container value, as JSON gives them back.
     pending = [value for value in slots if type(value) not in _ROUND_TRIP_EXACT]
     if pending:
-        copies = iter(_DECODER.decode(_ENCODER.encode(pending)))
+        copies = iter(_json_copies(pending))
         slots = [v if type(v) in _ROUND_TRIP_EXACT else next(copies) for v in slots]
     try:
         obj = _build(shape.root, slots)

@@ -3,7 +3,8 @@
 ``warm_up()`` compiles ahead and freezes the garbage collector's view of what it loaded; the
 renders after it must equal those before it. ``configformats.write`` remembers the text of
 recent small files (the App checks and the renderer write each file): data that differs in any
-way, even only in a value's type or the order of keys, must still get its own text.
+way, even only in a value's type or the order of keys, must still get its own text. Template
+values are copied in Python when they are plain data; the copies must equal JSON's.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import konfiguru_generators as kg
-from konfiguru_generators import configformats
+from konfiguru_generators import configformats, rendering
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -91,3 +92,46 @@ def test_large_config_files_are_written_without_being_remembered():
     remembered = configformats._write_remembered.cache_info().currsize
     assert configformats.write("yaml", content) == _written_afresh("yaml", content)
     assert configformats._write_remembered.cache_info().currsize == remembered
+
+
+class _Text(str):
+    pass
+
+
+# Values a renderer may hand to a template: plain data and everything only JSON can copy right.
+TEMPLATE_VALUES = [
+    {"a": {"b": [1, "x", True, None, {"c": []}]}, "d": {}},
+    [[], [{}], "s", 0, False],
+    {"ratio": 0.5, "tiny": 1e-05, "big": 1e20},
+    {"pair": (1, 2)},
+    {1: "int key", None: "null key"},
+    {True: "bool key", "x": [1]},
+    {"text": _Text("a str subclass")},
+    {"a": {"b": [(1.5, "x")]}},
+]
+
+
+def _json_round_trip(value: object) -> object:
+    return rendering._DECODER.decode(rendering._ENCODER.encode(value))
+
+
+@pytest.mark.parametrize("value", TEMPLATE_VALUES, ids=repr)
+def test_template_value_copies_equal_a_json_round_trip(value):
+    (copy,) = rendering._json_copies([value])
+    assert repr(copy) == repr(_json_round_trip(value))
+
+
+def test_template_value_copies_share_no_container_with_the_original():
+    value = {"a": {"b": [{"c": 1}]}, "d": [[1]]}
+    (copy,) = rendering._json_copies([value])
+    assert copy == value
+    assert copy is not value and copy["a"] is not value["a"]
+    assert copy["a"]["b"] is not value["a"]["b"] and copy["a"]["b"][0] is not value["a"]["b"][0]
+    assert copy["d"][0] is not value["d"][0]
+
+
+def test_a_template_value_json_cannot_hold_still_fails_as_with_tojson():
+    with pytest.raises(TypeError):
+        rendering._json_copies([{"a": object()}])
+    with pytest.raises(ValueError):
+        rendering._json_copies([{"a": float("nan")}])
