@@ -650,6 +650,15 @@ class Cluster:
         new["kind"] = old["kind"]
         return new
 
+    def _system_commit(
+        self, rt: ResourceType, old: Obj, new: Obj, manager: str = "emulator-apiserver"
+    ) -> Obj:
+        """A write of the cluster's own (deletion in progress, garbage collection): no
+        precondition, no dry run, managedFields left as they are."""
+        return self._commit(
+            rt, old, new, manager=manager, resource_version=None, dry_run=False, track=False
+        )
+
     def _commit(
         self,
         rt: ResourceType,
@@ -980,15 +989,7 @@ class Cluster:
         new["metadata"]["finalizers"] = finalizers
         new["metadata"].setdefault("deletionTimestamp", now_iso())
         new["metadata"].setdefault("deletionGracePeriodSeconds", 0)
-        result = self._commit(
-            rt,
-            obj,
-            new,
-            manager="emulator-apiserver",
-            resource_version=None,
-            dry_run=False,
-            track=False,
-        )
+        result = self._system_commit(rt, obj, new)
         if "foregroundDeletion" in finalizers:
             for child_uid in list(self._dependents.get(meta["uid"], ())):
                 found = self.by_uid(child_uid)
@@ -1106,15 +1107,7 @@ class Cluster:
         ):
             new = patching.clone(owner)
             new["metadata"]["finalizers"] = [f for f in finalizers if f != "foregroundDeletion"]
-            self._commit(
-                rt,
-                owner,
-                new,
-                manager="emulator-gc",
-                resource_version=None,
-                dry_run=False,
-                track=False,
-            )
+            self._system_commit(rt, owner, new, manager="emulator-gc")
 
     def _orphan_dependents(self, owner_uid: str) -> None:
         for child_uid in list(self._dependents.pop(owner_uid, set())):
@@ -1128,15 +1121,7 @@ class Cluster:
             ]
             if not new["metadata"]["ownerReferences"]:
                 del new["metadata"]["ownerReferences"]
-            self._commit(
-                rt,
-                child,
-                new,
-                manager="emulator-gc",
-                resource_version=None,
-                dry_run=False,
-                track=False,
-            )
+            self._system_commit(rt, child, new, manager="emulator-gc")
 
     # ------------------------------------------------------------------ namespace lifecycle
 
@@ -1146,15 +1131,7 @@ class Cluster:
             new = patching.clone(obj)
             new["metadata"]["deletionTimestamp"] = now_iso()
             new.setdefault("status", {})["phase"] = "Terminating"
-            obj = self._commit(
-                rt,
-                obj,
-                new,
-                manager="emulator-apiserver",
-                resource_version=None,
-                dry_run=False,
-                track=False,
-            )
+            obj = self._system_commit(rt, obj, new)
         for key in list(self._objects):
             for (ns, _), child in list(self._objects[key].items()):
                 if ns == name and not child["metadata"].get("deletionTimestamp"):

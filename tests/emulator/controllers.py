@@ -178,14 +178,7 @@ class SimulatedControllers:
         status = copy.deepcopy(cronjob.get("status") or {})
         status["active"] = [*status.get("active", []), self._job_ref(job)]
         status["lastScheduleTime"] = now_iso()
-        self.cluster.update(
-            rt,
-            namespace,
-            name,
-            {**cronjob, "status": status},
-            manager=MANAGER,
-            subresource="status",
-        )
+        self._write_status(rt, namespace, name, cronjob, status)
         return job
 
     @staticmethod
@@ -229,16 +222,17 @@ class SimulatedControllers:
             status["lastSuccessfulTime"] = job["status"].get("completionTime") or now_iso()
         meta = cronjob["metadata"]
         with contextlib.suppress(ApiError):
-            self.cluster.update(
-                rt,
-                meta.get("namespace"),
-                meta["name"],
-                {**cronjob, "status": status},
-                manager=MANAGER,
-                subresource="status",
-            )
+            self._write_status(rt, meta.get("namespace"), meta["name"], cronjob, status)
 
     # ------------------------------------------------------------------ machinery
+
+    def _write_status(
+        self, rt: ResourceType, namespace: str | None, name: str, obj: Obj, status: Obj
+    ) -> None:
+        """``obj`` with ``status`` written through the status subresource, as a controller."""
+        self.cluster.update(
+            rt, namespace, name, {**obj, "status": status}, manager=MANAGER, subresource="status"
+        )
 
     def _on_event(self, kind: str, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
         if rt.storage_key == ("batch", "jobs") and kind != "ADDED":
@@ -278,14 +272,7 @@ class SimulatedControllers:
         if status == old_status:
             return
         with contextlib.suppress(ApiError):
-            self.cluster.update(
-                rt,
-                namespace,
-                name,
-                {**obj, "status": status},
-                manager=MANAGER,
-                subresource="status",
-            )
+            self._write_status(rt, namespace, name, obj, status)
 
     def _claim_volumes(self, sts: Obj) -> None:
         """PVCs ``<template>-<statefulset>-<ordinal>`` for every replica, never deleted on scale

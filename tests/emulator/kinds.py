@@ -540,11 +540,14 @@ def _pdb(cluster: Cluster, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
         )
 
 
+_WORKLOADS = (
+    ("apps", "deployments"),
+    ("apps", "statefulsets"),
+    ("apps", "daemonsets"),
+    ("apps", "replicasets"),
+)
 _RULES = {
-    ("apps", "deployments"): _workload,
-    ("apps", "statefulsets"): _workload,
-    ("apps", "daemonsets"): _workload,
-    ("apps", "replicasets"): _workload,
+    **dict.fromkeys(_WORKLOADS, _workload),
     ("batch", "jobs"): _job,
     ("batch", "cronjobs"): _cronjob,
     ("", "services"): _service,
@@ -556,15 +559,7 @@ _RULES = {
     ("policy", "poddisruptionbudgets"): _pdb,
 }
 _RULES[("", "services")] = _service_ports
-for _kind in (
-    ("apps", "deployments"),
-    ("apps", "statefulsets"),
-    ("apps", "daemonsets"),
-    ("apps", "replicasets"),
-    ("batch", "jobs"),
-    ("batch", "cronjobs"),
-    ("", "pods"),
-):
+for _kind in (*_WORKLOADS, ("batch", "jobs"), ("batch", "cronjobs"), ("", "pods")):
     _RULES[_kind] = _pods(_RULES.get(_kind))
 
 

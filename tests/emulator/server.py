@@ -376,17 +376,7 @@ class KubeEmulator(kmock.KubernetesScaffold):
             body = self._body(request)
             if route.subresource == "scale":
                 replicas = (body.get("spec") or {}).get("replicas")
-                obj, _ = self.cluster.patch(
-                    rt,
-                    namespace,
-                    route.name,
-                    {"spec": {"replicas": replicas}},
-                    "merge",
-                    manager=manager,
-                    dry_run=dry_run,
-                    subresource="scale",
-                )
-                return json_response(self._scale(rt, obj))
+                return self._set_scale(rt, namespace, route.name, replicas, manager, dry_run)
             obj = self.cluster.update(
                 rt,
                 namespace,
@@ -410,17 +400,7 @@ class KubeEmulator(kmock.KubernetesScaffold):
             body = self._body(request)
             if route.subresource == "scale":
                 replicas = ((body or {}).get("spec") or {}).get("replicas")
-                obj, _ = self.cluster.patch(
-                    rt,
-                    namespace,
-                    route.name,
-                    {"spec": {"replicas": replicas}},
-                    "merge",
-                    manager=manager,
-                    dry_run=dry_run,
-                    subresource="scale",
-                )
-                return json_response(self._scale(rt, obj))
+                return self._set_scale(rt, namespace, route.name, replicas, manager, dry_run)
             obj, created = self.cluster.patch(
                 rt,
                 namespace,
@@ -630,6 +610,28 @@ class KubeEmulator(kmock.KubernetesScaffold):
         return response
 
     # ------------------------------------------------------------------ subresources
+
+    def _set_scale(
+        self,
+        rt: ResourceType,
+        namespace: str | None,
+        name: str,
+        replicas: Any,
+        manager: str,
+        dry_run: bool,
+    ) -> aiohttp.web.Response:
+        """PUT or PATCH of the scale subresource: a merge patch of spec.replicas."""
+        obj, _ = self.cluster.patch(
+            rt,
+            namespace,
+            name,
+            {"spec": {"replicas": replicas}},
+            "merge",
+            manager=manager,
+            dry_run=dry_run,
+            subresource="scale",
+        )
+        return json_response(self._scale(rt, obj))
 
     @staticmethod
     def _scale(rt: ResourceType, obj: Obj) -> Obj:
