@@ -228,13 +228,31 @@ def _json_copies(values: list[Any]) -> list[Any]:
         return list(_DECODER.decode(_ENCODER.encode(values)))
 
 
+def _render_text(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
+    """What ``env.get_template(name).render(context)`` returns, at about half the cost.
+
+    ``Template.render`` merges the environment's globals into every new context through a
+    ``ChainMap``, which iterates in Python: a third of a package template's Jinja time. Here the
+    globals are merged into one plain dict and passed as a shared context; the rest is what
+    ``render`` does (``root_render_func`` is the compiled template, errors go through the same
+    ``handle_exception``). Package templates set no globals of their own.
+    """
+    compiled = env.get_template(name)
+    try:
+        return env.concat(
+            compiled.root_render_func(compiled.new_context({**env.globals, **context}, shared=True))
+        )
+    except Exception:  # noqa: BLE001 - re-raised by handle_exception, as in Template.render
+        env.handle_exception()
+
+
 def _render_fast(
     env: jinja2.Environment, template: str, context: dict[str, Any]
 ) -> dict[str, Any] | None:
     slots: list[Any] = []
     token = _slots.set(slots)
     try:
-        text = env.get_template(template).render(context)
+        text = _render_text(env, template, context)
     finally:
         _slots.reset(token)
     shape = _shape(text)

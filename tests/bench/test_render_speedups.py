@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import jinja2
 import pytest
 
 import konfiguru_generators as kg
@@ -135,3 +136,22 @@ def test_a_template_value_json_cannot_hold_still_fails_as_with_tojson():
         rendering._json_copies([{"a": object()}])
     with pytest.raises(ValueError):
         rendering._json_copies([{"a": float("nan")}])
+
+
+def test_package_templates_render_to_the_same_text_as_template_render():
+    env = rendering.package_environment()
+    context = {"name": "web", "labels": {"app": "web"}, "data": {"k": "v"}}
+    expected = env.get_template("app/configmap.yaml.j2").render(context)
+    assert rendering._render_text(env, "app/configmap.yaml.j2", context) == expected
+
+
+def test_template_errors_are_raised_as_template_render_raises_them():
+    env = jinja2.Environment(
+        loader=jinja2.DictLoader({"t.j2": "a: {{ missing.field }}"}),
+        undefined=jinja2.StrictUndefined,
+    )
+    with pytest.raises(jinja2.UndefinedError) as expected:
+        env.get_template("t.j2").render({})
+    with pytest.raises(jinja2.UndefinedError) as raised:
+        rendering._render_text(env, "t.j2", {})
+    assert str(raised.value) == str(expected.value)
