@@ -164,17 +164,7 @@ class SimulatedControllers:
             "batch.kubernetes.io/cronjob-scheduled-timestamp"
         ] = now_iso()
         jobs = self.cluster.catalogue.resolve("batch/v1/jobs")
-        job = self.cluster.create(
-            jobs,
-            namespace,
-            {
-                "apiVersion": "batch/v1",
-                "kind": "Job",
-                "metadata": job_meta,
-                "spec": copy.deepcopy(template.get("spec") or {}),
-            },
-            manager=MANAGER,
-        )
+        job = self._create_from_template(jobs, namespace, job_meta, template)
         status = copy.deepcopy(cronjob.get("status") or {})
         status["active"] = [*status.get("active", []), self._job_ref(job)]
         status["lastScheduleTime"] = now_iso()
@@ -225,6 +215,23 @@ class SimulatedControllers:
             self._write_status(rt, meta.get("namespace"), meta["name"], cronjob, status)
 
     # ------------------------------------------------------------------ machinery
+
+    def _create_from_template(
+        self, rt: ResourceType, namespace: str | None, meta: Obj, template: Obj
+    ) -> Obj:
+        """A ``rt`` object with ``meta`` and a copy of the template's spec (a CronJob's Job, a
+        StatefulSet's claim), created as a controller."""
+        return self.cluster.create(
+            rt,
+            namespace,
+            {
+                "apiVersion": rt.api_version,
+                "kind": rt.kind,
+                "metadata": meta,
+                "spec": copy.deepcopy(template.get("spec") or {}),
+            },
+            manager=MANAGER,
+        )
 
     def _write_status(
         self, rt: ResourceType, namespace: str | None, name: str, obj: Obj, status: Obj
@@ -305,17 +312,7 @@ class SimulatedControllers:
                         }
                     ]
                 with contextlib.suppress(ApiError):
-                    self.cluster.create(
-                        pvcs,
-                        namespace,
-                        {
-                            "apiVersion": "v1",
-                            "kind": "PersistentVolumeClaim",
-                            "metadata": claim_meta,
-                            "spec": copy.deepcopy(template.get("spec") or {}),
-                        },
-                        manager=MANAGER,
-                    )
+                    self._create_from_template(pvcs, namespace, claim_meta, template)
 
     # ------------------------------------------------------------------ per kind
 
