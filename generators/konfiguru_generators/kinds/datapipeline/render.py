@@ -11,14 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ... import labels, podspec
-from ...batch import (
-    hardened_pod,
-    home_env,
-    job_or_cronjob,
-    placement,
-    run_once_job_spec,
-)
+from ... import batch, labels, podspec
 from ..base import Manifest, Resource
 from . import spark as sparkmod
 
@@ -69,7 +62,7 @@ def _executor_template(resource: Resource, env: list[Fragment], env_from: list[F
     spec = resource.spec
     security = spec["security"]
     work_volume, work_mount = podspec.scratch_volume("work-dir", spec["spark"]["workDir"])
-    pod_security, container_security, volumes, mounts = hardened_pod(
+    pod_security, container_security, volumes, mounts = batch.hardened_pod(
         security, extra_volumes=[work_volume], extra_mounts=[work_mount]
     )
     container: Fragment = {
@@ -87,7 +80,7 @@ def _executor_template(resource: Resource, env: list[Fragment], env_from: list[F
         "spec": {
             "automountServiceAccountToken": False,
             "securityContext": pod_security,
-            **placement(spec),
+            **batch.placement(spec),
             "containers": [container],
             "volumes": volumes,
         },
@@ -107,7 +100,7 @@ def render(resource: Resource) -> list[Manifest]:
     config_data = {CONFIG_FILE: _pipeline_json(spec)}
     if is_spark:
         config_data[sparkmod.EXECUTOR_TEMPLATE_FILE] = _executor_template(
-            resource, [*home_env(security), *descriptor_env, *user_env], env_from
+            resource, [*batch.home_env(security), *descriptor_env, *user_env], env_from
         )
 
     objects: list[Manifest] = [
@@ -164,7 +157,7 @@ def render(resource: Resource) -> list[Manifest]:
 
     config_volume = {"name": "pipeline", "configMap": {"name": _config_name(name)}}
     config_mount = {"name": "pipeline", "mountPath": sparkmod.CONFIG_DIR, "readOnly": True}
-    pod_security, container_security, volumes, mounts = hardened_pod(
+    pod_security, container_security, volumes, mounts = batch.hardened_pod(
         security, extra_volumes=[config_volume], extra_mounts=[config_mount]
     )
     env: list[Fragment] = []
@@ -194,7 +187,7 @@ def render(resource: Resource) -> list[Manifest]:
         container["command"] = list(spec["command"])
     if spec.get("args"):
         container["args"] = list(spec["args"])
-    container["env"] = [*env, *home_env(security), *descriptor_env, *user_env]
+    container["env"] = [*env, *batch.home_env(security), *descriptor_env, *user_env]
     if env_from:
         container["envFrom"] = env_from
     requirements = podspec.resource_requirements(spec.get("resources"))
@@ -209,18 +202,18 @@ def render(resource: Resource) -> list[Manifest]:
         "serviceAccountName": name,
         "automountServiceAccountToken": is_spark,
         "securityContext": pod_security,
-        **placement(spec),
+        **batch.placement(spec),
         "containers": [container],
         "volumes": volumes,
     }
-    job_spec = run_once_job_spec(
+    job_spec = batch.run_once_job_spec(
         timeout=spec["timeout"],
         ttl=spec["ttlAfterFinished"],
         backoff=spec["backoff"],
         template={"metadata": {"labels": pod_labels}, "spec": pod_spec},
     )
     objects.append(
-        job_or_cronjob(
+        batch.job_or_cronjob(
             resource,
             templates="datapipeline",
             component=component,

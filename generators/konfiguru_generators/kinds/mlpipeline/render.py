@@ -10,15 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ... import labels, podspec
-from ...batch import (
-    duration_seconds,
-    hardened_pod,
-    home_env,
-    job_or_cronjob,
-    placement,
-    run_once_job_spec,
-)
+from ... import batch, labels, podspec
 from ..base import Manifest, Resource
 from . import names
 from .data import data_source
@@ -85,7 +77,7 @@ def _trainer_pod(resource: Resource, group: Group) -> Fragment:
         "persistentVolumeClaim": {"claimName": names.model_claim(resource.name)},
     }
     model_mount = {"name": "model", "mountPath": model["mountPath"]}
-    pod_security, container_security, volumes, mounts = hardened_pod(
+    pod_security, container_security, volumes, mounts = batch.hardened_pod(
         security,
         extra_volumes=[shm_volume, model_volume, *data.volumes],
         extra_mounts=[shm_mount, model_mount, *data.mounts],
@@ -93,7 +85,7 @@ def _trainer_pod(resource: Resource, group: Group) -> Fragment:
     # The framework's rank variable must be the very first entry (see frameworks.py).
     env = [
         *framework.env(group),
-        *home_env(security),
+        *batch.home_env(security),
         {"name": "MODEL_DIR", "value": model["mountPath"]},
         *data.env,
     ]
@@ -124,7 +116,7 @@ def _trainer_pod(resource: Resource, group: Group) -> Fragment:
         "securityContext": pod_security,
         "containers": [container],
         "volumes": volumes,
-        **placement(spec),
+        **batch.placement(spec),
     }
     if distributed:
         pod["subdomain"] = group.service
@@ -136,7 +128,7 @@ def _trainer_pod(resource: Resource, group: Group) -> Fragment:
 def _training_job_spec(training: dict[str, Any], template: Fragment) -> Fragment:
     workers = training["workers"]
     if workers == 1:
-        return run_once_job_spec(
+        return batch.run_once_job_spec(
             timeout=training["timeout"],
             ttl=training["ttlAfterFinished"],
             backoff=training["backoff"],
@@ -145,8 +137,8 @@ def _training_job_spec(training: dict[str, Any], template: Fragment) -> Fragment
     # A lone replacement pod cannot rejoin a running group, and the survivors would wait for it
     # until the deadline: fail the whole run at the first failed rank.
     return {
-        "activeDeadlineSeconds": duration_seconds(training["timeout"]),
-        "ttlSecondsAfterFinished": duration_seconds(training["ttlAfterFinished"]),
+        "activeDeadlineSeconds": batch.duration_seconds(training["timeout"]),
+        "ttlSecondsAfterFinished": batch.duration_seconds(training["ttlAfterFinished"]),
         "completionMode": "Indexed",
         "completions": workers,
         "parallelism": workers,
@@ -222,7 +214,7 @@ def _training(resource: Resource) -> list[Manifest]:
         )
     )
     objects.append(
-        job_or_cronjob(
+        batch.job_or_cronjob(
             resource,
             templates="mlpipeline",
             component=TRAINING,
@@ -242,7 +234,7 @@ def _inference_probes(inference: dict[str, Any], model_name: str) -> dict[str, F
     else:
         ready = {"httpGet": {"path": f"/v1/models/{model_name}", "port": "http"}}
         live = {"tcpSocket": {"port": "http"}}
-    budget = math.ceil(duration_seconds(inference["startupTimeout"]) / _PROBE_PERIOD)
+    budget = math.ceil(batch.duration_seconds(inference["startupTimeout"]) / _PROBE_PERIOD)
     return {
         # Until the model is downloaded and loaded the server may not answer at all.
         "startupProbe": {**live, **timing, "failureThreshold": max(budget, 1)},
@@ -261,7 +253,7 @@ def _inference(resource: Resource) -> list[Manifest]:
     model_name = _model_name(resource)
     extra_volumes: list[Fragment] = []
     extra_mounts: list[Fragment] = []
-    env: list[Fragment] = [*home_env(security), {"name": "MODEL_NAME", "value": model_name}]
+    env: list[Fragment] = [*batch.home_env(security), {"name": "MODEL_NAME", "value": model_name}]
     if model.get("registry"):
         env.append({"name": "MODEL_URI", "value": model["registry"]})
     else:
@@ -282,7 +274,7 @@ def _inference(resource: Resource) -> list[Manifest]:
         extra_volumes.append(shm_volume)
         extra_mounts.append(shm_mount)
     env.extend(podspec.env_list(inference.get("env")))
-    pod_security, container_security, volumes, mounts = hardened_pod(
+    pod_security, container_security, volumes, mounts = batch.hardened_pod(
         security, extra_volumes=extra_volumes, extra_mounts=extra_mounts
     )
     container: Fragment = {"name": "server", "image": image}
@@ -305,7 +297,7 @@ def _inference(resource: Resource) -> list[Manifest]:
         "containers": [container],
         "volumes": volumes,
     }
-    pod_spec.update(placement(spec))
+    pod_spec.update(batch.placement(spec))
     if inference["gpu"]:
         pod_spec["tolerations"] = [dict(podspec.GPU_TOLERATION)]
     pod_spec["topologySpreadConstraints"] = podspec.topology_spread(resource.selector(INFERENCE))
