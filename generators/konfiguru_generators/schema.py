@@ -18,7 +18,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import cel
@@ -138,6 +138,32 @@ def _rule_input(expression: str, value: Any) -> Any:
         for name in view.fields
         if name in value
     }
+
+
+def _run_rule(expression: str, self_value: Any) -> Any:
+    """The result of a CEL rule for ``self``; the same small inputs are answered from memory.
+
+    Most rules read a few fields of ``self`` (see :func:`_rule_view`): presence flags, enum
+    strings, small numbers. Their inputs repeat from resource to resource while each CEL call
+    costs several µs, so results are remembered when every field read is such a scalar. The
+    memory is keyed by the exact types too, since CEL tells ``1``, ``1.0`` and ``true`` apart.
+    """
+    if isinstance(self_value, dict):
+        fields = tuple((name, type(item), item) for name, item in self_value.items())
+        if all(_rememberable(item) for _, _, item in fields):
+            return _remembered_rule(expression, fields)
+    return _rule(expression).execute({"self": self_value})
+
+
+def _rememberable(value: Any) -> bool:
+    kind = type(value)
+    return kind in (bool, int, type(None)) or (kind is str and len(value) <= 256)
+
+
+@lru_cache(maxsize=4096)
+def _remembered_rule(expression: str, fields: tuple[tuple[str, type, Any], ...]) -> Any:
+    # A rule that raises (a field it did not guard with has()) is not remembered: it raises again.
+    return _rule(expression).execute({"self": {name: item for name, _, item in fields}})
 
 
 # `self.matches('<regex>')` on a string: CEL compiles the regex again on every call, the single
@@ -320,7 +346,7 @@ class SchemaWalker:
                 if regex is not None and value.isascii() and value.isprintable():
                     ok = regex.search(value) is not None
                 else:
-                    ok = _rule(expression).execute({"self": _rule_input(expression, value)})
+                    ok = _run_rule(expression, _rule_input(expression, value))
             except Exception:  # noqa: BLE001, S112 - a rule that cannot see a field does not apply
                 # CEL raises for a missing field the rule did not guard with has(); the API
                 # server would report the same rule as failed only when the data is present.

@@ -4,7 +4,8 @@
 renders after it must equal those before it. ``configformats.write`` remembers the text of
 recent small files (the App checks and the renderer write each file): data that differs in any
 way, even only in a value's type or the order of keys, must still get its own text. Template
-values are copied in Python when they are plain data; the copies must equal JSON's.
+values are copied in Python when they are plain data; the copies must equal JSON's. CEL results
+are remembered for small scalar inputs; they must equal CEL's, types included.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import jinja2
 import pytest
 
 import konfiguru_generators as kg
-from konfiguru_generators import configformats, rendering
+from konfiguru_generators import configformats, rendering, schema
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -155,3 +156,34 @@ def test_template_errors_are_raised_as_template_render_raises_them():
     with pytest.raises(jinja2.UndefinedError) as raised:
         rendering._render_text(env, "t.j2", {})
     assert str(raised.value) == str(expected.value)
+
+
+@pytest.mark.parametrize(
+    ("rule", "self_value"),
+    [
+        ("self.x == 1", {"x": 1}),
+        ("self.x == 1", {"x": True}),
+        ("self.x == true", {"x": 1}),
+        ("self.x == true", {"x": True}),
+        ("self.x == 'a'", {"x": "a"}),
+        ("self.x == 1", {"x": 1.0}),
+        ("!has(self.y) || self.x != 'a'", {"x": "a", "y": True}),
+        ("has(self.x) && self.x.size() > 1", {"x": [1, 2]}),
+    ],
+)
+def test_remembered_rule_results_equal_cel_for_inputs_that_differ_only_in_type(rule, self_value):
+    def direct() -> object:
+        try:
+            return schema._rule(rule).execute({"self": self_value})
+        except Exception as error:  # noqa: BLE001 - the error itself is compared
+            return type(error)
+
+    def remembered() -> object:
+        try:
+            return schema._run_rule(rule, self_value)
+        except Exception as error:  # noqa: BLE001
+            return type(error)
+
+    expected = direct()
+    assert remembered() == expected
+    assert remembered() == expected  # answered from memory the second time
