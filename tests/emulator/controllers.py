@@ -61,6 +61,14 @@ def _condition(old_status: Obj, type_: str, status: str, reason: str, message: s
     }
 
 
+def _finished_job_conditions(
+    old_status: Obj, types: tuple[str, str], reason: str, message: str
+) -> list[Obj]:
+    """A finished Job's two conditions (the interim one, then Complete or Failed): both true,
+    for the same reason."""
+    return [_condition(old_status, type_, "True", reason, message) for type_ in types]
+
+
 def _replica_set(obj: Obj) -> str:
     return f"{obj['metadata']['name']}-{revision_hash(obj['spec'].get('template'))}"
 
@@ -432,22 +440,12 @@ class SimulatedControllers:
             "ready": 0,
             "terminating": 0,
             "uncountedTerminatedPods": {},
-            "conditions": [
-                _condition(
-                    old,
-                    "SuccessCriteriaMet",
-                    "True",
-                    "CompletionsReached",
-                    "Reached expected number of succeeded pods",
-                ),
-                _condition(
-                    old,
-                    "Complete",
-                    "True",
-                    "CompletionsReached",
-                    "Reached expected number of succeeded pods",
-                ),
-            ],
+            "conditions": _finished_job_conditions(
+                old,
+                ("SuccessCriteriaMet", "Complete"),
+                "CompletionsReached",
+                "Reached expected number of succeeded pods",
+            ),
         }
 
     def _job_failed(self, obj: Obj, old: Obj) -> Obj:
@@ -458,22 +456,12 @@ class SimulatedControllers:
             "ready": 0,
             "terminating": 0,
             "uncountedTerminatedPods": {},
-            "conditions": [
-                _condition(
-                    old,
-                    "FailureTarget",
-                    "True",
-                    "BackoffLimitExceeded",
-                    "Job has reached the specified backoff limit",
-                ),
-                _condition(
-                    old,
-                    "Failed",
-                    "True",
-                    "BackoffLimitExceeded",
-                    "Job has reached the specified backoff limit",
-                ),
-            ],
+            "conditions": _finished_job_conditions(
+                old,
+                ("FailureTarget", "Failed"),
+                "BackoffLimitExceeded",
+                "Job has reached the specified backoff limit",
+            ),
         }
 
     def _status_persistentvolumeclaim(self, obj: Obj, old: Obj, ready: bool) -> Obj:
