@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import textwrap
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,15 +34,29 @@ OPERATOR = textwrap.dedent(
 )
 
 
+@contextlib.contextmanager
+def _on_sys_path_for_a_while(directory: Path) -> Iterator[None]:
+    """``directory`` first on sys.path, and sys.path exactly as before afterwards."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.syspath_prepend(str(directory))
+        yield
+
+
 def test_a_kopf_operator_reconciles_widgets_through_faults_and_dropped_watches(
     emu, tmp_path: Path, monkeypatch
 ):
     from .samples import widget
 
-    script = tmp_path / "operator.py"
+    # Not "operator.py": Kopf puts the script's directory first on sys.path for good, where a
+    # module of that name would shadow the standard library's for every later test. The
+    # MonkeyPatch context takes that directory off sys.path again.
+    script = tmp_path / "widget_operator.py"
     script.write_text(OPERATOR)
     monkeypatch.setenv("KUBECONFIG", str(emu.kubeconfig))
-    with kopf_testing.KopfRunner(["run", "-A", "--standalone", str(script)], timeout=30) as runner:
+    with (
+        _on_sys_path_for_a_while(tmp_path),
+        kopf_testing.KopfRunner(["run", "-A", "--standalone", str(script)], timeout=30) as runner,
+    ):
         emu.wait_for(lambda: emu.watch_count("wdg") >= 1, timeout=10)
         emu.create(widget("w", size=1))
 
@@ -58,3 +75,4 @@ def test_a_kopf_operator_reconciles_widgets_through_faults_and_dropped_watches(
         emu.delete("wdg", "w")
         emu.wait_for_absence("wdg", "w", timeout=10)
     assert runner.exception is None, runner.output
+    assert str(tmp_path) not in sys.path, "the script's directory stayed on sys.path"
