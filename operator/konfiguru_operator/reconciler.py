@@ -256,6 +256,11 @@ class Reconciler:
         if meta.get("deletionTimestamp"):
             await self._finalize(body, uid, live)
             return
+        if status_mod.new_generation(previous, generation):
+            # kstatus: a new spec is "in progress" from the start, not once its reconcile ends.
+            started = self._declared(kind, status_mod.starting(previous, generation))
+            await self._publish(body, uid, previous, started)
+            previous = started
         try:
             desired, fresh = await self._generate(uid, body, live)
         except (SpecError, TemplateError) as error:

@@ -18,6 +18,9 @@ The contract (kstatus, sigs.k8s.io/cli-utils):
   * ``Stalled``: it cannot progress without a person: an invalid spec, an immutable field, a name
     taken by another owner, a failed Job, a rollout past its deadline.
 
+  A reconcile of a new generation first writes ``Reconciling=True`` (reason ``NewGeneration``)
+  with the new ``observedGeneration`` (:func:`starting`), then the outcome when it ends.
+
 - ``phase``: one word for humans: ``Ready``, ``Progressing`` or ``Stalled``.
 - ``children``: ``{kind, name, ready}`` for every desired child.
 - ``url`` for an App exposed by an Ingress; ``connectionSecret`` for a Database.
@@ -207,6 +210,35 @@ def conditions(
             }
         )
     return result
+
+
+def new_generation(previous: Mapping[str, Any] | None, generation: int) -> bool:
+    """Whether ``generation`` is newer than the one the status describes (a spec edit, or a
+    resource never reconciled): its reconcile starts by saying so (:func:`starting`)."""
+    observed = (previous or {}).get("observedGeneration")
+    return generation > 0 and not (isinstance(observed, int) and observed >= generation)
+
+
+def starting(previous: Mapping[str, Any] | None, generation: int, now: str | None = None) -> JSON:
+    """The status written as soon as the reconcile of a new generation starts (kstatus: "set
+    Reconciling first"): ``Reconciling=True``, not ``Ready``, about ``generation``.
+
+    Without it, the status would go on describing the previous spec as Ready until the first
+    reconcile of the new one ends, and a tool that reads it in between (``kubectl wait``, Argo
+    CD) would count the new spec as done. Facts about the children are kept as they were.
+    """
+    previous = previous or {}
+    message = f"Reconciling generation {generation}"
+    wanted = {
+        "Ready": (False, "NewGeneration", message),
+        "Reconciling": (True, "NewGeneration", message),
+        "Stalled": (False, "NewGeneration", message),
+    }
+    status: JSON = dict(previous)
+    status["observedGeneration"] = generation
+    status["phase"] = "Progressing"
+    status["conditions"] = conditions(previous.get("conditions"), wanted, generation, now)
+    return status
 
 
 def compute(report: Report, previous: Mapping[str, Any] | None, now: str | None = None) -> JSON:

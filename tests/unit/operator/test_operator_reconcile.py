@@ -292,3 +292,57 @@ def test_child_events_coalesce_and_failures_are_retried_by_the_scheduler(harness
     assert harness.client.find("Deployment", "web") is not None
     # 1 failed attempt + 1 successful + at most one coalesced rerun.
     assert harness.reconciler.reconciles <= 3
+
+
+def _status_patches(h: Harness) -> list[dict[str, Any]]:
+    """Every status patch from now on, in order (the writes list does not keep bodies)."""
+    seen: list[dict[str, Any]] = []
+    original = h.client.merge_patch
+
+    async def spy(ref: Any, namespace: Any, name: str, body: Any, sub: str = "") -> Any:
+        if sub == "status":
+            seen.append(body["status"])
+        return await original(ref, namespace, name, body, sub)
+
+    h.client.merge_patch = spy  # type: ignore[method-assign]
+    return seen
+
+
+def test_a_new_generation_says_reconciling_before_anything_is_applied(harness, app):
+    _create(harness, app)
+    reconcile(harness)
+    make_ready(harness)
+    reconcile(harness)
+    assert _conditions(harness)["Ready"]["status"] == "True"
+    patches = _status_patches(harness)
+    writes = len(harness.client.writes)
+    edit(harness, "web", lambda spec: spec.update(image="ghcr.io/acme/web:1.1.0"))
+    reconcile(harness)
+    # First the status says the new generation is being worked on, then the Deployment moves.
+    assert harness.client.writes[writes] == ("patch/status", "apps", "web")
+    assert ("apply", "Deployment", "web") in harness.client.writes[writes + 1 :]
+    first = {c["type"]: c for c in patches[0]["conditions"]}
+    assert patches[0]["observedGeneration"] == 2
+    assert first["Reconciling"]["status"] == "True"
+    assert first["Reconciling"]["reason"] == "NewGeneration"
+    assert first["Ready"]["status"] == "False" and first["Ready"]["observedGeneration"] == 2
+    assert len(patches) == 2  # the start, then the outcome
+
+
+def test_a_retried_reconcile_of_the_same_generation_does_not_say_so_again(harness, app):
+    _create(harness, app)
+    reconcile(harness)
+    patches = _status_patches(harness)
+    edit(harness, "web", lambda spec: spec.update(replicas=3))
+    original = harness.client.apply
+
+    async def refuse_once(ref: Any, body: Any, manager: str) -> Any:
+        harness.client.apply = original  # type: ignore[method-assign]
+        raise ApiError(500, "InternalError", "boom")
+
+    harness.client.apply = refuse_once  # type: ignore[method-assign]
+    with pytest.raises(ApiError):
+        reconcile(harness)
+    assert [p["conditions"][1]["reason"] for p in patches] == ["NewGeneration"]
+    reconcile(harness)
+    assert [p["conditions"][1]["reason"] for p in patches] == ["NewGeneration", "Progressing"]
