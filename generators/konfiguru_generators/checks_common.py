@@ -1,19 +1,23 @@
-"""Checks every kind shares: environment variables and cron schedules, one rule each.
+"""Checks every kind shares: resource quantities, environment variables and cron schedules.
 
-The App, MLPipeline and DataPipeline kinds accept the same ``env`` map (plain values or one
-``valueFrom`` reference) and the same CronJob schedules; their ``checks.py`` call these so the
-rules and messages are written once. The Database kind uses the same cron parser (``cron.py``)
-with its own message.
+Every kind takes the same ``resources`` fields; the App, MLPipeline and DataPipeline kinds accept
+the same ``env`` map (plain values or one ``valueFrom`` reference) and the same CronJob
+schedules. Their ``checks.py`` call these so the rules and messages are written once. The
+Database kind uses the same cron parser (``cron.py``) with its own message.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from . import cron
 from .errors import MISSING, FieldError, did_you_mean
+from .quantity import check_quantity
+
+RESOURCE_KEYS = ("cpu", "memory", "cpuLimit", "memoryLimit")
 
 # Environment variable names Kubernetes accepts on every supported version.
 ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*\Z")
@@ -32,6 +36,16 @@ _REF_FIELDS = {
     "fieldRef": {"fieldPath", "apiVersion"},
     "resourceFieldRef": {"resource", "containerName", "divisor"},
 }
+
+
+def resource_amounts(
+    resources: Mapping[str, Any] | None, path: str, errors: list[FieldError]
+) -> dict[str, Decimal | None]:
+    """Every ``resources`` quantity checked; the good ones parsed (``None``: absent or bad)."""
+    return {
+        key: check_quantity((resources or {}).get(key), f"{path}.{key}", errors)
+        for key in RESOURCE_KEYS
+    }
 
 
 def check_env(env: Mapping[str, Any] | None, path: str, errors: list[FieldError]) -> None:

@@ -14,9 +14,8 @@ from decimal import Decimal
 from typing import Any
 
 from ... import configformats
-from ...checks_common import ENV_HINT, ENV_NAME, check_env, check_schedule
+from ...checks_common import ENV_HINT, ENV_NAME, check_env, check_schedule, resource_amounts
 from ...errors import MISSING, FieldError, did_you_mean
-from ...quantity import check_quantity
 from . import names
 
 _CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+\Z")
@@ -57,10 +56,7 @@ def check(spec: dict[str, Any], name: str) -> list[FieldError]:
 def _check_resources(
     resources: Mapping[str, Any], path: str, errors: list[FieldError]
 ) -> dict[str, Decimal | None]:
-    amounts = {
-        key: check_quantity(resources.get(key), f"{path}.{key}", errors)
-        for key in ("cpu", "memory", "cpuLimit", "memoryLimit")
-    }
+    amounts = resource_amounts(resources, path, errors)
     for request, limit in (("cpu", "cpuLimit"), ("memory", "memoryLimit")):
         low, high = amounts[request], amounts[limit]
         if low is not None and high is not None and low > high:

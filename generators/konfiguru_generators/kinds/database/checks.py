@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...checks_common import resource_amounts
 from ...cron import HINT as CRON_HINT
 from ...cron import schedule_problem
 from ...errors import FieldError
@@ -106,11 +107,9 @@ def _check_backup(backup: dict[str, Any], name: str, errors: list[FieldError]) -
 
 
 def _check_resources(resources: dict[str, Any], path: str, errors: list[FieldError]) -> None:
-    for key in ("cpu", "memory", "cpuLimit", "memoryLimit"):
-        check_quantity(resources.get(key), f"{path}.{key}", errors)
+    amounts = resource_amounts(resources, path, errors)
     for request, limit in (("cpu", "cpuLimit"), ("memory", "memoryLimit")):
-        low = check_quantity(resources.get(request), f"{path}.{request}", [])
-        high = check_quantity(resources.get(limit), f"{path}.{limit}", [])
+        low, high = amounts[request], amounts[limit]
         if low is not None and high is not None and high < low:
             errors.append(
                 FieldError(

@@ -10,12 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from ...batch import check_duration
-from ...checks_common import check_env, check_schedule
+from ...checks_common import check_env, check_schedule, resource_amounts
 from ...errors import FieldError
 from ...quantity import check_quantity
 from .spark import MIN_POD_MEMORY_MIB, pod_memory_mib
-
-_RESOURCE_KEYS = ("cpu", "memory", "cpuLimit", "memoryLimit")
 
 
 def _spark_memory(value: Any, path: str, errors: list[FieldError]) -> None:
@@ -33,11 +31,7 @@ def _spark_memory(value: Any, path: str, errors: list[FieldError]) -> None:
 def check(spec: dict[str, Any], name: str) -> list[FieldError]:
     errors: list[FieldError] = []
     resources = spec.get("resources", {})
-    valid = {
-        key: check_quantity(resources[key], f"spec.resources.{key}", errors)
-        for key in _RESOURCE_KEYS
-        if key in resources
-    }
+    valid = resource_amounts(resources, "spec.resources", errors)
     if "spark" in spec:
         for key in ("memory", "memoryLimit"):
             if valid.get(key) is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...batch import check_duration
-from ...checks_common import check_env, check_schedule
+from ...checks_common import check_env, check_schedule, resource_amounts
 from ...errors import FieldError
 from ...quantity import check_quantity
 from .names import longest_worker_hostname
@@ -20,19 +20,13 @@ from .names import longest_worker_hostname
 _MAX_HOSTNAME = 63
 
 
-def _check_resources(resources: dict[str, Any] | None, path: str, errors: list[FieldError]) -> None:
-    for key in ("cpu", "memory", "cpuLimit", "memoryLimit"):
-        if resources and key in resources:
-            check_quantity(resources[key], f"{path}.{key}", errors)
-
-
 def check(spec: dict[str, Any], name: str) -> list[FieldError]:
     errors: list[FieldError] = []
     training = spec["training"]
     model = spec["model"]
     inference = spec["inference"]
-    _check_resources(training.get("resources"), "spec.training.resources", errors)
-    _check_resources(inference.get("resources"), "spec.inference.resources", errors)
+    resource_amounts(training.get("resources"), "spec.training.resources", errors)
+    resource_amounts(inference.get("resources"), "spec.inference.resources", errors)
     check_quantity(model["storage"], "spec.model.storage", errors)
     if "shmSize" in training:
         check_quantity(training["shmSize"], "spec.training.shmSize", errors)
