@@ -100,7 +100,7 @@ def warm_up() -> None:
     render. Objects created later are collected as usual.
     """
     for definition in REGISTRY.values():
-        prepare_schema(version_schema(definition.crd_file))
+        prepare_schema(version_schema(definition.crd_file)["properties"]["spec"])
     prepare_templates()
     gc.collect()
     gc.freeze()

@@ -55,7 +55,13 @@ def _is_type(value: Any, type_name: str) -> bool:
 
 
 # Declared types a value of exactly this Python type always satisfies (see _is_type).
-_EXACT_TYPES: dict[Any, type] = {"string": str, "object": dict, "array": list, "boolean": bool}
+_EXACT_TYPES: dict[Any, type] = {
+    "string": str,
+    "object": dict,
+    "array": list,
+    "boolean": bool,
+    "integer": int,
+}
 
 
 def go_regex(regex: str) -> str:
@@ -187,6 +193,71 @@ def _string_rule(expression: str) -> re.Pattern[str] | None:
         return None
 
 
+@dataclass(frozen=True, eq=False)
+class _Node:
+    """A schema node with what the walk asks of it for every value worked out once.
+
+    The walk visits over a hundred nodes per App; reading the same keys out of the schema
+    dicts again for every value was most of its time. Messages still read ``schema``.
+    """
+
+    schema: Schema
+    nullable: bool
+    exact_type: type | None  # a value of exactly this type needs no type check
+    has_enum: bool
+    string_checks: bool  # minLength, maxLength or pattern
+    number_checks: bool  # minimum or maximum
+    items: _Node | None
+    list_map: bool  # x-kubernetes-list-type: map
+    properties: dict[str, _Node]
+    defaults: tuple[tuple[str, Any], ...]
+    required: tuple[str, ...]
+    extra: _Node | None  # additionalProperties given as a schema
+    unknown_allowed: bool  # x-kubernetes-preserve-unknown-fields or additionalProperties: true
+    has_rules: bool
+
+
+def _compile(schema: Schema) -> _Node:
+    items = schema.get("items")
+    extra = schema.get("additionalProperties")
+    properties = schema.get("properties", {})
+    return _Node(
+        schema=schema,
+        nullable=bool(schema.get("nullable", False)),
+        exact_type=(
+            None if "x-kubernetes-int-or-string" in schema else _EXACT_TYPES.get(schema.get("type"))
+        ),
+        has_enum="enum" in schema,
+        string_checks=any(key in schema for key in ("minLength", "maxLength", "pattern")),
+        number_checks="minimum" in schema or "maximum" in schema,
+        items=_compile(items) if items is not None else None,
+        list_map=schema.get("x-kubernetes-list-type") == "map",
+        properties={name: _compile(sub) for name, sub in properties.items()},
+        defaults=tuple(
+            (name, sub["default"]) for name, sub in properties.items() if "default" in sub
+        ),
+        required=tuple(schema.get("required", ())),
+        extra=_compile(extra) if isinstance(extra, dict) else None,
+        unknown_allowed=bool(schema.get("x-kubernetes-preserve-unknown-fields", False))
+        or extra is True,
+        has_rules="x-kubernetes-validations" in schema,
+    )
+
+
+# id(schema) -> its compiled node, which holds the schema, so the id cannot be reused while
+# cached. CRD schemas are few, live as long as the process and are never mutated.
+_COMPILED: dict[int, _Node] = {}
+
+
+def _compiled(schema: Schema) -> _Node:
+    node = _COMPILED.get(id(schema))
+    if node is None or node.schema is not schema:
+        if len(_COMPILED) > 256:  # ad-hoc schemas (tests): stay bounded
+            _COMPILED.clear()
+        node = _COMPILED[id(schema)] = _compile(schema)
+    return node
+
+
 @dataclass
 class SchemaWalker:
     """One pass over an object: set defaults in place and collect every error found.
@@ -196,20 +267,18 @@ class SchemaWalker:
 
     errors: list[FieldError] = field(default_factory=list)
 
-    def walk(self, schema: Schema, value: Any, path: str) -> None:
+    def walk(self, node: _Node, value: Any, path: str) -> None:
+        schema = node.schema
         if value is None:
-            if not schema.get("nullable", False):
+            if not node.nullable:
                 self.errors.append(
                     FieldError(path, value, "must not be null", self._expected(schema))
                 )
             return
-        # Most nodes are a str, dict, list or bool of exactly the declared type: skip the call.
-        exact = type(value) is _EXACT_TYPES.get(schema.get("type"))
-        if (not exact or "x-kubernetes-int-or-string" in schema) and not self._check_type(
-            schema, value, path
-        ):
+        # Most values are of exactly the declared type: skip the call.
+        if type(value) is not node.exact_type and not self._check_type(schema, value, path):
             return
-        if "enum" in schema and value not in schema["enum"]:
+        if node.has_enum and value not in schema["enum"]:
             accepted = [str(choice) for choice in schema["enum"]]
             hint = did_you_mean(str(value), accepted) if isinstance(value, str) else ""
             if not hint.startswith("accepted"):
@@ -217,14 +286,16 @@ class SchemaWalker:
             self.errors.append(FieldError(path, value, "is not an accepted value", hint))
             return
         if isinstance(value, str):
-            self._check_string(schema, value, path)
+            if node.string_checks:
+                self._check_string(schema, value, path)
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            self._check_number(schema, value, path)
+            if node.number_checks:
+                self._check_number(schema, value, path)
         elif isinstance(value, list):
-            self._check_array(schema, value, path)
+            self._check_array(node, value, path)
         elif isinstance(value, dict):
-            self._check_object(schema, value, path)
-        if "x-kubernetes-validations" in schema:
+            self._check_object(node, value, path)
+        if node.has_rules:
             self._check_rules(schema, value, path)
 
     @staticmethod
@@ -278,7 +349,8 @@ class SchemaWalker:
                     FieldError(path, value, "is too large", f"must be {sign} {high}")
                 )
 
-    def _check_array(self, schema: Schema, value: list[Any], path: str) -> None:
+    def _check_array(self, node: _Node, value: list[Any], path: str) -> None:
+        schema = node.schema
         if "minItems" in schema and len(value) < schema["minItems"]:
             self.errors.append(
                 FieldError(path, value, "has too few items", f"at least {schema['minItems']}")
@@ -287,11 +359,11 @@ class SchemaWalker:
             self.errors.append(
                 FieldError(path, value, "has too many items", f"at most {schema['maxItems']}")
             )
-        items = schema.get("items")
+        items = node.items
         if items is not None:
             for index, item in enumerate(value):
                 self.walk(items, item, f"{path}[{index}]")
-        if schema.get("x-kubernetes-list-type") == "map":
+        if node.list_map:
             self._check_list_map_keys(schema, value, path)
 
     def _check_list_map_keys(self, schema: Schema, value: list[Any], path: str) -> None:
@@ -310,28 +382,29 @@ class SchemaWalker:
                 )
             seen.add(key)
 
-    def _check_object(self, schema: Schema, value: dict[str, Any], path: str) -> None:
-        properties: Mapping[str, Schema] = schema.get("properties", {})
+    def _check_object(self, node: _Node, value: dict[str, Any], path: str) -> None:
+        properties = node.properties
         # The API server prunes a null in a field that is not nullable before defaulting, so
         # `replicas: null` means "the default", not an error.
         for name in [n for n, v in value.items() if v is None and n in properties]:
-            if not properties[name].get("nullable", False):
+            if not properties[name].nullable:
                 del value[name]
-        apply_defaults(schema, value)
-        for name in schema.get("required", []):
+        for name, default in node.defaults:
+            if name not in value:
+                value[name] = copy_tree(default)
+        for name in node.required:
             if name not in value:
                 self.errors.append(
                     FieldError(f"{path}.{name}", MISSING, "is required", f"set {path}.{name}")
                 )
-        extra = schema.get("additionalProperties")
-        preserve = schema.get("x-kubernetes-preserve-unknown-fields", False)
         for name, item in value.items():
             sub_path = f"{path}.{name}" if _plain_key(name) else f'{path}["{name}"]'
-            if name in properties:
-                self.walk(properties[name], item, sub_path)
-            elif isinstance(extra, dict):
-                self.walk(extra, item, sub_path)
-            elif not preserve and extra is not True:
+            child = properties.get(name)
+            if child is not None:
+                self.walk(child, item, sub_path)
+            elif node.extra is not None:
+                self.walk(node.extra, item, sub_path)
+            elif not node.unknown_allowed:
                 self.errors.append(
                     FieldError(
                         sub_path, item, "is not a known field", did_you_mean(name, properties)
@@ -388,37 +461,10 @@ def copy_tree(value: Any) -> Any:
 _IMMUTABLE = frozenset({str, int, float, bool, type(None)})
 
 
-def apply_defaults(schema: Schema, value: dict[str, Any]) -> None:
-    """Set the schema's defaults on absent properties of ``value`` (one level; walk recurses)."""
-    for name, default in _defaults(schema):
-        if name not in value:
-            value[name] = copy_tree(default)
-
-
-# id(schema) -> (schema, its properties' defaults). The entry holds the schema, so its id cannot
-# be reused while cached; CRD schemas are few, live for the process and are never mutated.
-_DEFAULTS: dict[int, tuple[Schema, tuple[tuple[str, Any], ...]]] = {}
-
-
-def _defaults(schema: Schema) -> tuple[tuple[str, Any], ...]:
-    cached = _DEFAULTS.get(id(schema))
-    if cached is not None and cached[0] is schema:
-        return cached[1]
-    found = tuple(
-        (name, sub["default"])
-        for name, sub in schema.get("properties", {}).items()
-        if "default" in sub
-    )
-    if len(_DEFAULTS) > 4096:  # ad-hoc schemas (tests): stay bounded
-        _DEFAULTS.clear()
-    _DEFAULTS[id(schema)] = (schema, found)
-    return found
-
-
 def default_and_check(schema: Schema, value: dict[str, Any], path: str) -> list[FieldError]:
     """Default ``value`` in place and return every error found in it."""
     walker = SchemaWalker()
-    walker.walk(schema, value, path)
+    walker.walk(_compiled(schema), value, path)
     return walker.errors
 
 
@@ -428,6 +474,11 @@ def prepare(schema: Schema) -> None:
     For :func:`konfiguru_generators.warm_up`: a long-running caller pays the compilation at
     start-up, and the compiled programs exist before it freezes the garbage collector.
     """
+    _compiled(schema)
+    _prepare_rules(schema)
+
+
+def _prepare_rules(schema: Schema) -> None:
     for rule in schema.get("x-kubernetes-validations", ()):
         expression = rule["rule"]
         _rule(expression)
@@ -439,7 +490,7 @@ def prepare(schema: Schema) -> None:
     children.append(schema.get("additionalProperties"))
     for child in children:
         if isinstance(child, dict):
-            prepare(child)
+            _prepare_rules(child)
 
 
 def iter_schema_paths(schema: Schema, path: str = "spec") -> Iterator[str]:
