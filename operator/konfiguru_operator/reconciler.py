@@ -6,6 +6,9 @@ same thing, whatever triggered it: read what exists, render what should exist wi
 generators as ``konfiguru render``, write only the difference, and report. Calls for one resource
 never overlap (a lock per uid); a call with nothing to change writes nothing, status included.
 
+One-off Jobs run once: a finished Job deleted since (``ttlSecondsAfterFinished``) is not created
+again while its spec is unchanged (``jobs.py``, remembered in ``status.finishedJobs``).
+
 Generated Secrets: their stored values are read back (from the watch cache, or from the API when
 the cache has not seen a Secret yet) and passed to the generator, which reuses them verbatim; a
 fresh random seed is only used for keys that are not stored anywhere. Rotation happens only when
@@ -36,6 +39,7 @@ from konfiguru_generators.kinds import REGISTRY
 from konfiguru_generators.labels import GROUP
 from konfiguru_generators.resources import version_schema
 
+from . import jobs as jobs_mod
 from . import status as status_mod
 from .apply import Applier, SyncResult
 from .cache import Key, LiveState, controller_uid
@@ -272,8 +276,10 @@ class Reconciler:
             raise
         retained = any(_retained(obj) for obj in desired)
         await self.applier.set_finalizer(self._refs[kind], body, RETAIN_FINALIZER, retained)
+        # One-off Jobs that finished and were deleted since (a TTL) are not run again.
+        jobs = jobs_mod.settle(uid, desired, live, previous.get(jobs_mod.FIELD))
         try:
-            result = await self.applier.sync(uid, desired, live)
+            result = await self.applier.sync(uid, jobs.apply, live)
         except Retry:
             raise
         except Exception as error:
@@ -290,7 +296,9 @@ class Reconciler:
             (
                 obj["kind"],
                 obj["metadata"]["name"],
-                status_mod.child_health(
+                jobs.health(obj["metadata"]["name"])
+                if obj["kind"] == "Job" and obj["metadata"]["name"] in jobs.gone
+                else status_mod.child_health(
                     obj["kind"],
                     result.live.get((obj["kind"], obj["metadata"]["name"])),
                     obj["metadata"]["name"],
@@ -298,11 +306,12 @@ class Reconciler:
             )
             for obj in desired
         ]
+        extra = {**self._extra(kind, desired, result), jobs_mod.FIELD: jobs.records or None}
         report = status_mod.Report(
             generation=generation,
             children=children,
             problems=result.problems,
-            extra=self._extra(kind, desired, result),
+            extra=extra,
         )
         new = self._declared(kind, status_mod.compute(report, previous))
         await self._publish(body, uid, previous, new)

@@ -25,6 +25,8 @@ The contract (kstatus, sigs.k8s.io/cli-utils):
 - ``children``: ``{kind, name, ready}`` for every desired child.
 - ``url`` for an App exposed by an Ingress; ``connectionSecret`` for a Database.
 - ``secretsRotation``: the last honoured value of the ``konfiguru.io/rotate-secrets`` annotation.
+- ``finishedJobs``: ``{name, specHash, succeeded}`` of each one-off Job seen finished, so that
+  one deleted afterwards is not run again (``jobs.py``).
 - ``replicas``: ready pods of the workloads, for ``kubectl get``'s column.
 """
 
@@ -293,7 +295,7 @@ def compute(report: Report, previous: Mapping[str, Any] | None, now: str | None 
             status[key] = value
     if report.keep_children:
         # Facts about children we did not touch stay as they were.
-        for key in ("url", "connectionSecret", "replicas"):
+        for key in ("url", "connectionSecret", "replicas", "finishedJobs"):
             if key in previous and key not in status:
                 status[key] = previous[key]
     return status

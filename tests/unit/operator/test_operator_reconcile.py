@@ -346,3 +346,83 @@ def test_a_retried_reconcile_of_the_same_generation_does_not_say_so_again(harnes
     assert [p["conditions"][1]["reason"] for p in patches] == ["NewGeneration"]
     reconcile(harness)
     assert [p["conditions"][1]["reason"] for p in patches] == ["NewGeneration", "Progressing"]
+
+
+def _jobs(h: Harness) -> list[dict[str, Any]]:
+    return [o for o in h.client.objects.values() if o["kind"] == "Job"]
+
+
+def _delete_jobs(h: Harness) -> None:
+    """What the TTL controller does to finished Jobs."""
+    for key in [k for k, o in h.client.objects.items() if o["kind"] == "Job"]:
+        del h.client.objects[key]
+
+
+def test_a_finished_one_off_job_deleted_by_its_ttl_is_not_run_again(harness, app):
+    app["spec"]["jobs"] = [
+        {"name": "migrate", "command": ["migrate"], "ttlSecondsAfterFinished": 60}
+    ]
+    _create(harness, app)
+    reconcile(harness)
+    make_ready(harness)
+    reconcile(harness)
+    (job,) = _jobs(harness)
+    (record,) = harness.client.find("App", "web")["status"]["finishedJobs"]
+    assert record["name"] == job["metadata"]["name"] and record["succeeded"] is True
+    _delete_jobs(harness)
+    writes = len(harness.client.writes)
+    for _ in range(3):
+        reconcile(harness)
+    assert _jobs(harness) == []
+    assert harness.client.writes[writes:] == []
+    status = harness.client.find("App", "web")["status"]
+    assert status["phase"] == "Ready"
+    assert {"kind": "Job", "name": record["name"], "ready": True} in status["children"]
+    # A new command is a new run (a new Job), and the record of the old one goes.
+    edit(harness, "web", lambda spec: spec["jobs"][0].update(command=["migrate", "--all"]))
+    reconcile(harness)
+    (again,) = _jobs(harness)
+    assert again["metadata"]["name"] != record["name"]
+    assert "finishedJobs" not in harness.client.find("App", "web")["status"]
+
+
+def test_a_failed_one_off_job_deleted_afterwards_still_reports_its_failure(harness, app):
+    app["spec"]["jobs"] = [
+        {"name": "migrate", "command": ["migrate"], "ttlSecondsAfterFinished": 0}
+    ]
+    _create(harness, app)
+    reconcile(harness)
+    (job,) = _jobs(harness)
+    job["status"] = {"conditions": [{"type": "Failed", "status": "True", "message": "exit 1"}]}
+    reconcile(harness)
+    assert harness.client.find("App", "web")["status"]["finishedJobs"][0]["succeeded"] is False
+    _delete_jobs(harness)
+    reconcile(harness)
+    assert _jobs(harness) == []
+    stalled = _conditions(harness)["Stalled"]
+    assert stalled["status"] == "True" and "has since been deleted" in stalled["message"]
+
+
+def test_a_job_finished_for_an_older_spec_is_not_taken_for_a_run_of_the_new_one(harness):
+    from konfiguru_operator import jobs
+
+    desired = {"kind": "Job", "metadata": {"name": "train"}, "spec": {"template": {"x": 2}}}
+    live = {
+        ("Job", "train"): {
+            "kind": "Job",
+            "metadata": {"name": "train", "ownerReferences": [{"uid": "u", "controller": True}]},
+            "spec": {"template": {"x": 1}},
+            "status": {"conditions": [{"type": "Complete", "status": "True"}]},
+        }
+    }
+    settled = jobs.settle("u", [desired], live, None)
+    assert settled.apply == [desired] and settled.records == []
+    # Its own finished run is recorded; once gone, it is not applied again.
+    live[("Job", "train")]["spec"] = desired["spec"]
+    records = jobs.settle("u", [desired], live, None).records
+    assert records == [{"name": "train", "specHash": jobs.spec_hash(desired), "succeeded": True}]
+    gone = jobs.settle("u", [desired], {}, records)
+    assert gone.apply == [] and gone.gone == {"train": True}
+    # A CronJob's Jobs and other kinds pass through untouched.
+    cronjob = {"kind": "CronJob", "metadata": {"name": "train"}, "spec": {}}
+    assert jobs.settle("u", [cronjob], {}, records).apply == [cronjob]
