@@ -12,10 +12,14 @@ Called by the reconciler with the desired children (the generators' output) and 
 - Only objects whose controller ownerReference is this owner are pruned or replaced; an object
   that merely carries our label, or whose name is taken by another owner, is left alone (the
   latter stalls the owner with a message).
+- Volume growth: the generator plans it (``konfiguru_generators.kinds.database.storage.
+  resize_plan``, called by the reconciler, which also refuses a shrink as an invalid spec); this
+  module only patches the planned PVC sizes, before the workloads are written. A PVC whose
+  StorageClass cannot expand stalls the owner with what to do.
 - Immutable fields: a Job is deleted and recreated (its template cannot change); a StatefulSet
   whose ``volumeClaimTemplates`` or other fixed fields changed is deleted with ``orphan``
-  propagation and recreated around its running pods, after its PVCs were grown in place; any
-  other immutable change (a selector, a Service's clusterIP) stalls with what to do.
+  propagation and recreated around its running pods (once its PVCs were grown); any other
+  immutable change (a selector, a Service's clusterIP) stalls with what to do.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from .settings import Settings
 from .status import Problem
 
 JSON = dict[str, Any]
+Resizes = list[tuple[str, str]]  # (PVC name, size to grow it to), from the generator's plan
 logger = logging.getLogger(__name__)
 _MISSING: Any = object()
 # Keys whose values the API server stores in canonical quantity form ("0.5" → "500m").
@@ -119,12 +124,6 @@ def _immutable(error: ApiError) -> bool:
     )
 
 
-def _storage(template: Mapping[str, Any]) -> str | None:
-    requests = ((template.get("spec") or {}).get("resources") or {}).get("requests") or {}
-    value = requests.get("storage")
-    return str(value) if value is not None else None
-
-
 @dataclass
 class SyncResult:
     """What one sync did, for events and status."""
@@ -134,6 +133,7 @@ class SyncResult:
     pruned: list[Key] = field(default_factory=list)
     recreated: list[Key] = field(default_factory=list)
     resized: list[str] = field(default_factory=list)
+    resize_refused: bool = False
     problems: list[Problem] = field(default_factory=list)
     live: dict[Key, JSON] = field(default_factory=dict)
 
@@ -160,14 +160,21 @@ class Applier:
     # ---- children -------------------------------------------------------------------------------
 
     async def sync(
-        self, owner_uid: str, desired: Sequence[JSON], live: Mapping[Key, JSON]
+        self,
+        owner_uid: str,
+        desired: Sequence[JSON],
+        live: Mapping[Key, JSON],
+        resizes: Sequence[tuple[str, str]] = (),
     ) -> SyncResult:
-        """Apply what differs, prune what is no longer desired; return what happened.
+        """Grow the planned volumes, apply what differs, prune what is no longer desired;
+        return what happened.
 
-        Writes go in waves (:func:`wave`): what pods need first, then the workloads, then what
-        points at them; the objects of one wave are written concurrently.
+        Writes go in waves (:func:`wave`): the volumes to grow and what pods need first, then
+        the workloads, then what points at them; the objects of one wave are written
+        concurrently.
         """
         result = SyncResult(live=dict(live))
+        await self._grow(owner_uid, resizes, result)
         wanted: set[Key] = set()
         waves: dict[int, list[tuple[JSON, JSON | None]]] = {}
         for obj in desired:
@@ -266,10 +273,8 @@ class Applier:
         if kind == "StatefulSet" and covers(
             (current.get("spec") or {}).get("selector"), (obj.get("spec") or {}).get("selector")
         ):
-            problem = await self._grow_claims(obj, current, result)
-            if problem:
-                result.problems.append(problem)
-                return
+            if result.resize_refused:
+                return  # recreated with bigger claims, its pods would not match their volumes
             # Orphan: the pods and their volumes stay; the new StatefulSet adopts them.
             await self._delete(owner_uid, key, current, propagation="Orphan")
             result.recreated.append(key)
@@ -277,44 +282,35 @@ class Applier:
         result.problems.append(_immutable_problem(kind, name, namespace, error))
         logger.info("%s %s: immutable change refused: %s", kind, name, error.message)
 
-    async def _grow_claims(self, obj: JSON, current: JSON, result: SyncResult) -> Problem | None:
-        """Resize the PVCs of a StatefulSet in place when its claim templates ask for more."""
-        namespace = obj["metadata"].get("namespace")
-        name = obj["metadata"]["name"]
-        old = {
-            t["metadata"]["name"]: t
-            for t in (current.get("spec") or {}).get("volumeClaimTemplates") or []
-        }
-        replicas = (current.get("spec") or {}).get("replicas", 1)
+    async def _grow(
+        self, owner_uid: str, resizes: Sequence[tuple[str, str]], result: SyncResult
+    ) -> None:
+        """Patch each planned PVC to its new size; Kubernetes expands the volume in place."""
         pvcs = CHILD_KINDS["PersistentVolumeClaim"]
-        for template in (obj.get("spec") or {}).get("volumeClaimTemplates") or []:
-            claim = template["metadata"]["name"]
-            want, had = _storage(template), _storage(old.get(claim, {}))
-            if want is None or had is None or _same_quantity(want, had):
-                continue
-            if parse_quantity(want) < parse_quantity(had):
-                return Problem(
-                    "StorageShrink",
-                    f"StatefulSet {name}: volume {claim} cannot shrink from {had} to {want};"
-                    " set the size back (data would have to be moved by hand)",
-                )
-            for ordinal in range(replicas if isinstance(replicas, int) else 1):
-                pvc = f"{claim}-{name}-{ordinal}"
-                patch = {"spec": {"resources": {"requests": {"storage": want}}}}
-                try:
-                    await self.client.merge_patch(pvcs, namespace, pvc, patch)
-                except ApiError as error:
-                    if error.status == 404:
-                        continue  # not created yet: the new template gives it the new size
-                    if error.status in (403, 422):
-                        return Problem(
+        for name, size in resizes:
+            current = result.live.get(("PersistentVolumeClaim", name)) or {}
+            namespace = (current.get("metadata") or {}).get("namespace")
+            patch = {"spec": {"resources": {"requests": {"storage": size}}}}
+            try:
+                answer = await self.client.merge_patch(pvcs, namespace, name, patch)
+            except ApiError as error:
+                if error.status == 404:
+                    continue  # gone since: a new one gets the new size from the template
+                if error.status in (403, 422):
+                    result.resize_refused = True
+                    result.problems.append(
+                        Problem(
                             "ResizeRefused",
-                            f"PersistentVolumeClaim {pvc} cannot grow to {want}: {error.message};"
+                            f"PersistentVolumeClaim {name} cannot grow to {size}: {error.message};"
                             " use a StorageClass with allowVolumeExpansion: true",
                         )
-                    raise
-                result.resized.append(pvc)
-        return None
+                    )
+                    continue
+                raise
+            body = slim(answer, self.settings.field_manager) if answer else current
+            self.state.wrote(owner_uid, "PersistentVolumeClaim", name, body)
+            result.live[("PersistentVolumeClaim", name)] = body
+            result.resized.append(name)
 
     async def _delete(
         self, owner_uid: str, key: Key, current: JSON, propagation: str = "Background"

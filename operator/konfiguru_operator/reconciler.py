@@ -34,14 +34,15 @@ from typing import Any
 
 import kopf
 
-from konfiguru_generators import Existing, SpecError, TemplateError, render
+from konfiguru_generators import Existing, SpecError, TemplateError, render, validate
 from konfiguru_generators.kinds import REGISTRY
+from konfiguru_generators.kinds.database import storage as database_storage
 from konfiguru_generators.labels import GROUP
 from konfiguru_generators.resources import version_schema
 
 from . import jobs as jobs_mod
 from . import status as status_mod
-from .apply import Applier, SyncResult
+from .apply import Applier, Resizes, SyncResult
 from .cache import Key, LiveState, controller_uid
 from .errors import Retry, Stalled, classify, describe
 from .kube import ResourceRef
@@ -59,6 +60,11 @@ DELETION_POLICY = f"{GROUP}/deletion-policy"
 RETAIN_FINALIZER = f"{GROUP}/retain-children"
 ROTATE_ANNOTATION = f"{GROUP}/rotate-secrets"
 ROTATION_STAMP = f"{GROUP}/rotation"
+# The generators' plans of in-place volume growth, by kind: the operator only carries them out
+# (apply.Applier.sync). A shrink is refused by render() itself, as a SpecError.
+_RESIZE_PLANNERS: dict[str, Callable[[Mapping[str, Any], Existing], Resizes]] = {
+    "Database": database_storage.resize_plan,
+}
 # Annotations that say nothing about what to render (and can be large).
 _IGNORED_ANNOTATIONS = ("kubectl.kubernetes.io/last-applied-configuration",)
 
@@ -120,7 +126,7 @@ class Reconciler:
         self._locks: dict[str, asyncio.Lock] = {}
         # The last render per resource, most recently used last; bounded, since a render of a
         # large resource is tens of kilobytes and the reconciles that reuse it come in bursts.
-        self._renders: OrderedDict[str, tuple[str, list[JSON]]] = OrderedDict()
+        self._renders: OrderedDict[str, tuple[str, list[JSON], Resizes]] = OrderedDict()
         self._statuses: dict[str, JSON] = {}
         self._status_fields = {kind: _status_fields(kind) for kind in REGISTRY}
         self._refs: dict[str, ResourceRef] = parent_refs()
@@ -186,7 +192,8 @@ class Reconciler:
         existing = Existing(secrets=secrets, secret_seed=os.urandom(32), pvc_sizes=sizes)
         return existing, rotate
 
-    def _render(self, uid: str, resource: JSON, existing: Existing) -> list[JSON]:
+    def _render(self, uid: str, resource: JSON, existing: Existing) -> tuple[list[JSON], Resizes]:
+        """The desired children, and the volumes to grow in place (the generator's plan)."""
         # Same inputs, same output: skip the render (and its cost) when nothing changed. The seed
         # is left out of the key on purpose: a cached render keeps the values it first drew.
         key = hashlib.blake2b(
@@ -200,21 +207,24 @@ class Reconciler:
         cached = self._renders.get(uid)
         if cached and cached[0] == key:
             self._renders.move_to_end(uid)
-            return cached[1]
+            return cached[1], cached[2]
+        # render() raises the SpecError of an impossible change (a volume that would shrink).
         desired = render(resource, existing, kube_version=self.kube_version)
-        self._renders[uid] = (key, desired)
+        resizes = _resize_plan(resource, existing)
+        self._renders[uid] = (key, desired, resizes)
         self._renders.move_to_end(uid)
         while len(self._renders) > RENDER_CACHE_SIZE:
             self._renders.popitem(last=False)
-        return desired
+        return desired, resizes
 
     async def _generate(
         self, uid: str, body: Mapping[str, Any], live: Mapping[Key, JSON]
-    ) -> tuple[list[JSON], list[Key]]:
-        """The desired children, and which Secrets get freshly generated values."""
+    ) -> tuple[list[JSON], list[Key], Resizes]:
+        """The desired children, which Secrets get freshly generated values, and the volumes
+        to grow."""
         resource = renderable(body)
         existing, rotate = self._existing(uid, body, live)
-        desired = self._render(uid, resource, existing)
+        desired, resizes = self._render(uid, resource, existing)
         namespace = resource["metadata"].get("namespace")
         # A Secret the watch has not delivered yet may exist: read it before trusting new values.
         unseen = [
@@ -235,7 +245,7 @@ class Reconciler:
             found[name] = _decode(stored.get("data"))
         if len(found) != len(existing.secrets):
             existing = Existing(found, existing.secret_seed, existing.pvc_sizes)
-            desired = self._render(uid, resource, existing)
+            desired, resizes = self._render(uid, resource, existing)
         fresh = [("Secret", name) for name in unseen if name not in found]
         if rotate:
             desired = [_stamped(obj, rotate) for obj in desired]
@@ -245,7 +255,7 @@ class Reconciler:
                 "UnknownKind",
                 f"the generator produced kinds this operator does not manage: {unknown}",
             )
-        return desired, fresh
+        return desired, fresh, resizes
 
     # ---- apply and report -------------------------------------------------------------------
 
@@ -266,7 +276,7 @@ class Reconciler:
             await self._publish(body, uid, previous, started)
             previous = started
         try:
-            desired, fresh = await self._generate(uid, body, live)
+            desired, fresh, resizes = await self._generate(uid, body, live)
         except (SpecError, TemplateError) as error:
             message = error.message if isinstance(error, SpecError) else f"template: {error}"
             await self._stall(body, uid, previous, generation, "InvalidSpec", message)
@@ -279,7 +289,7 @@ class Reconciler:
         # One-off Jobs that finished and were deleted since (a TTL) are not run again.
         jobs = jobs_mod.settle(uid, desired, live, previous.get(jobs_mod.FIELD))
         try:
-            result = await self.applier.sync(uid, jobs.apply, live)
+            result = await self.applier.sync(uid, jobs.apply, live, resizes)
         except Retry:
             raise
         except Exception as error:
@@ -461,6 +471,15 @@ def _post(target: JSON, type_: str, reason: str, message: str) -> None:
         kopf.event(kopf.Body(target), type=type_, reason=reason, message=message)  # type: ignore[arg-type]
     except LookupError:  # outside Kopf's context (unit tests, or before the poster runs)
         logger.debug("event not posted (no Kopf context): %s %s", reason, message)
+
+
+def _resize_plan(resource: JSON, existing: Existing) -> Resizes:
+    """``[(pvc, size)]``: the existing volumes of ``resource`` to grow in place, as its kind's
+    generator plans it (only the Database has volumes that grow)."""
+    planner = _RESIZE_PLANNERS.get(str(resource.get("kind")))
+    if planner is None or not existing.pvc_sizes:
+        return []
+    return planner(validate(resource), existing)
 
 
 def _retained(obj: Mapping[str, Any]) -> bool:

@@ -19,12 +19,16 @@ def database(size: str = "10Gi") -> dict:
 
 
 def _data_pvc(emulator, size: str) -> None:
-    """What the StatefulSet controller would create for ordinal 0 (the emulator has none)."""
+    """What the StatefulSet controller would create for ordinal 0 (the emulator's does so only
+    when asked): labelled from the claim template, which is how the operator finds it."""
+    sts = emulator.get("statefulsets", "orders-db", "default")
+    labels = sts["spec"]["volumeClaimTemplates"][0]["metadata"]["labels"]
+    assert labels["konfiguru.io/owner-uid"]
     emulator.create(
         {
             "apiVersion": "v1",
             "kind": "PersistentVolumeClaim",
-            "metadata": {"name": "data-orders-db-0", "namespace": "default"},
+            "metadata": {"name": "data-orders-db-0", "namespace": "default", "labels": labels},
             "spec": {
                 "accessModes": ["ReadWriteOnce"],
                 "storageClassName": "standard",

@@ -426,3 +426,108 @@ def test_a_job_finished_for_an_older_spec_is_not_taken_for_a_run_of_the_new_one(
     # A CronJob's Jobs and other kinds pass through untouched.
     cronjob = {"kind": "CronJob", "metadata": {"name": "train"}, "spec": {}}
     assert jobs.settle("u", [cronjob], {}, records).apply == [cronjob]
+
+
+def _database(h: Harness, size: str, replicas: int = 1) -> dict[str, Any]:
+    return h.client.put(
+        "databases",
+        {
+            "apiVersion": "konfiguru.io/v1alpha1",
+            "kind": "Database",
+            "metadata": {"name": "orders", "namespace": "shop"},
+            "spec": {
+                "engine": "postgres",
+                "version": "17",
+                "replicas": replicas,
+                "storage": {"size": size},
+            },
+        },
+    )
+
+
+def _data_pvc(h: Harness, name: str, size: str) -> None:
+    """A volume the StatefulSet controller made from the claim template (labels included)."""
+    sts = h.client.find("StatefulSet", "orders")
+    assert sts is not None
+    labels = sts["spec"]["volumeClaimTemplates"][0]["metadata"]["labels"]
+    h.client.put(
+        "persistentvolumeclaims",
+        {
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": {"name": name, "namespace": "shop", "labels": labels},
+            "spec": {"resources": {"requests": {"storage": size}}},
+        },
+    )
+
+
+def _size(h: Harness, pvc: str) -> str:
+    found = h.client.find("PersistentVolumeClaim", pvc)
+    assert found is not None
+    return str(found["spec"]["resources"]["requests"]["storage"])
+
+
+def _grow(h: Harness, size: str) -> None:
+    obj = h.client.find("Database", "orders")
+    assert obj is not None
+    obj["spec"]["storage"]["size"] = size
+    obj["metadata"]["generation"] += 1
+
+
+def test_storage_growth_follows_the_generators_plan_including_volumes_left_by_a_scale_down(
+    harness,
+):
+    _database(harness, "10Gi")
+    reconcile(harness, "orders")
+    _data_pvc(harness, "data-orders-0", "10Gi")
+    _data_pvc(harness, "data-orders-2", "10Gi")  # left behind when replicas went from 3 to 1
+    _grow(harness, "20Gi")
+    reconcile(harness, "orders")
+    assert _size(harness, "data-orders-0") == "20Gi"
+    assert _size(harness, "data-orders-2") == "20Gi"  # a later scale-up finds it grown
+    assert ("Normal", "Resized") in {(e[0], e[1]) for e in harness.events}
+    writes = len(harness.client.writes)
+    reconcile(harness, "orders")
+    assert harness.client.writes[writes:] == []
+
+
+def test_a_volume_smaller_than_the_claim_template_grows_even_when_the_statefulset_is_current(
+    harness,
+):
+    _database(harness, "20Gi")
+    reconcile(harness, "orders")
+    # Restored from a smaller snapshot, or grown by a crashed operator before its PVCs were.
+    _data_pvc(harness, "data-orders-0", "10Gi")
+    reconcile(harness, "orders")
+    assert _size(harness, "data-orders-0") == "20Gi"
+
+
+def test_a_shrink_is_an_invalid_spec_and_no_volume_is_touched(harness):
+    _database(harness, "20Gi")
+    reconcile(harness, "orders")
+    _data_pvc(harness, "data-orders-0", "20Gi")
+    _grow(harness, "5Gi")
+    with pytest.raises(Stalled) as stalled:
+        reconcile(harness, "orders")
+    assert stalled.value.reason == "InvalidSpec" and "spec.storage.size" in stalled.value.message
+    assert _size(harness, "data-orders-0") == "20Gi"
+
+
+def test_a_volume_that_cannot_expand_stalls_with_what_to_do(harness):
+    _database(harness, "10Gi")
+    reconcile(harness, "orders")
+    _data_pvc(harness, "data-orders-0", "10Gi")
+    _grow(harness, "20Gi")
+    original = harness.client.merge_patch
+
+    async def refuse(ref: Any, namespace: Any, name: str, body: Any, sub: str = "") -> Any:
+        if ref.plural == "persistentvolumeclaims":
+            raise ApiError(422, "Invalid", "only dynamically provisioned pvc can be resized")
+        return await original(ref, namespace, name, body, sub)
+
+    harness.client.merge_patch = refuse  # type: ignore[method-assign]
+    reconcile(harness, "orders")
+    status = harness.client.find("Database", "orders")["status"]
+    stalled = {c["type"]: c for c in status["conditions"]}["Stalled"]
+    assert stalled["status"] == "True" and stalled["reason"] == "ResizeRefused"
+    assert "allowVolumeExpansion" in stalled["message"]

@@ -15,8 +15,8 @@ What the operator must do for a Database, beyond applying the rendered children:
    them (``data-<name>-<ordinal>``), so they have no ownerReference to the Database; find them
    by the labels of the claim template (``konfiguru.io/owner-kind=Database``,
    ``konfiguru.io/owner-name=<name>``, ``konfiguru.io/owner-uid=<uid>``).
-3. On a storage change: grow the PVCs in place (``storage.resize_plan``, or the same from the
-   claim template diff, as ``konfiguru_operator.apply`` does for any StatefulSet) and, when
+3. On a storage change: grow the PVCs in place as ``storage.resize_plan`` says (the operator
+   calls it and patches the sizes in ``konfiguru_operator.apply``) and, when
    ``storage.claim_templates_changed(rendered, live)``, delete the StatefulSet with
    ``propagationPolicy: Orphan`` and create the rendered one (see ``storage.py``).
 4. Objects annotated ``konfiguru.io/deletion-policy: Retain`` (the backup PVC and the generated
