@@ -58,6 +58,10 @@ _ROUND_TRIP_EXACT = frozenset({str, int, bool, type(None)})
 
 def tojson(value: Any) -> str:
     """JSON text for any value, safe to embed anywhere in a YAML document."""
+    if isinstance(value, jinja2.Undefined):
+        # A missing variable (a typo in a user's --templates override, say) is a TemplateError
+        # naming the variable, not a JSON encoder's TypeError.
+        value._fail_with_undefined_error()
     slots = _slots.get()
     if slots is not None:
         slots.append(value)

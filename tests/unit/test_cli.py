@@ -210,6 +210,19 @@ def test_the_template_sandbox_blocks_python_internals(tmp_path: Path, payload: s
     assert "<class" not in out + err and "environ" not in out
 
 
+def test_a_typo_in_an_override_template_is_a_template_error_naming_the_variable(
+    tmp_path: Path,
+) -> None:
+    original = (TEMPLATES / "app" / "service.yaml.j2").read_text("utf-8")
+    typo = original.replace("{{ labels | tojson }}", "{{ labelz | tojson }}", 1)
+    assert typo != original, "app/service.yaml.j2 changed shape; adapt this test"
+    templates = _override(tmp_path, "app/service.yaml.j2", typo)
+    code, _, err = run("render", "-f", str(WEB), "--templates", str(templates))
+    assert code == 1
+    assert "template error" in err and "'labelz' is undefined" in err, err
+    assert "Traceback" not in err
+
+
 # --- generated secrets offline ------------------------------------------------------------
 
 
