@@ -103,6 +103,7 @@ class LiveState:
         self._child_indexes: list[Mapping[str, Iterable[Any]]] = []
         self._parent_indexes: list[Mapping[str, Iterable[Any]]] = []
         self._overlay: dict[str, dict[Key, _Written]] = {}
+        self._gone_jobs: dict[str, dict[str, JSON]] = {}
 
     def bind(self, indices: Mapping[str, Any]) -> None:
         """Take Kopf's indexes (handler kwargs) by their ids."""
@@ -178,8 +179,30 @@ class LiveState:
         if seen is None or written.rv is None or seen >= written.rv:
             del overlay[(kind, name)]
 
+    def job_deleted(self, uid: str, body: Mapping[str, Any], field_manager: str) -> None:
+        """A Job of ``uid`` was deleted (its last state): kept until the next reconcile has
+        looked at it, so that a Job deleted right after finishing (``ttlSecondsAfterFinished:
+        0``) is still seen finished, and not run again (``jobs.py``)."""
+        name = str((body.get("metadata") or {}).get("name"))
+        self._gone_jobs.setdefault(uid, {})[name] = slim(body, field_manager)
+
+    def deleted_jobs(self, uid: str) -> dict[str, JSON]:
+        """The last state of the Jobs of ``uid`` deleted since :meth:`looked_at_jobs`."""
+        return dict(self._gone_jobs.get(uid) or {})
+
+    def looked_at_jobs(self, uid: str, names: Iterable[str]) -> None:
+        """A reconcile has recorded what these deleted Jobs tell: they need not be kept."""
+        gone = self._gone_jobs.get(uid)
+        if gone is None:
+            return
+        for name in names:
+            gone.pop(name, None)
+        if not gone:
+            del self._gone_jobs[uid]
+
     def forget(self, uid: str) -> None:
         self._overlay.pop(uid, None)
+        self._gone_jobs.pop(uid, None)
 
 
 def owner_uid(body: Mapping[str, Any]) -> str | None:

@@ -14,6 +14,11 @@ whose name and spec hash are recorded is not applied: it ran. A changed spec (an
 again, as a new Job replaces the old one. The record survives operator restarts, since it is in
 the status. Jobs started by a CronJob are not desired children and never recorded.
 
+A Job deleted as soon as it finished (``ttlSecondsAfterFinished: 0``) may be gone before a
+reconcile saw it finished: the child handler keeps the last state of each deleted Job
+(``cache.LiveState.job_deleted``) until the next reconcile, which records it from there. Only
+a Job that finished and was deleted while the operator was not running is run again.
+
 Pure functions, no I/O; called by ``reconciler.py`` before ``apply.Applier.sync``.
 """
 
@@ -85,10 +90,12 @@ def settle(
     desired: Sequence[JSON],
     live: Mapping[Key, JSON],
     previous: Sequence[Any] | None,
+    deleted: Mapping[str, JSON] | None = None,
 ) -> Settled:
     """Split ``desired`` into what to apply and the Jobs that already ran for this spec.
 
-    ``previous`` is the last ``status.finishedJobs``. Records of Jobs no longer desired, or
+    ``previous`` is the last ``status.finishedJobs``; ``deleted`` the last state of Jobs deleted
+    since the last reconcile, by name. Records of Jobs no longer desired, or
     desired with another spec, are dropped; a Job is recorded once it is seen finished while
     live, controlled by this owner and holding the desired spec (so a finished run of an older
     spec is never taken for a run of the new one).
@@ -105,18 +112,15 @@ def settle(
         if record is not None and record["specHash"] != digest:
             record = None  # another spec: it has not run yet
         current = live.get(("Job", name))
-        if current is None:
-            if record is not None:
-                result.gone[name] = bool(record["succeeded"])
-                result.records.append(record)
-                continue
-            result.apply.append(obj)
-            continue
-        result.apply.append(obj)
-        done = outcome(current)
-        if done is not None and controller_uid(current) == owner_uid and up_to_date(obj, current):
+        seen = current if current is not None else (deleted or {}).get(name)
+        done = outcome(seen) if seen is not None else None
+        if done is not None and controller_uid(seen or {}) == owner_uid and up_to_date(obj, seen):
             record = {"name": name, "specHash": digest, "succeeded": done}
         if record is not None:
             result.records.append(record)
+        if current is None and record is not None:
+            result.gone[name] = bool(record["succeeded"])
+        else:
+            result.apply.append(obj)
     result.records.sort(key=lambda r: str(r["name"]))
     return result

@@ -287,7 +287,8 @@ class Reconciler:
         retained = any(_retained(obj) for obj in desired)
         await self.applier.set_finalizer(self._refs[kind], body, RETAIN_FINALIZER, retained)
         # One-off Jobs that finished and were deleted since (a TTL) are not run again.
-        jobs = jobs_mod.settle(uid, desired, live, previous.get(jobs_mod.FIELD))
+        deleted_jobs = self.state.deleted_jobs(uid)
+        jobs = jobs_mod.settle(uid, desired, live, previous.get(jobs_mod.FIELD), deleted_jobs)
         try:
             result = await self.applier.sync(uid, jobs.apply, live, resizes)
         except Retry:
@@ -325,6 +326,7 @@ class Reconciler:
         )
         new = self._declared(kind, status_mod.compute(report, previous))
         await self._publish(body, uid, previous, new)
+        self.state.looked_at_jobs(uid, deleted_jobs)
         self._events(body, result, fresh, previous, new)
 
     async def _finalize(self, body: Mapping[str, Any], uid: str, live: Mapping[Key, JSON]) -> None:

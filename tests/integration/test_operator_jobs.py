@@ -3,10 +3,12 @@ run again; a changed spec does."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from typing import Any
 
 import yaml
-from helpers import container, edit_spec, is_ready
+from helpers import app, container, edit_spec, is_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 MLPIPELINES = "mlpipelines.konfiguru.io"
@@ -58,3 +60,34 @@ def test_a_finished_training_deleted_by_its_ttl_is_not_run_again_until_its_spec_
         timeout=15,
     )
     assert after["status"]["finishedJobs"][0]["succeeded"] is True
+
+
+def test_a_job_deleted_the_moment_it_finished_is_not_run_again(emulator, operator):
+    """``ttlSecondsAfterFinished: 0``: the Job may be gone before any reconcile saw it finished."""
+    deleted: list[str] = []
+
+    def ttl_controller(kind: str, rt: Any, obj: dict, old: dict | None) -> None:
+        conditions = (obj.get("status") or {}).get("conditions") or []
+        finished = any(c["type"] == "Complete" and c["status"] == "True" for c in conditions)
+        if rt.kind == "Job" and kind == "MODIFIED" and finished and not deleted:
+            name = obj["metadata"]["name"]
+            deleted.append(name)
+            asyncio.get_running_loop().call_soon(emulator.delete, "jobs", name, "default")
+
+    emulator.call(lambda: emulator.cluster.listeners.append(ttl_controller))
+    emulator.create(
+        app(jobs=[{"name": "migrate", "command": ["migrate"], "ttlSecondsAfterFinished": 0}])
+    )
+    emulator.wait_for(lambda: deleted, timeout=15)
+    emulator.wait_for_absence("jobs", deleted[0], "default")
+    parent = emulator.wait_for_object(
+        "apps.konfiguru.io",
+        "shop",
+        "default",
+        lambda o: is_ready(o) and o["status"].get("finishedJobs"),
+    )
+    assert parent["status"]["finishedJobs"][0]["name"] == deleted[0]
+    seen = operator.reconciles()
+    emulator.wait_for(lambda: operator.reconciles() >= seen + 4, timeout=15)
+    assert emulator.find("jobs", deleted[0], "default") is None
+    assert deleted == [deleted[0]]

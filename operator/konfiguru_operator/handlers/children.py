@@ -37,6 +37,8 @@ async def child_changed(
     meta = body.get("metadata") or {}
     kind, name = str(body.get("kind")), str(meta.get("name"))
     RUNTIME.state.observed(uid, kind, name, meta.get("resourceVersion"))
+    if type == "DELETED" and kind == "Job":
+        RUNTIME.state.job_deleted(uid, body, RUNTIME.settings.field_manager)
     RUNTIME.scheduler.adopt_context()
     RUNTIME.scheduler.poke(uid)
 

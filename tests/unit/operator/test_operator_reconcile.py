@@ -403,6 +403,46 @@ def test_a_failed_one_off_job_deleted_afterwards_still_reports_its_failure(harne
     assert stalled["status"] == "True" and "has since been deleted" in stalled["message"]
 
 
+def _job_deleted_event(h: Harness, uid: str, job: dict[str, Any]) -> None:
+    """What the child handler does with a Job's DELETED watch event."""
+    h.state.observed(uid, "Job", job["metadata"]["name"], job["metadata"]["resourceVersion"])
+    h.state.job_deleted(uid, job, h.settings.field_manager)
+
+
+def test_a_job_deleted_as_soon_as_it_finished_is_not_run_again(harness, app):
+    app["spec"]["jobs"] = [
+        {"name": "migrate", "command": ["migrate"], "ttlSecondsAfterFinished": 0}
+    ]
+    parent = _create(harness, app)
+    uid = parent["metadata"]["uid"]
+    reconcile(harness)
+    (job,) = _jobs(harness)
+    job["status"] = {"conditions": [{"type": "Complete", "status": "True"}]}
+    # The TTL controller was quicker than any reconcile: only the watch's DELETED event saw it
+    # finished (the child handler hands its last state over).
+    _delete_jobs(harness)
+    _job_deleted_event(harness, uid, job)
+    reconcile(harness)
+    assert _jobs(harness) == []
+    (record,) = harness.client.find("App", "web")["status"]["finishedJobs"]
+    assert record["name"] == job["metadata"]["name"] and record["succeeded"] is True
+    assert harness.state.deleted_jobs(uid) == {}
+    reconcile(harness)
+    assert _jobs(harness) == []
+
+
+def test_a_job_deleted_while_it_ran_runs_again(harness, app):
+    app["spec"]["jobs"] = [{"name": "migrate", "command": ["migrate"]}]
+    parent = _create(harness, app)
+    reconcile(harness)
+    (job,) = _jobs(harness)
+    _delete_jobs(harness)
+    _job_deleted_event(harness, parent["metadata"]["uid"], job)
+    reconcile(harness)
+    (again,) = _jobs(harness)
+    assert again["metadata"]["name"] == job["metadata"]["name"]
+
+
 def test_a_job_finished_for_an_older_spec_is_not_taken_for_a_run_of_the_new_one(harness):
     from konfiguru_operator import jobs
 
