@@ -41,11 +41,24 @@ _REF_FIELDS = {
 def resource_amounts(
     resources: Mapping[str, Any] | None, path: str, errors: list[FieldError]
 ) -> dict[str, Decimal | None]:
-    """Every ``resources`` quantity checked; the good ones parsed (``None``: absent or bad)."""
-    return {
-        key: check_quantity((resources or {}).get(key), f"{path}.{key}", errors)
-        for key in RESOURCE_KEYS
+    """Every ``resources`` quantity checked, and each limit at least its request (the API server
+    rejects a pod otherwise); the good ones parsed (``None``: absent or bad)."""
+    resources = resources or {}
+    amounts = {
+        key: check_quantity(resources.get(key), f"{path}.{key}", errors) for key in RESOURCE_KEYS
     }
+    for request, limit in (("cpu", "cpuLimit"), ("memory", "memoryLimit")):
+        low, high = amounts.get(request), amounts.get(limit)
+        if low is not None and high is not None and high < low:
+            errors.append(
+                FieldError(
+                    f"{path}.{limit}",
+                    resources[limit],
+                    f"is less than {request} ({resources[request]})",
+                    f"a limit must be at least the request; raise {limit} or lower {request}",
+                )
+            )
+    return amounts
 
 
 def check_env(env: Mapping[str, Any] | None, path: str, errors: list[FieldError]) -> None:

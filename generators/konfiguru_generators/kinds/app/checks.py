@@ -10,7 +10,6 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable, Mapping
-from decimal import Decimal
 from typing import Any
 
 from ... import configformats
@@ -30,7 +29,7 @@ _CONFIG_MAP_LIMIT = 1024 * 1024
 
 def check(spec: dict[str, Any], name: str) -> list[FieldError]:
     errors: list[FieldError] = []
-    _check_resources(spec["resources"], "spec.resources", errors)
+    resource_amounts(spec["resources"], "spec.resources", errors)
     _check_ports(spec, errors)
     check_env(spec.get("env"), "spec.env", errors)
     _check_health(spec, errors)
@@ -51,24 +50,6 @@ def check(spec: dict[str, Any], name: str) -> list[FieldError]:
 
 
 # --- resources -----------------------------------------------------------------------------------
-
-
-def _check_resources(
-    resources: Mapping[str, Any], path: str, errors: list[FieldError]
-) -> dict[str, Decimal | None]:
-    amounts = resource_amounts(resources, path, errors)
-    for request, limit in (("cpu", "cpuLimit"), ("memory", "memoryLimit")):
-        low, high = amounts[request], amounts[limit]
-        if low is not None and high is not None and low > high:
-            errors.append(
-                FieldError(
-                    f"{path}.{limit}",
-                    resources[limit],
-                    f"is less than {request} ({resources[request]})",
-                    f"a limit must be at least the request; raise {limit} or lower {request}",
-                )
-            )
-    return amounts
 
 
 # --- ports ---------------------------------------------------------------------------------------
@@ -487,7 +468,7 @@ def _check_run(
 ) -> None:
     merged = {**spec["resources"], **(run.get("resources") or {})}
     if run.get("resources"):
-        _check_resources(merged, f"{path}.resources", errors)
+        resource_amounts(merged, f"{path}.resources", errors)
     check_env(run.get("env"), f"{path}.env", errors)
     if run["completions"] < run["parallelism"]:
         errors.append(

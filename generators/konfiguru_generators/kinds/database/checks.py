@@ -107,15 +107,4 @@ def _check_backup(backup: dict[str, Any], name: str, errors: list[FieldError]) -
 
 
 def _check_resources(resources: dict[str, Any], path: str, errors: list[FieldError]) -> None:
-    amounts = resource_amounts(resources, path, errors)
-    for request, limit in (("cpu", "cpuLimit"), ("memory", "memoryLimit")):
-        low, high = amounts[request], amounts[limit]
-        if low is not None and high is not None and high < low:
-            errors.append(
-                FieldError(
-                    f"{path}.{limit}",
-                    resources[limit],
-                    f"is below the request {path}.{request}",
-                    f"use at least {resources[request]}",
-                )
-            )
+    resource_amounts(resources, path, errors)

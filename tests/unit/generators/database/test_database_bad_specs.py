@@ -125,7 +125,7 @@ def test_a_memory_limit_below_the_request_is_refused() -> None:
     message = only_error(
         engine="redis", version="7.4", resources={"memory": "1Gi", "memoryLimit": "512Mi"}
     )
-    assert message.startswith('spec.resources.memoryLimit: "512Mi" is below the request')
+    assert message.startswith('spec.resources.memoryLimit: "512Mi" is less than memory')
 
 
 def test_every_problem_is_reported_at_once() -> None:
