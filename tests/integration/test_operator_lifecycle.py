@@ -40,6 +40,29 @@ def test_create_gives_children_with_owner_references_and_ready_once_they_are(emu
     assert set(conditions(ready)) == {"Ready", "Reconciling", "Stalled"}
 
 
+def test_an_edit_is_reported_reconciling_before_anything_else_is_written(emulator, operator):
+    emulator.create(app())
+    wait_ready(emulator)
+    writes: list[tuple[str, str, dict]] = []  # (kind, name, status) of every write, in order
+
+    def record(kind: str, rt, obj: dict, old: dict | None) -> None:
+        if kind == "MODIFIED" or kind == "ADDED":
+            writes.append((rt.kind, obj["metadata"]["name"], dict(obj.get("status") or {})))
+
+    emulator.call(lambda: emulator.cluster.listeners.append(record))
+    edit_spec(emulator, "shop", lambda s: s.update(image="ghcr.io/acme/shop:1.1.0"))
+    wait_ready(emulator)
+    ours = [w for w in writes if w[0] in ("App", "Deployment")]
+    assert ours[0][0] == "App"  # the edit itself
+    first_status = ours[1]
+    assert first_status[0] == "App", ours  # before the Deployment moves
+    started = conditions({"status": first_status[2]})
+    assert first_status[2]["observedGeneration"] == 2
+    assert started["Reconciling"]["status"] == "True"
+    assert started["Reconciling"]["reason"] == "NewGeneration"
+    assert started["Ready"]["status"] == "False"
+
+
 def test_kubectl_apply_then_kubectl_wait_returns_once_ready(emulator, operator, tmp_path):
     manifest = tmp_path / "shop.kfg.yaml"
     manifest.write_text(yaml.safe_dump(app()))
