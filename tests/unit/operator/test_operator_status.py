@@ -166,3 +166,23 @@ def test_last_run_is_the_newest_active_job_of_a_cronjob_else_the_last_job():
     live = {("CronJob", "etl"): {"status": {"active": [{"name": "etl-1"}, {"name": "etl-2"}]}}}
     assert status.last_run(desired, live) == "etl-2"
     assert status.last_run(desired, {}) == "etl-once"
+
+
+def test_a_new_generation_starts_reconciling_and_keeps_what_it_knows_of_the_children():
+    ready = status.compute(
+        Report(generation=1, children=[("Deployment", "web", Health(True))], extra={"url": "u"}),
+        None,
+        now="2026-01-01T00:00:00Z",
+    )
+    assert not status.new_generation(ready, 1)
+    assert status.new_generation(ready, 2) and status.new_generation({}, 1)
+    started = status.starting(ready, 2, now="2026-01-02T00:00:00Z")
+    by_type = {c["type"]: c for c in started["conditions"]}
+    assert started["observedGeneration"] == 2 and started["phase"] == "Progressing"
+    assert by_type["Reconciling"]["status"] == "True"
+    assert by_type["Reconciling"]["reason"] == "NewGeneration"
+    assert {c["observedGeneration"] for c in started["conditions"]} == {2}
+    # Ready flipped (a new time); Stalled did not (its time stays).
+    assert by_type["Ready"]["lastTransitionTime"] == "2026-01-02T00:00:00Z"
+    assert by_type["Stalled"]["lastTransitionTime"] == "2026-01-01T00:00:00Z"
+    assert started["children"] == ready["children"] and started["url"] == "u"
