@@ -95,10 +95,10 @@ def settle(
     """Split ``desired`` into what to apply and the Jobs that already ran for this spec.
 
     ``previous`` is the last ``status.finishedJobs``; ``deleted`` the last state of Jobs deleted
-    since the last reconcile, by name. Records of Jobs no longer desired, or
-    desired with another spec, are dropped; a Job is recorded once it is seen finished while
-    live, controlled by this owner and holding the desired spec (so a finished run of an older
-    spec is never taken for a run of the new one).
+    since the last reconcile, by name. Records of Jobs no longer desired, or desired with another
+    spec, are dropped. A Job is recorded once it is seen finished (live, or in its last state),
+    controlled by this owner and holding the desired spec: a finished run of an older spec is
+    never taken for a run of the new one.
     """
     recorded = _records(previous)
     result = Settled()
