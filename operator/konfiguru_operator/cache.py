@@ -169,15 +169,19 @@ class LiveState:
             body, _rv(body) if body is not None else rv, time.monotonic()
         )
 
-    def observed(self, uid: str, kind: str, name: str, rv: str | None) -> None:
-        """A watch event for a child: our write it supersedes need not be remembered any more."""
+    def observed(self, uid: str, kind: str, name: str, rv: str | None) -> bool:
+        """A watch event for a child: our write it supersedes need not be remembered any more.
+
+        True when the event is the echo of our own apply (the very ``resourceVersion`` its answer
+        had): it tells nothing the reconcile that wrote it, or any later one, has not seen."""
         overlay = self._overlay.get(uid)
         written = overlay.get((kind, name)) if overlay else None
         if overlay is None or written is None:
-            return
+            return False
         seen = _rv({"metadata": {"resourceVersion": rv}})
         if seen is None or written.rv is None or seen >= written.rv:
             del overlay[(kind, name)]
+        return written.body is not None and seen is not None and seen == written.rv
 
     def job_deleted(self, uid: str, body: Mapping[str, Any], field_manager: str) -> None:
         """A Job of ``uid`` was deleted (its last state): kept until the next reconcile has

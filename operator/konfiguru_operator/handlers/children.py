@@ -19,8 +19,11 @@ from ..rbac import CHILD_KINDS
 from ..runtime import RUNTIME
 
 
-def index_child(body: kopf.Body, labels: kopf.Labels, **_: Any) -> dict[str, str]:
-    """Children by their owner's uid, packed (``cache.pack``)."""
+async def index_child(body: kopf.Body, labels: kopf.Labels, **_: Any) -> dict[str, str]:
+    """Children by their owner's uid, packed (``cache.pack``).
+
+    A coroutine although it awaits nothing: Kopf runs a plain function in a thread pool, and
+    the hand-over to a thread and back costs more than the packing itself, on every event."""
     return {str(labels[OWNER_UID]): pack(body, RUNTIME.settings.field_manager)}
 
 
@@ -36,9 +39,11 @@ async def child_changed(
     uid = str(labels[OWNER_UID])
     meta = body.get("metadata") or {}
     kind, name = str(body.get("kind")), str(meta.get("name"))
-    RUNTIME.state.observed(uid, kind, name, meta.get("resourceVersion"))
+    echo = RUNTIME.state.observed(uid, kind, name, meta.get("resourceVersion"))
     if type == "DELETED" and kind == "Job":
         RUNTIME.state.job_deleted(uid, body, RUNTIME.settings.field_manager)
+    elif echo and type != "DELETED":
+        return  # our own apply coming back: the reconcile that wrote it has its answer
     RUNTIME.scheduler.adopt_context()
     RUNTIME.scheduler.poke(uid)
 

@@ -40,6 +40,27 @@ def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
     return info
 
 
+class EssenceFreeDiffBase(kopf.AnnotationsDiffBaseStorage):
+    """Kopf's diff-base storage, without the per-event essence while nobody reads it.
+
+    Kopf builds an "essence" of every object on every watch event (a deep copy of the whole
+    body, then a diff against the last-handled one) for change handlers (``on.create/update``)
+    and daemons. The operator registers neither (``parents.py`` says why), so the essence would
+    only cost a deep copy per event, thousands per second with many children. Should the
+    registry hold such handlers (Kopf's default registry is shared by everything in a process),
+    the essence is built as usual.
+    """
+
+    def __init__(self, *, registry: kopf.OperatorRegistry, prefix: str, key: str) -> None:
+        super().__init__(prefix=prefix, key=key)
+        self.registry = registry
+
+    def build(self, *, body: kopf.Body, extra_fields: Any = None) -> kopf.BodyEssence:
+        if self.registry._changing.get_all_handlers() or self.registry._spawning.get_all_handlers():
+            return super().build(body=body, extra_fields=extra_fields)
+        return kopf.BodyEssence()
+
+
 def configure(settings: kopf.OperatorSettings) -> None:
     """Kopf's settings from ours (see ``settings.py``)."""
     ours = RUNTIME.settings
@@ -47,8 +68,8 @@ def configure(settings: kopf.OperatorSettings) -> None:
     # Kopf keeps handler progress and the last handled spec in annotations, never in status:
     # the CRDs' status schemas are strict and describe only what we write.
     settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=GROUP)
-    settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
-        prefix=GROUP, key="last-handled-configuration"
+    settings.persistence.diffbase_storage = EssenceFreeDiffBase(
+        registry=kopf.get_default_registry(), prefix=GROUP, key="last-handled-configuration"
     )
     settings.posting.reporting_component = "konfiguru-operator"
     settings.posting.reporting_instance = socket.gethostname()

@@ -68,8 +68,9 @@ async def parent_changed(
     scheduler.poke(uid)
 
 
-def index_parent(body: kopf.Body, **_: Any) -> dict[str, str]:
-    """Parents by uid, packed: the scheduler reconciles from the latest copy."""
+async def index_parent(body: kopf.Body, **_: Any) -> dict[str, str]:
+    """Parents by uid, packed: the scheduler reconciles from the latest copy (a coroutine, not
+    run in Kopf's thread pool: see ``children.index_child``)."""
     return {str(body["metadata"]["uid"]): pack(body, RUNTIME.settings.field_manager)}
 
 
