@@ -52,7 +52,10 @@ from .settings import Settings
 
 JSON = dict[str, Any]
 logger = logging.getLogger(__name__)
-RENDER_CACHE_SIZE = 256
+# Renders kept (see Reconciler._render): enough for every resource of a large namespace, as the
+# two or three reconciles of one resource's creation come far apart when thousands are created at
+# once. Kept as compact JSON text: a few kilobytes each, decoded in microseconds on a hit.
+RENDER_CACHE_SIZE = 2048
 # Children annotated with this (value "Retain") outlive their owner: a Database's credentials and
 # backup volume, an MLPipeline's model volume. While an owner has such children it carries
 # RETAIN_FINALIZER, so that on its deletion they are released before the garbage collector runs.
@@ -124,9 +127,9 @@ class Reconciler:
         self.state = state
         self.kube_version = kube_version
         self._locks: dict[str, asyncio.Lock] = {}
-        # The last render per resource, most recently used last; bounded, since a render of a
-        # large resource is tens of kilobytes and the reconciles that reuse it come in bursts.
-        self._renders: OrderedDict[str, tuple[str, list[JSON], Resizes]] = OrderedDict()
+        # The last render per resource (its key, as JSON text, and the resizes), most recently
+        # used last; bounded, since a render of a large resource is tens of kilobytes.
+        self._renders: OrderedDict[str, tuple[str, str, Resizes]] = OrderedDict()
         self._statuses: dict[str, JSON] = {}
         self._status_fields = {kind: _status_fields(kind) for kind in REGISTRY}
         self._refs: dict[str, ResourceRef] = parent_refs()
@@ -207,11 +210,12 @@ class Reconciler:
         cached = self._renders.get(uid)
         if cached and cached[0] == key:
             self._renders.move_to_end(uid)
-            return cached[1], cached[2]
+            desired: list[JSON] = json.loads(cached[1])  # fresh objects: callers may change them
+            return desired, cached[2]
         # render() raises the SpecError of an impossible change (a volume that would shrink).
         desired = render(resource, existing, kube_version=self.kube_version)
         resizes = _resize_plan(resource, existing)
-        self._renders[uid] = (key, desired, resizes)
+        self._renders[uid] = (key, json.dumps(desired, separators=(",", ":")), resizes)
         self._renders.move_to_end(uid)
         while len(self._renders) > RENDER_CACHE_SIZE:
             self._renders.popitem(last=False)

@@ -2,23 +2,30 @@
 
 The shortcuts measured by ``bench/operator_bench.py``: index handlers are coroutines (no thread
 hand-over per event), and Kopf's per-event essence (a deep copy) is not built while no handler
-reads it, and the echo of the operator's own apply does not reconcile the owner again.
+reads it, the echo of the operator's own apply does not reconcile the owner again, and renders
+are kept as JSON text for every resource of a large namespace.
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
+import json
+from pathlib import Path
 
 import kopf
 import pytest
+import yaml
 
+from konfiguru_generators import Existing, render
 from konfiguru_generators.labels import OWNER_UID
+from konfiguru_operator import reconciler as reconciler_module
 from konfiguru_operator.cache import LiveState
 from konfiguru_operator.handlers import children, parents
 from konfiguru_operator.handlers.lifecycle import EssenceFreeDiffBase
 from konfiguru_operator.runtime import RUNTIME
 
+ROOT = Path(__file__).resolve().parents[3]
 BODY = {
     "apiVersion": "konfiguru.io/v1alpha1",
     "kind": "App",
@@ -114,3 +121,47 @@ def test_only_a_child_event_with_news_reconciles_its_owner(monkeypatch, event_ty
     body = _event(rv)
     asyncio.run(children.child_changed(type=event_type, body=body, labels=body.metadata.labels))
     assert scheduler.poked == (["u"] if reconciled else [])
+
+
+# ---- the render cache: kept as JSON text, equal to a fresh render --------------------------------
+
+
+def _documents() -> list[dict[str, object]]:
+    found = []
+    for path in sorted(ROOT.glob("examples/**/*.yaml")) + sorted(
+        ROOT.glob("tests/golden/**/*.yaml")
+    ):
+        for document in yaml.safe_load_all(path.read_text()):
+            if isinstance(document, dict) and document.get("apiVersion") == "konfiguru.io/v1alpha1":
+                document.setdefault("metadata", {})["uid"] = "u"
+                found.append(document)
+    return found
+
+
+def test_every_example_render_reads_back_from_json_text_unchanged():
+    checked = 0
+    for document in _documents():
+        try:
+            children = render(document, Existing(secret_seed=b"s" * 32))
+        except Exception:  # noqa: BLE001 - invalid examples are the generators' tests' job
+            continue
+        assert json.loads(json.dumps(children, separators=(",", ":"))) == children
+        checked += 1
+    assert checked >= 5
+
+
+def test_a_cached_render_is_equal_fresh_and_not_rendered_again(harness, app, monkeypatch):
+    calls = []
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(reconciler_module, "render", counted)
+    app["metadata"]["uid"] = "u"
+    resource = reconciler_module.renderable(app)
+    existing = Existing(secret_seed=b"s" * 32)
+    first, _ = harness.reconciler._render("u", resource, existing)
+    again, _ = harness.reconciler._render("u", resource, existing)
+    assert calls == [1]
+    assert again == first and again is not first and again[0] is not first[0]
