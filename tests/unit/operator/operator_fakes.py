@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+from emulator.patching import merge_patch
 from konfiguru_generators.labels import OWNER_UID
 from konfiguru_operator.apply import Applier
 from konfiguru_operator.cache import CHILD_INDEX_PREFIX, PARENT_INDEX_PREFIX, LiveState
@@ -23,18 +24,6 @@ from konfiguru_operator.reconciler import Reconciler
 from konfiguru_operator.settings import Settings
 
 JSON = dict[str, Any]
-
-
-def merge(base: Any, patch: Any) -> Any:
-    if isinstance(base, dict) and isinstance(patch, dict):
-        result = dict(base)
-        for key, value in patch.items():
-            if value is None:
-                result.pop(key, None)
-            else:
-                result[key] = merge(base.get(key), value)
-        return result
-    return copy.deepcopy(patch)
 
 
 class FakeClient:
@@ -76,7 +65,7 @@ class FakeClient:
                 raise ApiError(422, "Invalid", "spec.selector: Invalid value: field is immutable")
             if body["kind"] == "Job" and spec_new.get("template") != spec_old.get("template"):
                 raise ApiError(422, "Invalid", "spec.template: Invalid value: field is immutable")
-            obj = merge(current, body)
+            obj = merge_patch(current, body)
             if body["kind"] in ("Deployment", "StatefulSet") and "replicas" not in spec_new:
                 obj["spec"]["replicas"] = spec_old.get("replicas", 1)
             if obj.get("spec") != current.get("spec"):
@@ -92,7 +81,7 @@ class FakeClient:
         self.writes.append(("patch" + (f"/{sub}" if sub else ""), ref.plural, name))
         if key not in self.objects:
             raise ApiError(404, "NotFound", f"{name} not found")
-        self.objects[key] = self._stamp(merge(self.objects[key], body))
+        self.objects[key] = self._stamp(merge_patch(self.objects[key], body))
         return copy.deepcopy(self.objects[key])
 
     async def delete(
