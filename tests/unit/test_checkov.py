@@ -14,7 +14,6 @@ import re
 import shutil
 import subprocess
 import sys
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -116,15 +115,11 @@ def test_every_skipped_check_has_a_reason() -> None:
     assert not missing, f"skips without a reason in {CONFIG.name}: {missing}"
 
 
-def test_skips_no_rendered_object_needs_are_reported(checkov_report: dict[str, Any]) -> None:
-    # A warning, not a failure: a skip may be needed by an example another change brings.
+def test_every_skip_is_needed_by_a_rendered_object(checkov_report: dict[str, Any]) -> None:
+    # A skip nothing needs any more would hide the next object that fails that check.
     triggered = {check["check_id"] for check in checkov_report["failed"]}
     stale = sorted(set(skip_list()) - triggered)
-    if stale:
-        warnings.warn(
-            f"{CONFIG.name} skips checks no rendered example fails any more: {stale}",
-            stacklevel=1,
-        )
+    assert not stale, f"{CONFIG.name} skips checks no rendered example fails any more: {stale}"
 
 
 def _iter_skip_lines() -> Iterator[str]:
