@@ -36,6 +36,7 @@ import kopf
 
 from konfiguru_generators import Existing, SpecError, TemplateError, render, validate
 from konfiguru_generators.kinds import REGISTRY
+from konfiguru_generators.kinds.app import render_stateful as app_stateful
 from konfiguru_generators.kinds.database import storage as database_storage
 from konfiguru_generators.labels import GROUP
 from konfiguru_generators.resources import version_schema
@@ -67,7 +68,11 @@ ROTATION_STAMP = f"{GROUP}/rotation"
 # (apply.Applier.sync). A shrink is refused by render() itself, as a SpecError.
 _RESIZE_PLANNERS: dict[str, Callable[[Mapping[str, Any], Existing], Resizes]] = {
     "Database": database_storage.resize_plan,
+    "App": app_stateful.resize_plan,
 }
+# The kinds that run an App's pods: when one replaces another of the same name (workload
+# Deployment → StatefulSet), the reconcile says so in one Event.
+_WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
 # Annotations that say nothing about what to render (and can be large).
 _IGNORED_ANNOTATIONS = ("kubectl.kubernetes.io/last-applied-configuration",)
 
@@ -425,6 +430,14 @@ class Reconciler:
             shown = ", ".join(f"{kind} {name}" for kind, name in keys[:10])
             return shown + (f" and {len(keys) - 10} more" if len(keys) > 10 else "")
 
+        for before, after in replaced_workloads(result):
+            _post(
+                target,
+                "Normal",
+                reason="WorkloadReplaced",
+                message=f"Replaced {before[0]} {before[1]} with {after[0]} {after[1]}"
+                " (spec.workload changed); volumes of the old workload are not moved",
+            )
         applied = result.created + result.updated
         if applied:
             _post(target, "Normal", reason="Applied", message=f"Applied {names(applied)}")
@@ -468,6 +481,16 @@ class Reconciler:
             _post(target, "Warning", reason=reason, message=message[:1000])
 
 
+def replaced_workloads(result: SyncResult) -> list[tuple[Key, Key]]:
+    """``(pruned, created)`` pairs of workloads of one name whose kind changed in this sync."""
+    created = {name: (kind, name) for kind, name in result.created if kind in _WORKLOAD_KINDS}
+    return [
+        ((kind, name), created[name])
+        for kind, name in result.pruned
+        if kind in _WORKLOAD_KINDS and name in created and created[name][0] != kind
+    ]
+
+
 def _post(target: JSON, type_: str, reason: str, message: str) -> None:
     """Post one Event on the resource (Kopf sends it in the background; never a secret value).
 
@@ -481,7 +504,7 @@ def _post(target: JSON, type_: str, reason: str, message: str) -> None:
 
 def _resize_plan(resource: JSON, existing: Existing) -> Resizes:
     """``[(pvc, size)]``: the existing volumes of ``resource`` to grow in place, as its kind's
-    generator plans it (only the Database has volumes that grow)."""
+    generator plans it (a Database's data, an App's per-pod volumes)."""
     planner = _RESIZE_PLANNERS.get(str(resource.get("kind")))
     if planner is None or not existing.pvc_sizes:
         return []

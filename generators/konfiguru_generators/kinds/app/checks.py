@@ -15,6 +15,7 @@ from typing import Any
 from ... import configformats
 from ...checks_common import ENV_HINT, ENV_NAME, check_env, check_schedule, resource_amounts
 from ...errors import MISSING, FieldError, did_you_mean
+from ...quantity import check_quantity
 from . import names
 
 _CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+\Z")
@@ -40,6 +41,7 @@ def check(spec: dict[str, Any], name: str) -> list[FieldError]:
     _check_connect(spec, errors)
     _check_network(spec, errors)
     _check_runs(spec, name, errors)
+    _check_stateful(spec, name, errors)
     _check_lifecycle(spec, errors)
     _check_pdb(spec, errors)
     _check_metadata_maps(spec, errors)
@@ -355,6 +357,8 @@ def _check_paths_unique(spec: Mapping[str, Any], errors: list[FieldError]) -> No
         if entry["mount"] in ("files", "both"):
             mount = entry.get("mountPath") or f"/etc/secrets/{entry['name']}"
             candidates.append((mount, f"spec.secrets[{index}].mountPath"))
+    for index, volume in enumerate(spec.get("volumes") or []):
+        candidates.append((volume["mountPath"], f"spec.volumes[{index}].mountPath"))
     for mount, where in candidates:
         normalised = mount.rstrip("/") or "/"
         if normalised in seen:
@@ -414,6 +418,24 @@ def _check_network(spec: Mapping[str, Any], errors: list[FieldError]) -> None:
         seen.add(key)
     for index, cidr in enumerate(spec["networkPolicy"].get("egressTo") or []):
         _check_cidr(cidr, f"spec.networkPolicy.egressTo[{index}]", errors)
+
+
+# --- stateful apps --------------------------------------------------------------------------------
+
+
+def _check_stateful(spec: Mapping[str, Any], app: str, errors: list[FieldError]) -> None:
+    for index, volume in enumerate(spec.get("volumes") or []):
+        check_quantity(volume["size"], f"spec.volumes[{index}].size", errors)
+    if spec["workload"] == "StatefulSet" and len(app) > names.MAX_STATEFULSET_NAME:
+        errors.append(
+            FieldError(
+                "metadata.name",
+                app,
+                "is too long for a StatefulSet",
+                f'its pods are labelled "<name>-<revision hash>", at most 63 characters: use'
+                f" at most {names.MAX_STATEFULSET_NAME} characters",
+            )
+        )
 
 
 # --- jobs and schedules --------------------------------------------------------------------------

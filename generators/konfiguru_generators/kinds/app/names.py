@@ -17,6 +17,8 @@ JOB_HASH_CHARS = 8
 # Kubernetes limits: label values (a Job's pods carry their Job's name) and CronJob names.
 MAX_JOB_NAME = 63
 MAX_CRONJOB_NAME = 52
+# A StatefulSet's pods carry controller-revision-hash "<name>-<10 characters>", a label value.
+MAX_STATEFULSET_NAME = 52
 ENGINE_PORTS = {"postgres": 5432, "mysql": 3306, "mongodb": 27017, "redis": 6379}
 ENGINE_SCHEMES = {
     "postgres": "postgresql",
@@ -64,6 +66,11 @@ def metrics_port(spec: Mapping[str, Any]) -> int | None:
         return int(metrics["port"])
     main = main_port(spec)
     return main.number if main else None
+
+
+def headless_name(app: str) -> str:
+    """The headless Service of a StatefulSet App: its pods' DNS names live under it."""
+    return f"{app}-headless"
 
 
 def config_map_name(app: str) -> str:

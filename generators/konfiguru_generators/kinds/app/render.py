@@ -12,9 +12,10 @@ from ... import labels
 from ...errors import MISSING, FieldError, SpecError
 from ..base import Manifest, Resource
 from . import names
+from . import render_stateful as stateful
 from .render_config import PodParts, connect_env, render_config, render_secrets
 from .render_jobs import render_jobs, render_schedules
-from .render_network import render_ingress, render_network_policy, render_service
+from .render_network import render_ingress, render_network_policy, render_service, service_ports
 from .render_pod import automount_token, is_replicated, pod_template, service_account_name
 
 COMPONENT = names.COMPONENT
@@ -38,6 +39,8 @@ def render(resource: Resource) -> list[Manifest]:
 def render_workload(resource: Resource, parts: PodParts) -> list[Manifest]:
     spec = resource.spec
     version = labels.image_version(spec["image"])
+    if spec["workload"] == "StatefulSet":
+        parts = stateful.pod_parts(resource, parts)
     template = pod_template(resource, parts, COMPONENT)
     if version:
         template["metadata"]["labels"][labels.VERSION] = version
@@ -50,15 +53,20 @@ def render_workload(resource: Resource, parts: PodParts) -> list[Manifest]:
     if spec["workload"] == "DaemonSet":
         return [resource.template("app/daemonset.yaml.j2", **common)]
     autoscale = spec.get("autoscale")
-    objects = [
-        resource.template(
-            "app/deployment.yaml.j2",
-            # With an autoscaler the HPA owns the replica count; setting it here would make
-            # every apply reset the count the HPA chose.
-            replicas=None if autoscale else spec["replicas"],
-            **common,
+    if spec["workload"] == "StatefulSet":
+        objects = stateful.render_statefulset(
+            resource, {**common, "service_ports": service_ports(spec)}
         )
-    ]
+    else:
+        objects = [
+            resource.template(
+                "app/deployment.yaml.j2",
+                # With an autoscaler the HPA owns the replica count; setting it here would make
+                # every apply reset the count the HPA chose.
+                replicas=None if autoscale else spec["replicas"],
+                **common,
+            )
+        ]
     if autoscale:
         objects.append(_autoscaler(resource, autoscale))
     pdb = spec["podDisruptionBudget"]

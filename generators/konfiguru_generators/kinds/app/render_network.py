@@ -22,17 +22,14 @@ def has_service(spec: Mapping[str, Any]) -> bool:
     return bool(spec["expose"]["enabled"]) and names.main_port(spec) is not None
 
 
-def render_service(resource: Resource) -> list[Manifest]:
-    spec = resource.spec
-    if not has_service(spec):
-        return []
-    expose = spec["expose"]
+def service_ports(spec: Mapping[str, Any]) -> list[Fragment]:
+    """The Service ports: the main port on ``expose.port``, then each declared port."""
     ports: list[Fragment] = []
     if spec.get("port") is not None:
         ports.append(
             {
                 "name": names.MAIN_PORT_NAME,
-                "port": expose["port"],
+                "port": spec["expose"]["port"],
                 "targetPort": names.MAIN_PORT_NAME,
                 "protocol": "TCP",
             }
@@ -47,6 +44,15 @@ def render_service(resource: Resource) -> list[Manifest]:
         if port.get("appProtocol"):
             entry["appProtocol"] = port["appProtocol"]
         ports.append(entry)
+    return ports
+
+
+def render_service(resource: Resource) -> list[Manifest]:
+    spec = resource.spec
+    if not has_service(spec):
+        return []
+    expose = spec["expose"]
+    ports = service_ports(spec)
     service_type = expose.get("type") or ("LoadBalancer" if expose["external"] else "ClusterIP")
     return [
         resource.template(
@@ -188,6 +194,10 @@ def render_network_policy(resource: Resource) -> list[Manifest]:
     app_ports = [{"protocol": p.protocol, "port": p.number} for p in ports]
     ingress_rules: list[Fragment] = []
     callers = [_peer(c["name"], c.get("namespace")) for c in spec.get("allowFrom") or []]
+    members = spec["workload"] == "StatefulSet" and bool(app_ports)
+    if members:
+        # The members of a StatefulSet talk to each other (replication, gossip, quorum).
+        callers.insert(0, _peer(resource.name, None, resource.kind))
     if callers and app_ports:
         ingress_rules.append({"from": callers, "ports": app_ports})
     main = names.main_port(spec)
@@ -223,6 +233,8 @@ def render_network_policy(resource: Resource) -> list[Manifest]:
                 # A Database serves on its Service port; an App's container port is unknown here.
                 rule["ports"] = [{"protocol": "TCP", "port": names.connect_port(target)}]
             egress.append(rule)
+        if members:
+            egress.append({"to": [_peer(resource.name, None, resource.kind)], "ports": app_ports})
         cidrs = policy.get("egressTo") or []
         if cidrs:
             egress.append({"to": [{"ipBlock": {"cidr": cidr}} for cidr in cidrs]})

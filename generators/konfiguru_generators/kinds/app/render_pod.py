@@ -193,8 +193,9 @@ def _host_paths(spec: Mapping[str, Any]) -> tuple[list[Fragment], list[Fragment]
 
 
 def is_replicated(spec: Mapping[str, Any]) -> bool:
-    """More than one pod of a Deployment: then a PDB and topology spread are worth having."""
-    if spec["workload"] != "Deployment":
+    """More than one pod of a Deployment or StatefulSet: then a PDB and topology spread are
+    worth having."""
+    if spec["workload"] not in ("Deployment", "StatefulSet"):
         return False
     return "autoscale" in spec or spec["replicas"] > 1
 

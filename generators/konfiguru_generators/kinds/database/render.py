@@ -38,6 +38,7 @@ from typing import Any
 from ... import podspec
 from ...labels import COMPONENT as COMPONENT_LABEL
 from ...labels import OWNER_KIND, OWNER_NAME, OWNER_UID, object_labels
+from ...volumes import growth_note
 from ..base import Manifest, Resource
 from . import backup, containers, credentials, replicaset, shapes, storage
 from .config import config_data
@@ -60,14 +61,11 @@ def render(resource: Resource) -> list[Manifest]:
     replica_set = engine.name == "mongodb" and spec["replicas"] > 1
     monitoring = bool(spec.get("monitoring", {}).get("enabled"))
 
-    plan = storage.resize_plan({"metadata": {"name": name}, "spec": spec}, resource.existing)
-    if plan:
-        resource.notes.append(
-            "volumes to grow in place: "
-            + ", ".join(f"{pvc} → {size}" for pvc, size in plan)
-            + " (the StatefulSet is re-created with --cascade=orphan: see"
-            " konfiguru_generators.kinds.database.storage)"
-        )
+    note = growth_note(
+        storage.resize_plan({"metadata": {"name": name}, "spec": spec}, resource.existing)
+    )
+    if note:
+        resource.notes.append(note)
 
     objects: list[Manifest] = [
         resource.template("database/serviceaccount.yaml.j2", labels=labels),
