@@ -5,7 +5,9 @@ never hard-codes a default: it loads the CRD (shipped as package data, see ``res
 fills in ``default`` values exactly where the API server would (an absent field whose schema has
 a default; nested defaults apply inside defaulted objects), and then checks types, enums,
 patterns, bounds, required and unknown fields and the ``x-kubernetes-validations`` CEL rules.
-So ``konfiguru validate`` offline and ``kubectl apply`` online reject the same specs.
+A rule that fails to evaluate (``no such key`` for a field it did not guard with ``has()``) is an
+error, as on the API server. Which checks run only here and in the operator, and not at admission,
+is listed in the README ("Which checks run where").
 
 Called by ``kinds.py`` (parse → default → validate) for every kind; tests call it to prove the
 examples validate against the CRDs.
@@ -263,9 +265,12 @@ class SchemaWalker:
     """One pass over an object: set defaults in place and collect every error found.
 
     Keep this a single pass: it runs for every render and sits on the benchmark's hot path.
+    With ``defaulting=False`` the value is checked as it is, as the API server checks a schema's
+    ``default`` values when a CRD is created (``crdcheck.py``).
     """
 
     errors: list[FieldError] = field(default_factory=list)
+    defaulting: bool = True
 
     def walk(self, node: _Node, value: Any, path: str) -> None:
         schema = node.schema
@@ -384,14 +389,15 @@ class SchemaWalker:
 
     def _check_object(self, node: _Node, value: dict[str, Any], path: str) -> None:
         properties = node.properties
-        # The API server prunes a null in a field that is not nullable before defaulting, so
-        # `replicas: null` means "the default", not an error.
-        for name in [n for n, v in value.items() if v is None and n in properties]:
-            if not properties[name].nullable:
-                del value[name]
-        for name, default in node.defaults:
-            if name not in value:
-                value[name] = copy_tree(default)
+        if self.defaulting:
+            # The API server prunes a null in a field that is not nullable before defaulting, so
+            # `replicas: null` means "the default", not an error.
+            for name in [n for n, v in value.items() if v is None and n in properties]:
+                if not properties[name].nullable:
+                    del value[name]
+            for name, default in node.defaults:
+                if name not in value:
+                    value[name] = copy_tree(default)
         for name in node.required:
             if name not in value:
                 self.errors.append(
@@ -420,14 +426,25 @@ class SchemaWalker:
                     ok = regex.search(value) is not None
                 else:
                     ok = _run_rule(expression, _rule_input(expression, value))
-            except Exception:  # noqa: BLE001, S112 - a rule that cannot see a field does not apply
+            except Exception as error:  # noqa: BLE001 - the API server reports any evaluation error
                 # CEL raises for a missing field the rule did not guard with has(); the API
-                # server would report the same rule as failed only when the data is present.
+                # server then refuses the object, saying so (`no such key: x evaluating rule`).
+                self.errors.append(FieldError(path, value, rule_error(error, rule)))
                 continue
             if ok is not True:
                 where = path + rule.get("fieldPath", "")
                 shown = _lookup(value, rule.get("fieldPath", ""))
                 self.errors.append(FieldError(where, shown, rule.get("message", rule["rule"])))
+
+
+def rule_error(error: Exception, rule: Mapping[str, Any]) -> str:
+    """The API server's message for a rule that could not be evaluated:
+    ``no such key: runAsUser evaluating rule: <the rule's message, or the rule>``."""
+    if isinstance(error, KeyError) and error.args:
+        reason = f"no such key: {error.args[0]}"
+    else:
+        reason = str(error).split("\n", 1)[0]
+    return f"{reason} evaluating rule: {str(rule.get('message') or rule['rule']).strip()}"
 
 
 @cache
@@ -464,6 +481,14 @@ _IMMUTABLE = frozenset({str, int, float, bool, type(None)})
 def default_and_check(schema: Schema, value: dict[str, Any], path: str) -> list[FieldError]:
     """Default ``value`` in place and return every error found in it."""
     walker = SchemaWalker()
+    walker.walk(_compiled(schema), value, path)
+    return walker.errors
+
+
+def check_as_is(schema: Schema, value: Any, path: str) -> list[FieldError]:
+    """Every error in ``value`` against ``schema``, without defaulting or changing it (how the
+    API server checks a ``default`` when a CRD is created)."""
+    walker = SchemaWalker(defaulting=False)
     walker.walk(_compiled(schema), value, path)
     return walker.errors
 

@@ -114,6 +114,14 @@ What it emulates (server side):
   ``?fieldValidation=Strict`` (kubectl's default) turns unknown fields into a 400 instead of
   pruning them. kubectl's server-side validation works because a skeleton ``/openapi/v3`` says
   every PATCH accepts ``fieldValidation``.
+* CustomResourceDefinitions are checked as the real server checks them when they are created or
+  updated (``konfiguru_generators.crdcheck``, shared with ``tests/unit/test_crd_admission.py``):
+  names, versions, the structural-schema rules, ``x-kubernetes-*`` consistency, every ``default``
+  pruned, valid as written and accepted by every CEL rule of its node and below (a rule that
+  cannot evaluate on it, ``no such key``, refuses the CRD as on a real 1.36 server), rule form,
+  ``fieldPath``, ``oldSelf`` placement and estimated cost; group, scope, plural and kind are
+  immutable. A refused CRD is a 422 Invalid with the server's field paths
+  (``spec.validation.openAPIV3Schema.properties[spec]...default``) and is not served.
 * Errors are Kubernetes ``Status`` objects: 400, 404, 405, 409 (AlreadyExists/Conflict), 410,
   415, 422 (Invalid, with causes), 403.
 
@@ -130,7 +138,9 @@ field selectors limited per kind, pods/ReplicaSets/endpoints created by controll
 exist), HPA scaling (``controllers.hpa_scale`` stands in), CronJob scheduling
 (``controllers.trigger_cronjob`` stands in), graceful deletion periods, Events aggregation,
 HTTP/2, watch caches with their exact timing, rate limiting except injected 429s, CEL
-transition rules (``oldSelf``), ``generation`` only on kinds that have it (here every object has
+transition rules (``oldSelf``), the CEL type checker and cel-go's exact cost estimator at CRD
+creation (``crdcheck`` compiles rules untyped and estimates cost with a documented approximation),
+``generation`` only on kinds that have it (here every object has
 one), and the full pod-spec/Service validation (only the checks listed above).
 """
 

@@ -16,6 +16,11 @@ the real API server would. Only the rules Konfiguru's children run into are emul
   can only grow when its StorageClass has ``allowVolumeExpansion: true`` (403 otherwise).
 * Secret/ConfigMap: ``stringData`` folds into base64 ``data``; ``immutable: true`` freezes data.
 * Namespace: ``status.phase`` Active.
+* CustomResourceDefinition: refused (422, the server's field paths and wording) when the real
+  server would refuse it at creation — see ``konfiguru_generators.crdcheck``: structural schema,
+  ``x-kubernetes-*`` consistency, defaults checked against their own schema and every CEL rule
+  (``no such key: … evaluating rule: …``), rule form and estimated cost; group, scope, plural and
+  kind are immutable.
 * Custom resources: unknown fields are pruned (unless preserved), schema defaults are applied and
   the schema is checked (types, enums, bounds, required, CEL rules) with Konfiguru's own schema
   engine (``konfiguru_generators.schema``), rejecting with 422 like the API server.
@@ -566,43 +571,35 @@ for _kind in (*_WORKLOADS, ("batch", "jobs"), ("batch", "cronjobs"), ("", "pods"
 # ---------------------------------------------------------------- custom resources
 
 
-def prune(
-    schema: Mapping[str, Any], value: Any, path: str = "", removed: list[str] | None = None
-) -> Any:
-    """Drop fields the structural schema does not declare (the API server's pruning); the
-    dropped field paths are appended to ``removed``."""
-    removed = removed if removed is not None else []
-    if isinstance(value, dict):
-        properties = schema.get("properties")
-        extra = schema.get("additionalProperties")
-        preserve = schema.get("x-kubernetes-preserve-unknown-fields") or schema.get(
-            "x-kubernetes-embedded-resource"
-        )
-        if properties is None and extra is None and not preserve:
-            if value and schema.get("type") == "object":
-                removed.extend(f"{path}.{key}" for key in value)
-                return {}
-            return value
-        result = {}
-        for key, sub in value.items():
-            sub_path = f"{path}.{key}" if path else key
-            if properties is not None and key in properties:
-                result[key] = prune(properties[key], sub, sub_path, removed)
-            elif isinstance(extra, dict):
-                result[key] = prune(extra, sub, sub_path, removed)
-            elif extra is True or preserve:
-                result[key] = sub
-            else:
-                removed.append(sub_path)
-        return result
-    if isinstance(value, list) and isinstance(schema.get("items"), dict):
-        return [
-            prune(schema["items"], item, f"{path}[{i}]", removed) for i, item in enumerate(value)
-        ]
-    return value
+def _crd(cluster: Cluster, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
+    """A CRD the real server would refuse is refused (see ``konfiguru_generators.crdcheck``):
+    a structural or ``x-kubernetes-*`` mistake, a default that fails its own schema or a CEL
+    rule, a rule too costly; on update, group, plural, scope and kind stay."""
+    from konfiguru_generators.crdcheck import check_crd
+
+    causes = [(problem.field, problem.detail) for problem in check_crd(obj)]
+    if old is not None:
+        for field, new_value, old_value in (
+            ("spec.group", obj["spec"].get("group"), old["spec"].get("group")),
+            ("spec.scope", obj["spec"].get("scope"), old["spec"].get("scope")),
+            (
+                "spec.names.plural",
+                obj["spec"]["names"].get("plural"),
+                old["spec"]["names"].get("plural"),
+            ),
+            ("spec.names.kind", obj["spec"]["names"].get("kind"), old["spec"]["names"].get("kind")),
+        ):
+            if new_value != old_value:
+                causes.append((field, f"Invalid value: {_short(new_value)}: field is immutable"))
+    if causes:
+        raise invalid(rt, _name(obj), causes)
+
+
+_RULES[("apiextensions.k8s.io", "customresourcedefinitions")] = _crd
 
 
 def _custom_resource(cluster: Cluster, rt: ResourceType, obj: Obj) -> None:
+    from konfiguru_generators.crdcheck import prune
     from konfiguru_generators.schema import default_and_check
 
     assert rt.schema is not None

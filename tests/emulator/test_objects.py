@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import base64
+import copy
 
 import pytest
 
 from .cluster import ApiError
-from .samples import configmap, deployment, widget
+from .samples import WIDGET_CRD, configmap, deployment, widget
 
 WIDGETS = "/apis/test.konfiguru.io/v1/namespaces/default/widgets"
+CRDS = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
 
 
 def test_create_assigns_uid_resource_version_generation_and_timestamp(emu):
@@ -337,3 +339,58 @@ def test_subresources_a_kind_does_not_have_are_404(emu):
         content_type="application/merge-patch+json",
     )
     assert status == 404
+
+
+def _crd_with_an_unguarded_rule() -> dict:
+    crd = copy.deepcopy(WIDGET_CRD)
+    spec = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
+    spec["properties"]["security"] = {
+        "type": "object",
+        "default": {},
+        "x-kubernetes-validations": [
+            {
+                "rule": "!(self.runAsNonRoot && self.runAsUser == 0)",
+                "message": "runAsUser 0 is root",
+            }
+        ],
+        "properties": {
+            "runAsNonRoot": {"type": "boolean", "default": True},
+            "runAsUser": {"type": "integer"},
+        },
+    }
+    crd["metadata"]["name"] = "gadgets.test.konfiguru.io"
+    crd["spec"]["names"] = {"kind": "Gadget", "plural": "gadgets", "singular": "gadget"}
+    return crd
+
+
+def test_a_crd_whose_rule_fails_on_a_default_is_refused_like_on_a_real_server(emu):
+    status, body, _ = emu.request("POST", CRDS, _crd_with_an_unguarded_rule())
+    assert status == 422 and body["reason"] == "Invalid"
+    assert body["message"] == (
+        'CustomResourceDefinition.apiextensions.k8s.io "gadgets.test.konfiguru.io" is invalid: '
+        "spec.validation.openAPIV3Schema.properties[spec].properties[security].default: "
+        'Invalid value: "object": no such key: runAsUser evaluating rule: runAsUser 0 is root'
+    )
+    assert [c["field"] for c in body["details"]["causes"]] == [
+        "spec.validation.openAPIV3Schema.properties[spec].properties[security].default"
+    ]
+    assert emu.find("crd", "gadgets.test.konfiguru.io", None) is None
+    assert emu.request("GET", "/apis/test.konfiguru.io/v1/namespaces/default/gadgets")[0] == 404
+
+
+def test_updating_a_crd_to_a_refused_schema_or_another_group_is_refused(emu):
+    crd = _crd_with_an_unguarded_rule()
+    rule = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"][
+        "properties"
+    ]["security"]["x-kubernetes-validations"][0]
+    rule["rule"] = "!(self.runAsNonRoot && has(self.runAsUser) && self.runAsUser == 0)"
+    emu.create(crd)
+    rule["rule"] = "!(self.runAsNonRoot && self.runAsUser == 0)"
+    with pytest.raises(ApiError) as refused:
+        emu.apply(crd, manager="test")
+    assert refused.value.code == 422 and "no such key" in refused.value.message
+    moved = emu.get("crd", "gadgets.test.konfiguru.io", None)
+    moved["spec"]["group"] = "other.konfiguru.io"
+    status, body, _ = emu.request("PUT", f"{CRDS}/gadgets.test.konfiguru.io", moved)
+    assert status == 422
+    assert 'spec.group: Invalid value: "other.konfiguru.io": field is immutable' in body["message"]

@@ -5,20 +5,13 @@ Checks what ``kubectl apply`` would reject (strict CustomResourceDefinition vali
 on every field, defaults documented, CEL rules that compile and run offline, a status subresource,
 short names that collide with nothing a cluster already has).
 
-Structural-schema rules, from the Kubernetes docs ("Specifying a structural schema") and
-apiextensions-apiserver's ``ValidateCustomResourceDefinitionOpenAPISchema``: every node has a
-``type`` unless it is ``x-kubernetes-int-or-string`` or ``x-kubernetes-preserve-unknown-fields``;
-inside ``allOf/anyOf/oneOf/not`` no ``type``, ``description``, ``default``,
-``additionalProperties`` or ``nullable``, and no field that is not also declared outside;
-``properties`` and ``additionalProperties`` are exclusive; ``additionalProperties: false``,
-``uniqueItems: true``, ``$ref``, ``definitions``, ``patternProperties``, ``dependencies``,
-``additionalItems`` and ``id`` are forbidden; ``x-kubernetes-preserve-unknown-fields`` must be true
-or absent; the root ``metadata`` may only restrict ``name`` and ``generateName``.
+The structural-schema rules live in ``konfiguru_generators.crdcheck`` with everything else the
+API server checks when a CRD is created (defaults against their own schema and CEL rules, rule
+cost, ``x-kubernetes-*`` consistency); ``test_crd_admission.py`` runs all of it on every CRD.
 """
 
 from __future__ import annotations
 
-import copy
 import re
 from pathlib import Path
 from typing import Any
@@ -27,8 +20,8 @@ import cel
 import pytest
 
 import kfgtest
+from konfiguru_generators import crdcheck
 from konfiguru_generators.kinds import REGISTRY
-from konfiguru_generators.schema import default_and_check
 
 CRD_FILES = kfgtest.crd_files()
 IDS = [path.name for path in CRD_FILES]
@@ -46,11 +39,6 @@ TAKEN_SHORT_NAMES = {
     "hr", "ks", "gitrepo", "cert", "certs", "cr", "crs", "es", "ss", "css", "smon", "pmon",
     "prom", "am", "ksvc", "isvc",
 }  # fmt: skip
-FORBIDDEN_KEYWORDS = (
-    "$ref", "definitions", "patternProperties", "dependencies", "additionalItems", "id", "$schema",
-)  # fmt: skip
-JUNCTOR_FORBIDDEN = ("type", "description", "default", "additionalProperties", "nullable")
-JUNCTORS = ("allOf", "anyOf", "oneOf")
 
 
 def _versions(path: Path) -> list[dict[str, Any]]:
@@ -98,77 +86,13 @@ def test_every_crd_file_belongs_to_a_registered_kind_and_back() -> None:
     assert not unregistered, f"CRDs with no kind in kinds.REGISTRY: {unregistered}"
 
 
-def structural_violations(root: dict[str, Any]) -> list[str]:
-    """Every way ``root`` (an openAPIV3Schema) breaks the structural-schema rules."""
-    problems: list[str] = []
-
-    def visit(node: dict[str, Any], path: str, in_junctor: bool) -> None:
-        for keyword in FORBIDDEN_KEYWORDS:
-            if keyword in node:
-                problems.append(f"{path}: {keyword} is not supported in CRD schemas")
-        if node.get("uniqueItems") is True:
-            problems.append(f"{path}: uniqueItems: true is forbidden (quadratic validation)")
-        if node.get("additionalProperties") is False:
-            problems.append(f"{path}: additionalProperties: false is forbidden (pruning does it)")
-        if "properties" in node and "additionalProperties" in node:
-            problems.append(f"{path}: properties and additionalProperties are exclusive")
-        if node.get("x-kubernetes-preserve-unknown-fields") is False:
-            problems.append(f"{path}: x-kubernetes-preserve-unknown-fields must be true or absent")
-        if node.get("type") == "null":
-            problems.append(f"{path}: type cannot be null")
-        int_or_string = node.get("x-kubernetes-int-or-string") is True
-        if int_or_string and "type" in node:
-            problems.append(f"{path}: x-kubernetes-int-or-string must not also set a type")
-        if in_junctor:
-            for keyword in JUNCTOR_FORBIDDEN:
-                if keyword in node:
-                    problems.append(f"{path}: {keyword} is not allowed inside a junctor")
-        elif not (
-            node.get("type") or int_or_string or node.get("x-kubernetes-preserve-unknown-fields")
-        ):
-            problems.append(f"{path}: has no type")
-        if node.get("type") == "object" and "items" in node:
-            problems.append(f"{path}: an object has no items")
-        if node.get("type") == "array" and not isinstance(node.get("items"), dict):
-            problems.append(f"{path}: an array needs an items schema")
-        declared = set(node.get("properties") or {})
-        for junctor in (*JUNCTORS, "not"):
-            subs = node.get(junctor)
-            for index, sub in enumerate(subs if isinstance(subs, list) else [subs] if subs else []):
-                undeclared = set(sub.get("properties") or {}) - declared
-                if undeclared:
-                    problems.append(
-                        f"{path}.{junctor}[{index}]: fields {sorted(undeclared)} must also be"
-                        " declared outside the junctor"
-                    )
-                visit(sub, f"{path}.{junctor}[{index}]", True)
-        for name, sub in (node.get("properties") or {}).items():
-            visit(sub, f"{path}.{name}", in_junctor)
-        if isinstance(node.get("items"), dict):
-            visit(node["items"], f"{path}[]", in_junctor)
-        if isinstance(node.get("additionalProperties"), dict):
-            visit(node["additionalProperties"], f"{path}.*", in_junctor)
-        list_type = node.get("x-kubernetes-list-type")
-        if list_type == "map":
-            item = node.get("items") or {}
-            for key in node.get("x-kubernetes-list-map-keys") or ["<missing>"]:
-                sub = (item.get("properties") or {}).get(key)
-                if sub is None or (key not in item.get("required", []) and "default" not in sub):
-                    problems.append(f"{path}: list-map key {key!r} must be required or defaulted")
-
-    visit(root, "openAPIV3Schema", False)
-    metadata = (root.get("properties") or {}).get("metadata")
-    if metadata is not None:
-        extra = set(metadata) - {"type", "properties", "description"}
-        fields = set(metadata.get("properties") or {}) - {"name", "generateName"}
-        if extra or fields:
-            problems.append("openAPIV3Schema.metadata: may only restrict name and generateName")
-    return problems
-
-
 @pytest.mark.parametrize("path", CRD_FILES, ids=IDS)
 def test_crd_schema_is_structural(path: Path) -> None:
-    problems = [f"{v}: {p}" for v, root in _root_schemas(path) for p in structural_violations(root)]
+    problems = [
+        str(problem)
+        for where, root in crdcheck.schema_roots(kfgtest.load_crd(path))
+        for problem in crdcheck.structural_problems(root, where)
+    ]
     assert not problems, "\n".join(problems)
 
 
@@ -188,13 +112,13 @@ def test_the_structural_check_catches_what_the_api_server_rejects() -> None:
             }
         },
     }
-    problems = "\n".join(structural_violations(bad))
+    problems = "\n".join(map(str, crdcheck.structural_problems(bad, "s")))
     for needle in (
-        "untyped: has no type",
-        "uniqueItems",
-        "closed: additionalProperties: false",
-        "preserve-unknown-fields must be true",
-        "not allowed inside a junctor",
+        "s.properties[spec].properties[untyped].type: Required value",
+        "properties[tags].uniqueItems: Forbidden",
+        "properties[closed].additionalProperties: Forbidden",
+        "x-kubernetes-preserve-unknown-fields: Invalid value: false: must be true or undefined",
+        "properties[either].anyOf[0].type: Forbidden: must be empty to be structural",
     ):
         assert needle in problems, problems
 
@@ -236,19 +160,6 @@ def test_every_default_is_stated_in_its_fields_description(path: Path) -> None:
     assert not undocumented, "defaults not mentioned in the description:\n" + "\n".join(
         undocumented
     )
-
-
-@pytest.mark.parametrize("path", CRD_FILES, ids=IDS)
-def test_every_default_is_valid_for_its_own_schema(path: Path) -> None:
-    # The API server rejects a CRD whose defaults fail their own schema, after pruning.
-    problems = []
-    for where, node in _spec_and_status(path):
-        if "default" not in node:
-            continue
-        wrapper = {"type": "object", "properties": {"value": node}}
-        value = {"value": copy.deepcopy(node["default"])}
-        problems.extend(f"{where}: {error}" for error in default_and_check(wrapper, value, where))
-    assert not problems, "\n".join(problems)
 
 
 def _rules(path: Path) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
