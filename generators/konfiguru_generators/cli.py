@@ -3,6 +3,9 @@
     konfiguru render   -f FILE|DIR|- [-o DIR] [--kube-version 1.33] [--templates DIR]
     konfiguru validate -f FILE|DIR|-
     konfiguru crds
+    konfiguru diff     -f SRC              # against the cluster (needs the `operator` extra)
+    konfiguru diff     --offline OLD NEW [-f PATH] [--format text|markdown]
+    konfiguru graph    -f SRC [-o graph.svg|graph.mmd]
 
 The edge of the generators: the only module here that reads user files, writes output and reads
 the environment. Bad input ends with every error printed and exit code 1, never a traceback.
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -26,7 +30,7 @@ from typing import Any, TextIO
 
 import yaml
 
-from . import pipeline
+from . import graph, pipeline, plan
 from .errors import SpecError
 from .kinds import REGISTRY
 from .model import Existing
@@ -197,6 +201,144 @@ def cmd_crds(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) 
     return 0
 
 
+# ---- diff and graph ------------------------------------------------------------------------------
+
+# Offline plans render generated Secrets with this fixed seed, so a change to one shows; their
+# values never leave the plan (every Secret value is masked in its output).
+_PLAN_SEED = b"konfiguru-plan"
+
+
+def owned(documents: Sequence[Document], args: argparse.Namespace) -> list[plan.Owned]:
+    """Each document rendered as the plan's unit: a resource and its children, or its error."""
+    existing = Existing(secret_seed=_PLAN_SEED)
+    result: list[plan.Owned] = []
+    for document in documents:
+        body = document.body if isinstance(document.body, dict) else {}
+        owner = plan.owner_name(body) if body else document.where
+        try:
+            children = pipeline.render(
+                document.body,
+                existing,
+                templates_dir=args.templates,
+                kube_version=args.kube_version,
+            )
+        except (SpecError, TemplateError) as error:
+            message = error.message if isinstance(error, SpecError) else f"template: {error}"
+            result.append(plan.Owned(owner, [], body, f"{document.where}: {message}"))
+            continue
+        result.append(plan.Owned(owner, children, body))
+    return result
+
+
+def _git_documents(revision: str, paths: Sequence[str]) -> list[Document]:
+    """The documents under ``paths`` as they are at a git revision of the enclosing repository."""
+    from dulwich.errors import NotGitRepository
+    from dulwich.object_store import iter_tree_contents
+    from dulwich.objects import Blob, Tree
+    from dulwich.repo import Repo
+
+    try:
+        repo = Repo.discover(".")
+    except NotGitRepository as error:
+        raise InputError(
+            f"{revision}: not a path, and {Path.cwd()} is not in a git repository"
+        ) from error
+    with repo:
+        try:
+            commit = _resolve(repo, revision)
+        except (KeyError, ValueError, IndexError) as error:
+            raise InputError(f"{revision}: neither a path nor a git revision") from error
+        root = Path(repo.path).resolve()
+        tree = repo[commit.tree]
+        assert isinstance(tree, Tree)
+        documents: list[Document] = []
+        for target in paths:
+            try:
+                prefix = Path(target).resolve().relative_to(root).as_posix()
+            except ValueError as error:
+                raise InputError(f"{target}: outside the git repository {root}") from error
+            prefix = "" if prefix == "." else prefix
+            found = False
+            for entry in sorted(
+                iter_tree_contents(repo.object_store, tree.id), key=lambda e: e.path
+            ):
+                name = entry.path.decode("utf-8", "replace")
+                inside = not prefix or name == prefix or name.startswith(prefix + "/")
+                if not inside or (name != prefix and not name.endswith(_SUFFIXES)):
+                    continue
+                blob = repo[entry.sha]
+                assert isinstance(blob, Blob)
+                found = True
+                try:
+                    text = blob.data.decode("utf-8")
+                except UnicodeDecodeError as error:
+                    raise InputError(f"{revision}:{name}: cannot read: {error}") from error
+                documents.extend(_load(text, f"{revision}:{name}"))
+            if not found:
+                raise InputError(f"{revision}:{prefix or '.'}: no *.kfg.yaml or *.yaml files")
+        return documents
+
+
+def _resolve(repo: Any, revision: str) -> Any:
+    """A commit from a revision: a name or id dulwich knows, then ``~N`` / ``^N`` steps."""
+    from dulwich import objectspec
+
+    match = re.fullmatch(r"(.+?)((?:[~^]\d*)*)", revision)
+    if match is None:
+        raise ValueError(revision)
+    commit = objectspec.parse_commit(repo, match[1].encode())
+    for op, count in re.findall(r"([~^])(\d*)", match[2]):
+        steps = int(count) if count else 1
+        if op == "~":
+            for _ in range(steps):
+                commit = repo[commit.parents[0]]
+        elif steps:
+            commit = repo[commit.parents[steps - 1]]
+    return commit
+
+
+def _source(source: str, paths: Sequence[str], stdin: TextIO) -> list[Document]:
+    """A path (file, directory, ``-``) or else a git revision (with the ``-f`` paths in it)."""
+    if source == "-" or Path(source).exists():
+        return read_documents([source], stdin)
+    return _git_documents(source, paths or ["."])
+
+
+def cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    """Exit 0: no change; 1: changes; 2: an error (as ``kubectl diff``)."""
+    if not args.offline:
+        if not args.filename:
+            err.write("error: konfiguru diff needs -f SRC (or --offline OLD NEW)\n")
+            return 2
+        return _exec_operator_module("konfiguru_operator.livediff", args.live_args, err)
+    old, new = args.offline
+    before = owned(_source(old, args.filename or [], stdin), args)
+    after = owned(_source(new, args.filename or [], stdin), args)
+    result = plan.plan(before, after, sides=(old, new))
+    out.write(plan.markdown(result) if args.format == "markdown" else plan.text(result))
+    if result.errors:
+        return 2
+    return 1 if result.changed else 0
+
+
+def cmd_graph(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    documents = read_documents(args.filename, stdin)
+    resources = [
+        (item.resource or {}, item.children) for item in owned(documents, args) if item.resource
+    ]
+    fmt = args.format or ("svg" if (args.output or "").endswith(".svg") else "mermaid")
+    built = graph.build(resources)
+    text = graph.svg(built) if fmt == "svg" else graph.mermaid(built)
+    if args.output:
+        Path(args.output).write_text(text, "utf-8")
+        err.write(
+            f"wrote {len(built.nodes)} nodes and {len(built.edges)} connections to {args.output}\n"
+        )
+    else:
+        out.write(text)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="konfiguru",
@@ -204,12 +346,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def with_inputs(sub: argparse.ArgumentParser) -> None:
+    def with_inputs(sub: argparse.ArgumentParser, required: bool = True) -> None:
         sub.add_argument(
             "-f",
             "--filename",
             action="append",
-            required=True,
+            required=required,
             help="a file, a directory of *.kfg.yaml / *.yaml files, or - for stdin; repeatable",
         )
         sub.add_argument(
@@ -236,6 +378,28 @@ def build_parser() -> argparse.ArgumentParser:
     crds = commands.add_parser("crds", help="print the CustomResourceDefinitions")
     crds.set_defaults(func=cmd_crds)
 
+    diff = commands.add_parser(
+        "diff",
+        help="what a change would do: against the cluster (-f SRC) or between two sources"
+        " (--offline OLD NEW); exit 0 no change, 1 changes, 2 error",
+    )
+    with_inputs(diff, required=False)
+    diff.add_argument(
+        "--offline",
+        nargs=2,
+        metavar=("OLD", "NEW"),
+        help="compare two sources, each a file, a directory or a git revision (then -f names"
+        " the paths inside it, default the whole repository)",
+    )
+    diff.add_argument("--format", choices=("text", "markdown"), default="text")
+    diff.set_defaults(func=cmd_diff, live_args=[])
+
+    graph_cmd = commands.add_parser("graph", help="draw resources, children and connections")
+    with_inputs(graph_cmd)
+    graph_cmd.add_argument("-o", "--output", help="write here (.svg: SVG, else Mermaid)")
+    graph_cmd.add_argument("--format", choices=("mermaid", "svg"), help="default from -o")
+    graph_cmd.set_defaults(func=cmd_graph)
+
     operator = commands.add_parser("operator", help="run the operator (konfiguru[operator])")
     operator_commands = operator.add_subparsers(dest="operator_command", required=True)
     run = operator_commands.add_parser(
@@ -246,14 +410,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_operator_run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
-    """Replace this process with ``python -m konfiguru_operator``: the generators never import
-    the operator (or Kopf), and signals reach the operator directly."""
+    return _exec_operator_module("konfiguru_operator", args.operator_args, err)
+
+
+def _exec_operator_module(module: str, arguments: Sequence[str], err: TextIO) -> int:
+    """Replace this process with ``python -m <module>`` of the operator package: the generators
+    never import the operator (or Kopf), and signals reach it directly."""
     import importlib.util
 
     if importlib.util.find_spec("konfiguru_operator") is None:
         err.write("error: the operator is not installed; pip install 'konfiguru[operator]'\n")
-        return 1
-    argv = [sys.executable, "-m", "konfiguru_operator", *args.operator_args]
+        return 2 if module != "konfiguru_operator" else 1
+    err.flush()
+    argv = [sys.executable, "-m", module, *arguments]
     os.execv(sys.executable, argv)  # noqa: S606 - our own interpreter, no shell
     return 0  # pragma: no cover - execv does not return
 
@@ -269,19 +438,23 @@ def main(
     if argv[:2] == ["operator", "run"]:  # every later option belongs to the operator
         args = build_parser().parse_args(argv[:2])
         args.operator_args = argv[2:]
+    elif argv[:1] == ["diff"] and "--offline" not in argv and not {"-h", "--help"} & set(argv):
+        args = build_parser().parse_args(argv)  # checked here, run by the operator package
+        args.live_args = argv[1:]
     else:
         args = build_parser().parse_args(argv)
+    failed = 2 if args.command == "diff" else 1  # `kubectl diff`: 1 means "there are changes"
     try:
         code: int = args.func(args, out, err, stdin)
     except InputError as error:
         err.write(f"error: {error}\n")
-        return 1
+        return failed
     except SpecError as error:  # a bad --kube-version, say
         err.write(f"error: {error.message}\n")
-        return 1
+        return failed
     except OSError as error:
         err.write(f"error: {error}\n")
-        return 1
+        return failed
     return code
 
 

@@ -117,7 +117,8 @@ def up_to_date(desired: Mapping[str, Any], live: Mapping[str, Any] | None) -> bo
     return not (releases_replicas(desired, live) and live.get(OWNS_REPLICAS) is True)
 
 
-def _immutable(error: ApiError) -> bool:
+def immutable(error: ApiError) -> bool:
+    """Whether the server refused a write because it would change an immutable field."""
     text = error.message.lower()
     return error.status == 422 and (
         "immutable" in text or "updates to statefulset spec for fields other than" in text
@@ -218,7 +219,7 @@ class Applier:
         try:
             answer = await self.client.apply(ref, obj, self.settings.field_manager)
         except ApiError as error:
-            if _immutable(error) and current is not None:
+            if immutable(error) and current is not None:
                 await self._replace(owner_uid, obj, current, error, result)
                 return
             if error.status in (400, 404, 422):

@@ -209,13 +209,19 @@ class Client:
     async def version(self) -> JSON:
         return await self.request("GET", "/version")
 
-    async def apply(self, ref: ResourceRef, body: JSON, field_manager: str) -> JSON:
-        """Server-side apply with ``force``: we own the fields we send, nothing else."""
+    async def apply(
+        self, ref: ResourceRef, body: JSON, field_manager: str, *, dry_run: bool = False
+    ) -> JSON:
+        """Server-side apply with ``force``: we own the fields we send, nothing else. With
+        ``dry_run``, the server answers what it would store and stores nothing."""
         meta = body["metadata"]
+        params = {"fieldManager": field_manager, "force": "true"}
+        if dry_run:
+            params["dryRun"] = "All"
         return await self.request(
             "PATCH",
             ref.path(meta.get("namespace"), meta["name"]),
-            params={"fieldManager": field_manager, "force": "true"},
+            params=params,
             body=body,
             content_type=APPLY_PATCH,
         )

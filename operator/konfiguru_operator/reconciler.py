@@ -121,6 +121,33 @@ def _status_fields(kind: str) -> frozenset[str]:
     return frozenset((status.get("properties") or {}).keys())
 
 
+def existing_inputs(
+    uid: str, body: Mapping[str, Any], live: Mapping[Key, JSON]
+) -> tuple[Existing, str | None]:
+    """What the generators may know of the cluster for one resource (stored generated Secret
+    values, volume sizes), and the rotation asked for: the reconcile's and ``konfiguru diff``'s
+    inputs alike."""
+    rotate = ((body.get("metadata") or {}).get("annotations") or {}).get(ROTATE_ANNOTATION)
+    secrets: dict[str, dict[str, str]] = {}
+    sizes: dict[str, str] = {}
+    for (kind, name), obj in live.items():
+        if kind == "PersistentVolumeClaim":
+            # Also the StatefulSet's data PVCs: labelled from the claim template, not owned.
+            storage = ((obj.get("spec") or {}).get("resources") or {}).get("requests") or {}
+            if storage.get("storage"):
+                sizes[name] = str(storage["storage"])
+            continue
+        if controller_uid(obj) != uid:
+            continue
+        if kind == "Secret":
+            stamp = ((obj.get("metadata") or {}).get("annotations") or {}).get(ROTATION_STAMP)
+            if rotate and stamp != rotate:
+                continue  # asked to rotate: forget the stored values once
+            secrets[name] = _decode(obj.get("data"))
+    existing = Existing(secrets=secrets, secret_seed=os.urandom(32), pvc_sizes=sizes)
+    return existing, rotate
+
+
 class Reconciler:
     """Reconciles resources. One per operator process; safe to call concurrently."""
 
@@ -177,29 +204,6 @@ class Reconciler:
 
     # ---- generate ----------------------------------------------------------------------------
 
-    def _existing(
-        self, uid: str, body: Mapping[str, Any], live: Mapping[Key, JSON]
-    ) -> tuple[Existing, str | None]:
-        rotate = ((body.get("metadata") or {}).get("annotations") or {}).get(ROTATE_ANNOTATION)
-        secrets: dict[str, dict[str, str]] = {}
-        sizes: dict[str, str] = {}
-        for (kind, name), obj in live.items():
-            if kind == "PersistentVolumeClaim":
-                # Also the StatefulSet's data PVCs: labelled from the claim template, not owned.
-                storage = ((obj.get("spec") or {}).get("resources") or {}).get("requests") or {}
-                if storage.get("storage"):
-                    sizes[name] = str(storage["storage"])
-                continue
-            if controller_uid(obj) != uid:
-                continue
-            if kind == "Secret":
-                stamp = ((obj.get("metadata") or {}).get("annotations") or {}).get(ROTATION_STAMP)
-                if rotate and stamp != rotate:
-                    continue  # asked to rotate: forget the stored values once
-                secrets[name] = _decode(obj.get("data"))
-        existing = Existing(secrets=secrets, secret_seed=os.urandom(32), pvc_sizes=sizes)
-        return existing, rotate
-
     def _render(self, uid: str, resource: JSON, existing: Existing) -> tuple[list[JSON], Resizes]:
         """The desired children, and the volumes to grow in place (the generator's plan)."""
         # Same inputs, same output: skip the render (and its cost) when nothing changed. The seed
@@ -219,7 +223,7 @@ class Reconciler:
             return desired, cached[2]
         # render() raises the SpecError of an impossible change (a volume that would shrink).
         desired = render(resource, existing, kube_version=self.kube_version)
-        resizes = _resize_plan(resource, existing)
+        resizes = resize_plan(resource, existing)
         self._renders[uid] = (key, json.dumps(desired, separators=(",", ":")), resizes)
         self._renders.move_to_end(uid)
         while len(self._renders) > RENDER_CACHE_SIZE:
@@ -232,7 +236,7 @@ class Reconciler:
         """The desired children, which Secrets get freshly generated values, and the volumes
         to grow."""
         resource = renderable(body)
-        existing, rotate = self._existing(uid, body, live)
+        existing, rotate = existing_inputs(uid, body, live)
         desired, resizes = self._render(uid, resource, existing)
         namespace = resource["metadata"].get("namespace")
         # A Secret the watch has not delivered yet may exist: read it before trusting new values.
@@ -502,7 +506,7 @@ def _post(target: JSON, type_: str, reason: str, message: str) -> None:
         logger.debug("event not posted (no Kopf context): %s %s", reason, message)
 
 
-def _resize_plan(resource: JSON, existing: Existing) -> Resizes:
+def resize_plan(resource: JSON, existing: Existing) -> Resizes:
     """``[(pvc, size)]``: the existing volumes of ``resource`` to grow in place, as its kind's
     generator plans it (a Database's data, an App's per-pod volumes)."""
     planner = _RESIZE_PLANNERS.get(str(resource.get("kind")))
