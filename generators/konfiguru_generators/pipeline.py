@@ -21,7 +21,7 @@ from .kinds.base import Manifest, Resource
 from .model import EMPTY, Existing
 from .rendering import prepare as prepare_templates
 from .resources import API_GROUP, API_VERSION, version_schema
-from .schema import copy_tree, default_and_check
+from .schema import check_spec, copy_tree
 from .schema import prepare as prepare_schema
 
 API = f"{API_GROUP}/{API_VERSION}"
@@ -77,10 +77,14 @@ def validate(document: Any) -> tuple[KindDefinition, dict[str, Any]]:
     if not isinstance(spec, dict):
         errors.append(FieldError("spec", spec, "has the wrong type", "expected a mapping"))
     else:
-        errors.extend(default_and_check(schema["properties"]["spec"], spec, "spec"))
-        if not errors:
-            # Semantic checks read defaulted, well-typed data only.
-            errors.extend(definition.check(spec, resource["metadata"]["name"]))
+        found, well_formed = check_spec(schema["properties"]["spec"], spec, "spec")
+        errors.extend(found)
+        if well_formed:
+            # Semantic checks read defaulted, well-typed data only. Where one repeats a CRD rule
+            # (quantities, cron), its message is the better one and replaces the rule's.
+            semantic = definition.check(spec, resource["metadata"]["name"])
+            better = {error.path for error in semantic}
+            errors = [error for error in errors if error.path not in better] + semantic
     if errors:
         raise SpecError(errors, _describe(resource))
     return definition, resource

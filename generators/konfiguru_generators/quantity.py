@@ -25,9 +25,10 @@ _DECIMAL = {
     "E": Decimal("1e18"),
 }
 # The API server's grammar: a signed decimal number, then a binary suffix, a decimal suffix or
-# a decimal exponent.
+# a decimal exponent. ASCII digits only ([0-9], not \d, which also matches "٣"), as in Go.
 _QUANTITY = re.compile(
-    r"^(?P<num>[+-]?(?:\d+(?:\.\d*)?|\.\d+))(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?\Z"
+    r"^(?P<num>[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))"
+    r"(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?[0-9]+)?\Z"
 )
 # Common mistakes and what the user most likely meant.
 _MISTAKE = re.compile(r"^\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>[a-zA-Z]+)\s*\Z")

@@ -25,6 +25,7 @@ from typing import Any
 
 import cel
 
+from .admission import FAST, HINTS, MIRRORED
 from .errors import MISSING, FieldError, did_you_mean
 
 Schema = Mapping[str, Any]
@@ -271,6 +272,9 @@ class SchemaWalker:
 
     errors: list[FieldError] = field(default_factory=list)
     defaulting: bool = True
+    # Errors from rules a Python check repeats (admission.MIRRORED): the data is still
+    # well-formed for the per-kind checks, which then say the same with a better message.
+    mirrored: int = 0
 
     def walk(self, node: _Node, value: Any, path: str) -> None:
         schema = node.schema
@@ -420,9 +424,12 @@ class SchemaWalker:
     def _check_rules(self, schema: Schema, value: Any, path: str) -> None:
         for rule in schema.get("x-kubernetes-validations", ()):
             expression = rule["rule"]
-            regex = _string_rule(expression) if isinstance(value, str) else None
+            fast = FAST.get(expression)
+            regex = _string_rule(expression) if fast is None and isinstance(value, str) else None
             try:
-                if regex is not None and value.isascii() and value.isprintable():
+                if fast is not None:
+                    ok = fast(value)
+                elif regex is not None and value.isascii() and value.isprintable():
                     ok = regex.search(value) is not None
                 else:
                     ok = _run_rule(expression, _rule_input(expression, value))
@@ -434,7 +441,12 @@ class SchemaWalker:
             if ok is not True:
                 where = path + rule.get("fieldPath", "")
                 shown = _lookup(value, rule.get("fieldPath", ""))
-                self.errors.append(FieldError(where, shown, rule.get("message", rule["rule"])))
+                explain = HINTS.get(expression)
+                hint = explain(shown) if explain is not None else ""
+                self.errors.append(
+                    FieldError(where, shown, rule.get("message", rule["rule"]), hint)
+                )
+                self.mirrored += expression in MIRRORED
 
 
 def rule_error(error: Exception, rule: Mapping[str, Any]) -> str:
@@ -483,6 +495,14 @@ def default_and_check(schema: Schema, value: dict[str, Any], path: str) -> list[
     walker = SchemaWalker()
     walker.walk(_compiled(schema), value, path)
     return walker.errors
+
+
+def check_spec(schema: Schema, value: dict[str, Any], path: str) -> tuple[list[FieldError], bool]:
+    """Default ``value`` in place; every error found, and whether the per-kind Python checks can
+    run on it (no error, or only errors of rules those checks repeat)."""
+    walker = SchemaWalker()
+    walker.walk(_compiled(schema), value, path)
+    return walker.errors, walker.mirrored == len(walker.errors)
 
 
 def check_as_is(schema: Schema, value: Any, path: str) -> list[FieldError]:

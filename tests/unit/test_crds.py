@@ -201,7 +201,9 @@ def test_cel_rules_name_only_fields_the_schema_declares(path: Path) -> None:
                 properties = current.get("properties") or {}
                 if part in properties:
                     current = properties[part]
-                elif current.get("type") == "string" or current.get("type") == "array":
+                elif current.get("type") in ("string", "array") or current.get(
+                    "x-kubernetes-int-or-string"
+                ):
                     break  # a method call like self.name.startsWith / self.items.size
                 elif isinstance(current.get("additionalProperties"), dict):
                     current = current["additionalProperties"]

@@ -1,0 +1,208 @@
+"""The CEL rules the CRDs share for checks the API server must run at admission, and the hints
+Python adds to their messages.
+
+``kubectl apply`` of a resource is checked by the API server with the CRD's schema and CEL rules
+only; ``konfiguru validate`` and the operator run the same schema and rules (``schema.py``) and
+then the Python checks in ``kinds/*/checks.py``. A check that exists only in Python lets the
+server admit a spec the operator then stalls on (``memory: 5GB``, ``schedule: "0 25 * * *"``).
+So every check a rule can express is a rule in the CRD, written once here and copied literally
+into ``crds/*.yaml`` (``tests/unit/test_admission_parity.py`` checks the copies and that the
+rules accept exactly what the Python checks accept). The README's "Which checks run where"
+table lists what stays Python-only.
+
+A rule's ``message`` is static; when the Python check can say more (``did you mean "5Gi"?``, which
+cron field is wrong), :data:`HINTS` maps the rule to a function of the bad value that
+``schema.py`` appends as the hint, so offline users keep the better message and ``kubectl`` users
+get the rule's.
+
+Only the standard CEL library is used (``matches``, ``type``, comparisons): the offline evaluator
+has no Kubernetes extensions (``quantity()``, ``split()``...).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from . import cron, quantity
+
+# A Kubernetes quantity (resource.ParseQuantity): sign, decimal number, then a binary suffix, a
+# decimal suffix or an integer exponent. No backslashes, so it reads the same in YAML and CEL.
+QUANTITY_REGEX = (
+    "^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?[0-9]+)?$"
+)
+# For an int-or-string field: an integer, or a string in quantity form.
+QUANTITY_RULE = f"type(self) == int || self.matches('{QUANTITY_REGEX}')"
+# Given the form: no minus sign and a non-zero digit before the suffix.
+POSITIVE_QUANTITY_RULE = (
+    f"type(self) == int ? self > 0 : (!self.matches('{QUANTITY_REGEX}')"
+    " || self.matches('^[+]?[.0-9]*[1-9]'))"
+)
+QUANTITY_MESSAGE = "is not a Kubernetes quantity"
+POSITIVE_MESSAGE = "must be greater than zero"
+
+# Whitespace as the CronJob controller splits fields (Go's unicode.IsSpace), in RE2 and in
+# Python syntax.
+_WS = r"[\t\n\v\f\r \x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}]"
+_WS_PYTHON = "[\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+
+
+def _any_case(words: str) -> str:
+    """``jan|feb`` as ``[jJ][aA][nN]|[fF][eE][bB]``: exact in every engine, where ``(?i)`` also
+    folds Unicode look-alikes (``ſ`` for ``s``) differently from engine to engine."""
+    return "|".join(
+        "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in word)
+        for word in words.split("|")
+    )
+
+
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+_MACROS = _any_case("yearly|annually|monthly|weekly|daily|midnight|hourly")
+
+
+def _accepted(position: int, candidates: list[str]) -> list[str]:
+    """The candidates ``cron.schedule_problem`` accepts in field ``position`` of a schedule.
+
+    The rule is derived from the Python check, so the two agree on every number and name by
+    construction; a change to ``cron.py`` changes :data:`CRON_RULE`, and the parity test asks for
+    the CRDs' copies to be rewritten (``pytest tests/unit/test_admission_parity.py
+    --update-golden``).
+    """
+    accepted = []
+    for candidate in candidates:
+        fields = ["0", "0", "1", "1", "0"]
+        fields[position] = candidate
+        if not cron.schedule_problem(" ".join(fields)):
+            accepted.append(candidate)
+    return accepted
+
+
+def _numbers_regex(numbers: list[int]) -> str:
+    """``0*`` and an alternation for a set of numbers below 100, runs of tens merged:
+    0-59 is ``0*([0-9]|[1-5][0-9])``."""
+    by_tens: list[tuple[int, str]] = []
+    for tens in range(10):
+        ones = [n % 10 for n in numbers if n // 10 == tens]
+        if ones:
+            by_tens.append((tens, _digits(ones)))
+    parts: list[str] = []
+    index = 0
+    while index < len(by_tens):
+        tens, units = by_tens[index]
+        last = index
+        while (
+            last + 1 < len(by_tens)
+            and tens != 0
+            and by_tens[last + 1] == (by_tens[last][0] + 1, units)
+        ):
+            last += 1
+        if tens == 0:
+            parts.append(units)
+        else:
+            parts.append(_digits(list(range(tens, by_tens[last][0] + 1))) + units)
+        index = last + 1
+    return f"0*({'|'.join(parts)})"
+
+
+def _digits(digits: list[int]) -> str:
+    low, high = min(digits), max(digits)
+    if digits == list(range(low, high + 1)):
+        return f"[{low}-{high}]" if high > low else str(low)
+    return "[" + "".join(str(d) for d in digits) + "]"
+
+
+def _field_values(position: int) -> tuple[str, bool]:
+    numbers = [int(n) for n in _accepted(position, [str(n) for n in range(100)])]
+    names = _accepted(position, [*_MONTHS, *_DAYS])
+    values = _numbers_regex(numbers) + ("|" + _any_case("|".join(names)) if names else "")
+    return values, bool(_accepted(position, ["?"]))
+
+
+# Each cron field's values as a regex (numbers in range, leading zeros allowed as the CronJob
+# controller reads them, names in any case) and whether "?" is allowed there.
+_CRON_FIELDS = tuple(_field_values(position) for position in range(5))
+
+
+def _cron_field(values: str, question: bool) -> str:
+    start = "[*?]" if question else "[*]"
+    item = f"({start}|({values})(-({values}))?)(/0*[1-9][0-9]*)?"
+    return f"{item}(,{item})*"
+
+
+def _cron_regex(ws: str, end: str) -> str:
+    fields = f"{ws}+".join(_cron_field(values, question) for values, question in _CRON_FIELDS)
+    return f"^{ws}*(@({_MACROS})|{fields}){ws}*{end}"
+
+
+CRON_REGEX = _cron_regex(_WS, "$")
+# A raw CEL string: the regex keeps its backslashes.
+CRON_RULE = f'self.matches(r"{CRON_REGEX}")'
+
+
+def _span(position: int) -> str:
+    numbers = [int(n) for n in _accepted(position, [str(n) for n in range(100)])]
+    return f"{min(numbers)}-{max(numbers)}"
+
+
+CRON_MESSAGE = (
+    'is not a cron schedule: use five fields "minute hour day-of-month month day-of-week"'
+    f" (minute {_span(0)}, hour {_span(1)}, day {_span(2)}, month {_span(3)} or jan-dec,"
+    f' weekday {_span(4)} or sun-sat), e.g. "0 3 * * *" or "*/15 * * * 1-5", or one of'
+    " @hourly, @daily, @weekly, @monthly, @yearly"
+)
+
+
+def _quantity_hint(value: Any) -> str:
+    return quantity.suggest(str(value))
+
+
+def _cron_hint(value: Any) -> str:
+    return cron.schedule_problem(value) if isinstance(value, str) else ""
+
+
+_QUANTITY_PYTHON = re.compile(QUANTITY_REGEX.replace("$", r"\Z"))
+_POSITIVE_PYTHON = re.compile(r"[+]?[.0-9]*[1-9]")
+_CRON_PYTHON = re.compile(_cron_regex(_WS_PYTHON, r"\Z"))
+
+
+def _string_or_int(value: Any) -> bool:
+    if type(value) is int:
+        return True
+    if type(value) is str:
+        return False
+    raise TypeError(f"no such overload: matches on {type(value).__name__}")
+
+
+def _is_quantity(value: Any) -> bool:
+    return _string_or_int(value) or _QUANTITY_PYTHON.match(value) is not None
+
+
+def _is_positive(value: Any) -> bool:
+    if _string_or_int(value):
+        return bool(value > 0)
+    return _QUANTITY_PYTHON.match(value) is None or _POSITIVE_PYTHON.match(value) is not None
+
+
+def _is_schedule(value: Any) -> bool:
+    if type(value) is not str:
+        raise TypeError(f"no such overload: matches on {type(value).__name__}")
+    return _CRON_PYTHON.match(value) is not None
+
+
+# The same rules in Python, for ``schema.py``: CEL compiles a rule's regex again on every call
+# (0.5 ms for the cron rule). tests/unit/test_admission_parity.py checks they give CEL's answers.
+FAST: dict[str, Callable[[Any], bool]] = {
+    QUANTITY_RULE: _is_quantity,
+    POSITIVE_QUANTITY_RULE: _is_positive,
+    CRON_RULE: _is_schedule,
+}
+# Rules whose Python check runs too (quantity.check_quantity, cron.schedule_problem): a value they
+# refuse leaves the spec well-formed for the per-kind checks, whose message replaces the rule's.
+MIRRORED = frozenset({QUANTITY_RULE, POSITIVE_QUANTITY_RULE, CRON_RULE})
+# rule expression -> the hint for a value it refused.
+HINTS: dict[str, Callable[[Any], str]] = {
+    QUANTITY_RULE: _quantity_hint,
+    CRON_RULE: _cron_hint,
+}
