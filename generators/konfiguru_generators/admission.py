@@ -198,9 +198,59 @@ FAST: dict[str, Callable[[Any], bool]] = {
     POSITIVE_QUANTITY_RULE: _is_positive,
     CRON_RULE: _is_schedule,
 }
-# Rules whose Python check runs too (quantity.check_quantity, cron.schedule_problem): a value they
-# refuse leaves the spec well-formed for the per-kind checks, whose message replaces the rule's.
-MIRRORED = frozenset({QUANTITY_RULE, POSITIVE_QUANTITY_RULE, CRON_RULE})
+# Checks that were Python and are now rules in one CRD each (rule, message): the server refuses
+# these specs too. No Python check relies on them, so they do not keep the per-kind checks from
+# running (every problem is reported at once). tests/unit/test_admission_parity.py finds each in
+# a CRD.
+MOVED = (
+    ("!(has(self.autoscale) && self.workload == 'Deployment' && self.replicas != 1)",
+     "is ignored when autoscale is set; remove replicas and set autoscale.min instead"),
+    ("!(self.security.hostNetwork && self.workload == 'Deployment' && self.replicas > 1)",
+     "with more than one replica makes pods on one node fight for the ports; use workload"
+     " DaemonSet for node agents"),
+    ("!has(self.ingress) || self.expose.enabled",
+     "must be true with an ingress; the Ingress routes to the app's Service"),
+    ("has(self.rps) || has(self.rpm) || has(self.connections)",
+     "sets no limit; set rps, rpm or connections"),
+    ("self.kind != 'Database' || has(self.engine) || has(self.port)",
+     "is needed for a Database without port; set engine (postgres, mysql, mongodb, redis) or port"),
+    ("self.kind != 'App' || !has(self.engine)", "applies to kind Database only"),
+    ("self.completions >= self.parallelism",
+     "is more than completions; extra pods would have nothing to do; lower parallelism or raise"
+     " completions"),
+    ("type(self) == int || self.matches('^[0-9]+%$')",
+     'is not a number or a percentage; e.g. 1 or "25%"'),
+    ("type(self) != int || self >= 0", "is negative"),
+    ("self.operator != 'Exists' || !has(self.value) || self.value == ''",
+     "must be empty with operator Exists"),
+    ("self.operator != 'Equal' || (has(self.key) && self.key != '')",
+     "is required with operator Equal; or use operator Exists"),
+    ("!has(self.tolerationSeconds) || (has(self.effect) && self.effect == 'NoExecute')",
+     "applies to effect NoExecute only"),
+    ("!(self.engine == 'mysql' && self.username == 'root')",
+     'is the mysql administrator; choose an application user name such as "app"; root\'s'
+     " password is the Secret's root-password key"),
+    ("!(self.engine == 'mongodb' && self.username == 'root')",
+     'is the mongodb administrator; choose an application user name such as "app"'),
+    ("!(self.model.accessMode == 'ReadWriteOnce' && self.training.workers > 1)",
+     "cannot be shared by training workers on different nodes; use ReadWriteMany (a StorageClass"
+     " such as NFS, EFS or Filestore)"),
+    ("!(self.model.accessMode == 'ReadWriteOnce' && self.training.workers <= 1"
+     " && self.inference.enabled && !has(self.model.registry))",
+     "cannot be shared by the training Job and the inference pods, which load the model from the"
+     " volume when model.registry is not set; use ReadWriteMany, or set model.registry so"
+     " inference loads from the registry"),
+    ("!(self.inference.enabled && has(self.inference.autoscale))"
+     " || (has(self.inference.resources) && has(self.inference.resources.cpu))",
+     "is required with autoscale: the autoscaler measures CPU use against the request; set it,"
+     ' e.g. "1"'),
+)  # fmt: skip
+# Rules whose failure leaves the spec well-formed for the per-kind Python checks: the shared
+# rules, whose Python check then says the same with a better message (it replaces the rule's),
+# and the moved ones.
+NON_BLOCKING = frozenset(
+    {QUANTITY_RULE, POSITIVE_QUANTITY_RULE, CRON_RULE, *(rule for rule, _ in MOVED)}
+)
 # rule expression -> the hint for a value it refused.
 HINTS: dict[str, Callable[[Any], str]] = {
     QUANTITY_RULE: _quantity_hint,

@@ -25,7 +25,7 @@ from typing import Any
 
 import cel
 
-from .admission import FAST, HINTS, MIRRORED
+from .admission import FAST, HINTS, NON_BLOCKING
 from .errors import MISSING, FieldError, did_you_mean
 
 Schema = Mapping[str, Any]
@@ -272,9 +272,9 @@ class SchemaWalker:
 
     errors: list[FieldError] = field(default_factory=list)
     defaulting: bool = True
-    # Errors from rules a Python check repeats (admission.MIRRORED): the data is still
-    # well-formed for the per-kind checks, which then say the same with a better message.
-    mirrored: int = 0
+    # Errors from rules that leave the data well-formed for the per-kind Python checks
+    # (admission.NON_BLOCKING), which then still run.
+    non_blocking: int = 0
 
     def walk(self, node: _Node, value: Any, path: str) -> None:
         schema = node.schema
@@ -446,7 +446,7 @@ class SchemaWalker:
                 self.errors.append(
                     FieldError(where, shown, rule.get("message", rule["rule"]), hint)
                 )
-                self.mirrored += expression in MIRRORED
+                self.non_blocking += expression in NON_BLOCKING
 
 
 def rule_error(error: Exception, rule: Mapping[str, Any]) -> str:
@@ -465,10 +465,13 @@ def _plain_key(name: str) -> bool:
 
 
 def _lookup(value: Any, field_path: str) -> Any:
-    """The value a CEL rule's ``fieldPath`` (like ``.autoscale.max``) points at, if present."""
+    """The value a CEL rule's ``fieldPath`` (like ``.autoscale.max``) points at; ``MISSING``
+    when the field is absent (``spec.connectTo[0].engine: is needed for ...``)."""
     for part in (p for p in field_path.split(".") if p):
-        if not isinstance(value, dict) or part not in value:
+        if not isinstance(value, dict):
             return value
+        if part not in value:
+            return MISSING
         value = value[part]
     return value
 
@@ -499,10 +502,10 @@ def default_and_check(schema: Schema, value: dict[str, Any], path: str) -> list[
 
 def check_spec(schema: Schema, value: dict[str, Any], path: str) -> tuple[list[FieldError], bool]:
     """Default ``value`` in place; every error found, and whether the per-kind Python checks can
-    run on it (no error, or only errors of rules those checks repeat)."""
+    run on it (no error, or only errors of rules in ``admission.NON_BLOCKING``)."""
     walker = SchemaWalker()
     walker.walk(_compiled(schema), value, path)
-    return walker.errors, walker.mirrored == len(walker.errors)
+    return walker.errors, walker.non_blocking == len(walker.errors)
 
 
 def check_as_is(schema: Schema, value: Any, path: str) -> list[FieldError]:

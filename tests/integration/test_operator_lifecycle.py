@@ -238,16 +238,19 @@ def test_an_invalid_spec_stalls_with_the_message_and_leaves_children_alone(emula
         (c["kind"], c["metadata"]["name"]): c["metadata"]["resourceVersion"]
         for _, c in emulator.children(emulator.get(APPS, "shop", "default"))
     }
-    # Passes the CRD schema, fails the generator's checks.
-    edit_spec(emulator, "shop", lambda s: s.update(autoscale={"max": 4}))
+    # Passes the CRD schema and rules (admission), fails the generator's checks: a limit below
+    # its request is one of the checks the README lists as not run at admission.
+    too_low = {"memory": "1Gi", "memoryLimit": "512Mi"}
+    edit_spec(emulator, "shop", lambda s: s.update(resources=too_low))
     stalled = emulator.wait_for_object(APPS, "shop", "default", is_stalled)
     message = conditions(stalled)["Stalled"]["message"]
-    assert "spec.replicas" in message and "autoscale" in message
+    assert "spec.resources.memoryLimit" in message and "is less than memory" in message
     assert conditions(stalled)["Ready"]["status"] == "False"
     assert stalled["status"]["phase"] == "Stalled"
     events = emulator.list("events", "default")
     assert any(
-        e.get("type") == "Warning" and "spec.replicas" in e.get("message", "") for e in events
+        e.get("type") == "Warning" and "spec.resources.memoryLimit" in e.get("message", "")
+        for e in events
     )
     seen = operator.reconciles()
     emulator.wait_for(lambda: operator.reconciles() >= seen + 2, timeout=15)
@@ -257,7 +260,7 @@ def test_an_invalid_spec_stalls_with_the_message_and_leaves_children_alone(emula
     }
     assert after == before
     # Fixing the spec recovers.
-    edit_spec(emulator, "shop", lambda s: s.pop("autoscale"))
+    edit_spec(emulator, "shop", lambda s: s.pop("resources"))
     wait_ready(emulator)
 
 

@@ -1,8 +1,10 @@
-"""App checks the CRD schema cannot express: quantities, cron, names that must agree, sizes.
+"""App checks the CRD schema cannot express: names that must agree, sizes; and quantities and
+cron again, which the CRD also checks, for their more precise messages (``admission.py``).
 
-Runs after the CRD defaults are applied and the schema and CEL checks passed, so every field has
-its type. Every problem is collected (never raised one by one) with its path, the bad value and
-what is accepted. Called by ``pipeline.py`` through the kind registry.
+Runs after the CRD defaults are applied and the schema and CEL checks passed (or failed only on
+rules in ``admission.NON_BLOCKING``), so every field has its type. Every problem is collected
+(never raised one by one) with its path, the bad value and what is accepted. Called by
+``pipeline.py`` through the kind registry.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ _CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+\Z")
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?\Z")
 _QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\Z")
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
-_PERCENT = re.compile(r"^\d+%\Z")
 _TIME_ZONE = re.compile(r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*\Z")
 # A ConfigMap holds at most 1 MiB.
 _CONFIG_MAP_LIMIT = 1024 * 1024
@@ -43,9 +44,7 @@ def check(spec: dict[str, Any], name: str) -> list[FieldError]:
     _check_runs(spec, name, errors)
     _check_stateful(spec, name, errors)
     _check_lifecycle(spec, errors)
-    _check_pdb(spec, errors)
     _check_metadata_maps(spec, errors)
-    _check_tolerations(spec, errors)
     _check_security(spec, errors)
     _check_paths_unique(spec, errors)
     return errors
@@ -81,16 +80,6 @@ def _check_ports(spec: Mapping[str, Any], errors: list[FieldError]) -> None:
                 FieldError(f"{path}.port", port["port"], f"is already used by {seen_numbers[key]}")
             )
         seen_numbers.setdefault(key, path)
-    if spec["workload"] == "Deployment" and "autoscale" in spec and spec["replicas"] != 1:
-        # replicas is ignored with autoscale; a value other than the default is a misunderstanding.
-        errors.append(
-            FieldError(
-                "spec.replicas",
-                spec["replicas"],
-                "is ignored when autoscale is set",
-                "remove replicas and set autoscale.min instead",
-            )
-        )
 
 
 def _port_names(spec: Mapping[str, Any]) -> list[str]:
@@ -174,15 +163,6 @@ def _check_ingress(spec: Mapping[str, Any], errors: list[FieldError]) -> None:
     ingress = spec.get("ingress")
     if ingress is None:
         return
-    if not spec["expose"]["enabled"]:
-        errors.append(
-            FieldError(
-                "spec.expose.enabled",
-                False,
-                "must be true with an ingress",
-                "the Ingress routes to the app's Service",
-            )
-        )
     service_ports = _service_port_names(spec)
     seen: set[tuple[str, str]] = set()
     for index, item in enumerate(ingress["paths"]):
@@ -209,16 +189,6 @@ def _check_ingress(spec: Mapping[str, Any], errors: list[FieldError]) -> None:
             )
     for index, cidr in enumerate(ingress.get("ipAllowList") or []):
         _check_cidr(cidr, f"spec.ingress.ipAllowList[{index}]", errors)
-    limit = ingress.get("rateLimit")
-    if limit is not None and not any(k in limit for k in ("rps", "rpm", "connections")):
-        errors.append(
-            FieldError(
-                "spec.ingress.rateLimit",
-                limit,
-                "sets no limit",
-                "set rps, rpm or connections",
-            )
-        )
 
 
 def _service_port_names(spec: Mapping[str, Any]) -> list[str]:
@@ -381,19 +351,6 @@ def _check_connect(spec: Mapping[str, Any], errors: list[FieldError]) -> None:
             )
             continue
         seen[key] = index
-        if target["kind"] == "Database" and names.connect_port(target) is None:
-            errors.append(
-                FieldError(
-                    f"{path}.engine",
-                    MISSING,
-                    "is needed for a Database without port",
-                    "set engine (postgres, mysql, mongodb, redis) or port",
-                )
-            )
-        if target["kind"] == "App" and target.get("engine"):
-            errors.append(
-                FieldError(f"{path}.engine", target["engine"], "applies to kind Database only")
-            )
         prefix = names.connect_prefix(target)
         if prefix in prefixes and prefixes[prefix] != index:
             errors.append(
@@ -492,34 +449,9 @@ def _check_run(
     if run.get("resources"):
         resource_amounts(merged, f"{path}.resources", errors)
     check_env(run.get("env"), f"{path}.env", errors)
-    if run["completions"] < run["parallelism"]:
-        errors.append(
-            FieldError(
-                f"{path}.parallelism",
-                run["parallelism"],
-                f"is more than completions ({run['completions']})",
-                "extra pods would have nothing to do; lower parallelism or raise completions",
-            )
-        )
 
 
-# --- PDB, labels, tolerations, security ----------------------------------------------------------
-
-
-def _check_pdb(spec: Mapping[str, Any], errors: list[FieldError]) -> None:
-    for key in ("maxUnavailable", "minAvailable"):
-        value = spec["podDisruptionBudget"].get(key)
-        if isinstance(value, str) and not _PERCENT.match(value):
-            errors.append(
-                FieldError(
-                    f"spec.podDisruptionBudget.{key}",
-                    value,
-                    "is not a number or a percentage",
-                    'e.g. 1 or "25%"',
-                )
-            )
-        elif isinstance(value, int) and value < 0:
-            errors.append(FieldError(f"spec.podDisruptionBudget.{key}", value, "is negative"))
+# --- security ------------------------------------------------------------------------------------
 
 
 def _label_key_problem(key: str) -> str:
@@ -550,51 +482,10 @@ def _check_metadata_maps(spec: Mapping[str, Any], errors: list[FieldError]) -> N
                 )
 
 
-def _check_tolerations(spec: Mapping[str, Any], errors: list[FieldError]) -> None:
-    for index, toleration in enumerate(spec.get("tolerations") or []):
-        path = f"spec.tolerations[{index}]"
-        if toleration["operator"] == "Exists" and toleration.get("value"):
-            errors.append(
-                FieldError(
-                    f"{path}.value", toleration["value"], "must be empty with operator Exists"
-                )
-            )
-        if toleration["operator"] == "Equal" and not toleration.get("key"):
-            errors.append(
-                FieldError(
-                    f"{path}.key",
-                    MISSING,
-                    "is required with operator Equal",
-                    "or use operator Exists",
-                )
-            )
-        if "tolerationSeconds" in toleration and toleration.get("effect") != "NoExecute":
-            errors.append(
-                FieldError(
-                    f"{path}.tolerationSeconds",
-                    toleration["tolerationSeconds"],
-                    "applies to effect NoExecute only",
-                )
-            )
-
-
 def _check_security(spec: Mapping[str, Any], errors: list[FieldError]) -> None:
     paths = spec["security"]["writablePaths"]
     for dup in _duplicates(paths):
         errors.append(FieldError("spec.security.writablePaths", dup, "is listed twice"))
-    if (
-        spec["security"]["hostNetwork"]
-        and spec["workload"] == "Deployment"
-        and spec["replicas"] > 1
-    ):
-        errors.append(
-            FieldError(
-                "spec.security.hostNetwork",
-                True,
-                "with more than one replica makes pods on one node fight for the ports",
-                "use workload DaemonSet for node agents",
-            )
-        )
 
 
 def _duplicates(items: Iterable[str]) -> list[str]:

@@ -15,7 +15,7 @@ from ...cron import schedule_problem
 from ...errors import FieldError
 from ...quantity import check_quantity
 from .config import check_parameters
-from .engines import ENGINES, MONGO_ROOT_USER, major_version
+from .engines import ENGINES, major_version
 
 # Children are named "<name>-<suffix>"; the longest name limit among them decides.
 _CRONJOB_NAME_LIMIT = 52
@@ -39,26 +39,6 @@ def check(spec: dict[str, Any], name: str) -> list[FieldError]:
 
     check_quantity(spec["storage"]["size"], "spec.storage.size", errors)
     _check_resources(spec["resources"], "spec.resources", errors)
-
-    if engine.name == "mysql" and spec["username"] == "root":
-        errors.append(
-            FieldError(
-                "spec.username",
-                "root",
-                "is the mysql administrator",
-                "choose an application user name such as \"app\"; root's password is the Secret's"
-                " root-password key",
-            )
-        )
-    if engine.name == "mongodb" and spec["username"] == MONGO_ROOT_USER:
-        errors.append(
-            FieldError(
-                "spec.username",
-                MONGO_ROOT_USER,
-                "is the mongodb administrator",
-                'choose an application user name such as "app"',
-            )
-        )
 
     errors.extend(check_parameters(engine, spec.get("parameters") or {}))
 

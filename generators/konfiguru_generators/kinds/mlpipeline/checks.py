@@ -37,37 +37,6 @@ def check(spec: dict[str, Any], name: str) -> list[FieldError]:
     check_env(spec.get("env"), "spec.env", errors)
     check_env(inference.get("env"), "spec.inference.env", errors)
 
-    single_node = model["accessMode"] == "ReadWriteOnce"
-    if single_node and training["workers"] > 1:
-        errors.append(
-            FieldError(
-                "spec.model.accessMode",
-                model["accessMode"],
-                f"cannot be shared by {training['workers']} training workers on different nodes",
-                "use ReadWriteMany (a StorageClass such as NFS, EFS or Filestore)",
-            )
-        )
-    elif single_node and inference["enabled"] and not model.get("registry"):
-        errors.append(
-            FieldError(
-                "spec.model.accessMode",
-                model["accessMode"],
-                "cannot be shared by the training Job and the inference pods, which load the "
-                "model from the volume when model.registry is not set",
-                "use ReadWriteMany, or set model.registry so inference loads from the registry",
-            )
-        )
-
-    autoscale = inference.get("autoscale")
-    if inference["enabled"] and autoscale and "cpu" not in inference.get("resources", {}):
-        errors.append(
-            FieldError(
-                "spec.inference.resources.cpu",
-                None,
-                "is required with autoscale: the autoscaler measures CPU use against the request",
-                'set it, e.g. "1"',
-            )
-        )
     if training["workers"] > 1:
         hostname = longest_worker_hostname(name, training["workers"], "schedule" in training)
         if len(hostname) > _MAX_HOSTNAME:

@@ -179,7 +179,8 @@ def test_connect_to_mistakes_are_reported() -> None:
         }
     )
     assert messages == [
+        # The CRD's rules (also checked at admission) come first, then the Python checks.
         "spec.connectTo[0].engine: is needed for a Database without port; set engine (postgres, mysql, mongodb, redis) or port",  # noqa: E501
-        'spec.connectTo[1].name: "db" is already listed at [0]',
         'spec.connectTo[2].engine: "redis" applies to kind Database only',
+        'spec.connectTo[1].name: "db" is already listed at [0]',
     ]

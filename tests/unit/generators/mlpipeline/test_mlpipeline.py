@@ -379,7 +379,9 @@ def errors_of(document: dict[str, Any]) -> list[str]:
     ],
 )
 def test_sklearn_rejects_several_workers_and_gpus(training: dict[str, int], field: str) -> None:
-    (message,) = errors_of(pipeline(framework="sklearn", training=training))
+    # A shared model volume, so that several workers are refused for sklearn's sake only.
+    model = {"accessMode": "ReadWriteMany"}
+    (message,) = errors_of(pipeline(framework="sklearn", training=training, model=model))
     assert message.startswith(field) and "sklearn" in message
 
 
