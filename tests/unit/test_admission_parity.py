@@ -391,3 +391,34 @@ def test_the_python_fast_paths_give_the_cel_answer(value: Any) -> None:
                           (admission.POSITIVE_QUANTITY_RULE, _POSITIVE),
                           (admission.CRON_RULE, _CRON)):  # fmt: skip
         assert _fast_or_error(rule, value) == _cel_or_error(program, value), (rule[:40], value)
+
+
+# ------------------------------------------------------------------ generated specs
+
+
+def _spec_schema(kind: str) -> dict[str, Any]:
+    schema: dict[str, Any] = version_schema(REGISTRY[kind].crd_file)["properties"]["spec"]
+    return schema
+
+
+@pytest.mark.parametrize("kind", sorted(REGISTRY))
+def test_on_generated_specs_admission_refuses_a_subset_and_the_rest_is_offline_only(
+    kind: str,
+) -> None:
+    """For specs drawn from the CRD schema: whatever the API server refuses, ``konfiguru
+    validate`` refuses at the same field; whatever only ``konfiguru validate`` refuses belongs to
+    a row the README marks as not checked at admission."""
+
+    @settings(max_examples=40, deadline=None)
+    @given(spec=kfgtest.spec_strategy(_spec_schema(kind)))
+    def check(spec: Any) -> None:
+        document = {"apiVersion": "konfiguru.io/v1alpha1", "kind": kind,
+                    "metadata": {"name": "prop"}, "spec": spec}  # fmt: skip
+        refused = {error.path for error in _admission_errors(document)}
+        offline = _validate_errors(document)
+        assert refused <= {error.path for error in offline}, (refused, offline)
+        for error in offline:
+            if error.path not in refused:
+                assert not _row(error).admission, f"{error}: offline only, but its row says not"
+
+    check()
