@@ -240,6 +240,8 @@ MOVED = (
      "cannot be shared by the training Job and the inference pods, which load the model from the"
      " volume when model.registry is not set; use ReadWriteMany, or set model.registry so"
      " inference loads from the registry"),
+    ("type(self) == string || type(self) == int || type(self) == double || type(self) == bool",
+     "has the wrong type; expected a string, number or boolean"),
     ("!(self.inference.enabled && has(self.inference.autoscale))"
      " || (has(self.inference.resources) && has(self.inference.resources.cpu))",
      "is required with autoscale: the autoscaler measures CPU use against the request; set it,"
