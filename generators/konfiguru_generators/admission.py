@@ -39,6 +39,27 @@ POSITIVE_QUANTITY_RULE = (
     f"type(self) == int ? self > 0 : (!self.matches('{QUANTITY_REGEX}')"
     " || self.matches('^[+]?[.0-9]*[1-9]'))"
 )
+
+
+def _limit_rule(request: str, limit: str) -> str:
+    """A limit at least its request, in one ``resources`` block; malformed quantities are left
+    to the quantity rules. Uses the Kubernetes quantity library (``celk8s.py`` offline)."""
+    return (
+        f"!has(self.{request}) || !has(self.{limit}) || !isQuantity(string(self.{request}))"
+        f" || !isQuantity(string(self.{limit}))"
+        f" || quantity(string(self.{limit})).compareTo(quantity(string(self.{request}))) >= 0"
+    )
+
+
+# (request, limit) -> (rule, message); the rule sits on the resources object, fieldPath the limit.
+LIMIT_RULES = {
+    (request, limit): (
+        _limit_rule(request, limit),
+        f"is less than {request}; a limit must be at least the request; raise {limit} or lower"
+        f" {request}",
+    )
+    for request, limit in (("cpu", "cpuLimit"), ("memory", "memoryLimit"))
+}
 QUANTITY_MESSAGE = "is not a Kubernetes quantity"
 POSITIVE_MESSAGE = "must be greater than zero"
 
@@ -191,12 +212,30 @@ def _is_schedule(value: Any) -> bool:
     return _CRON_PYTHON.match(value) is not None
 
 
+def _limit_check(request: str, limit: str) -> Callable[[Any], bool]:
+    def check(value: Any) -> bool:
+        if not isinstance(value, dict):
+            raise TypeError(f"no such key: {request}")
+        low, high = value.get(request), value.get(limit)
+        if low is None or high is None:
+            return True
+        if not all(type(v) in (int, str) for v in (low, high)):
+            raise TypeError("no such overload: string")
+        texts = [str(low), str(high)]
+        if not all(_QUANTITY_PYTHON.match(text) for text in texts):
+            return True
+        return quantity.parse_quantity(texts[1]) >= quantity.parse_quantity(texts[0])
+
+    return check
+
+
 # The same rules in Python, for ``schema.py``: CEL compiles a rule's regex again on every call
 # (0.5 ms for the cron rule). tests/unit/test_admission_parity.py checks they give CEL's answers.
 FAST: dict[str, Callable[[Any], bool]] = {
     QUANTITY_RULE: _is_quantity,
     POSITIVE_QUANTITY_RULE: _is_positive,
     CRON_RULE: _is_schedule,
+    **{rule: _limit_check(*pair) for pair, (rule, _) in LIMIT_RULES.items()},
 }
 # Checks that were Python and are now rules in one CRD each (rule, message): the server refuses
 # these specs too. No Python check relies on them, so they do not keep the per-kind checks from
@@ -248,10 +287,16 @@ MOVED = (
      ' e.g. "1"'),
 )  # fmt: skip
 # Rules whose failure leaves the spec well-formed for the per-kind Python checks: the shared
-# rules, whose Python check then says the same with a better message (it replaces the rule's),
-# and the moved ones.
+# rules (quantities, cron, limits), whose Python check then says the same with a better message
+# (it replaces the rule's), and the moved ones.
 NON_BLOCKING = frozenset(
-    {QUANTITY_RULE, POSITIVE_QUANTITY_RULE, CRON_RULE, *(rule for rule, _ in MOVED)}
+    {
+        QUANTITY_RULE,
+        POSITIVE_QUANTITY_RULE,
+        CRON_RULE,
+        *(rule for rule, _ in LIMIT_RULES.values()),
+        *(rule for rule, _ in MOVED),
+    }
 )
 # rule expression -> the hint for a value it refused.
 HINTS: dict[str, Callable[[Any], str]] = {

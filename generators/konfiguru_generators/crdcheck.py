@@ -68,6 +68,7 @@ from typing import Any
 
 import cel
 
+from .celk8s import FUNCTIONS
 from .errors import MISSING
 from .schema import check_as_is, copy_tree, default_and_check
 
@@ -104,14 +105,14 @@ _TYPES = ("array", "boolean", "integer", "number", "object", "string")
 _META_FIELDS = ("apiVersion", "kind", "metadata")
 
 # Functions (and operators, as `cel` names them) of the standard CEL library, which both the API
-# server and the offline evaluator have. Kubernetes adds more (quantity, url, split, ...) that
-# `konfiguru validate` could not evaluate.
+# server and the offline evaluator have, and the Kubernetes library functions celk8s.py supplies
+# offline. Kubernetes has more (url, split, ...) that `konfiguru validate` could not evaluate.
 OFFLINE_FUNCTIONS = frozenset(
     {
         "!_", "-_", "_!=_", "_%_", "_&&_", "_*_", "_+_", "_-_", "_/_", "_<=_", "_<_", "_==_",
         "_>=_", "_>_", "_?_:_", "_[_]", "_||_", "@in", "@not_strictly_false", "bool", "bytes",
         "contains", "double", "duration", "dyn", "endsWith", "int", "matches", "size",
-        "startsWith", "string", "timestamp", "type", "uint",
+        "startsWith", "string", "timestamp", "type", "uint", *FUNCTIONS,
     }
 )  # fmt: skip
 

@@ -26,6 +26,7 @@ from typing import Any
 import cel
 
 from .admission import FAST, HINTS, NON_BLOCKING
+from .celk8s import functions_for
 from .errors import MISSING, FieldError, did_you_mean
 
 Schema = Mapping[str, Any]
@@ -161,7 +162,12 @@ def _run_rule(expression: str, self_value: Any) -> Any:
         fields = tuple((name, type(item), item) for name, item in self_value.items())
         if all(_rememberable(item) for _, _, item in fields):
             return _remembered_rule(expression, fields)
-    return _rule(expression).execute({"self": self_value})
+    return _execute(expression, self_value)
+
+
+def _execute(expression: str, self_value: Any) -> Any:
+    # The Kubernetes CEL functions a rule calls (celk8s.py) are passed along with self.
+    return _rule(expression).execute({"self": self_value, **functions_for(expression)})
 
 
 def _rememberable(value: Any) -> bool:
@@ -172,7 +178,7 @@ def _rememberable(value: Any) -> bool:
 @lru_cache(maxsize=4096)
 def _remembered_rule(expression: str, fields: tuple[tuple[str, type, Any], ...]) -> Any:
     # A rule that raises (a field it did not guard with has()) is not remembered: it raises again.
-    return _rule(expression).execute({"self": {name: item for name, _, item in fields}})
+    return _execute(expression, {name: item for name, _, item in fields})
 
 
 # `self.matches('<regex>')` on a string: CEL compiles the regex again on every call, the single

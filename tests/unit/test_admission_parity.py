@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 
 import kfgtest
 from konfiguru_generators import SpecError, admission, cron
+from konfiguru_generators.celk8s import functions_for
 from konfiguru_generators.errors import FieldError
 from konfiguru_generators.kinds import REGISTRY
 from konfiguru_generators.pipeline import validate
@@ -56,7 +57,8 @@ TABLE = (
     Row("Quantities (`5GB`, `0`, `-1`)", r"is not a Kubernetes quantity|must be greater than zero", True),  # noqa: E501
     Row("Cron schedules: five fields in range, names, steps, macros", r"is not a (valid )?cron schedule", True),  # noqa: E501
     Row("Cross-field and format rules in the CRDs (autoscale, replicas, tolerations, PDB, connectTo, jobs, database users, model volumes, sklearn, ...)", "<CRD rule>", True),  # noqa: E501
-    Row("A limit below its request", r"is less than (cpu|memory)", False),
+    Row("A job's or schedule's limit below the request it inherits from spec.resources", "<inherited>", False),  # noqa: E501
+    Row("A limit below its request in the same resources block", r"is less than (cpu|memory)", True),  # noqa: E501
     Row("Resource names: metadata.name and the names derived from it", r"is not a valid name|is too long for|is not a Konfiguru kind", False),  # noqa: E501
     Row("Everything else (listed below)", r"", False),
 )  # fmt: skip
@@ -100,10 +102,25 @@ def test_the_readme_table_lists_every_check_with_where_it_runs() -> None:
         assert offline == "yes" and operator.startswith("yes"), row.name
 
 
-def _row(error: FieldError) -> Row:
+_RUN_LIMIT = re.compile(r"^spec\.(jobs|schedules)\[(\d+)\]\.resources\.(cpu|memory)Limit$")
+
+
+def _inherited(error: FieldError, document: dict[str, Any] | None) -> bool:
+    """A job's limit compared with the app's request, which its own resources block lacks."""
+    match = _RUN_LIMIT.match(error.path)
+    if match is None or document is None or "is less than" not in error.message:
+        return False
+    run = document["spec"][match[1]][int(match[2])]
+    return match[3] not in (run.get("resources") or {})
+
+
+def _row(error: FieldError, document: dict[str, Any] | None = None) -> Row:
     for row in TABLE:
         if row.message == "<CRD rule>":
             if error.message in CRD_MESSAGES:
+                return row
+        elif row.message == "<inherited>":
+            if _inherited(error, document):
                 return row
         elif re.search(row.message, error.message):
             return row
@@ -138,11 +155,11 @@ def test_the_api_server_refuses_a_bad_spec_exactly_where_the_table_says(path: Pa
     offline = _validate_errors(document)
     assert offline, f"{path.name}: konfiguru validate accepts it"
     if document.get("kind") not in REGISTRY:
-        assert all(not _row(error).admission for error in offline)
+        assert all(not _row(error, document).admission for error in offline)
         return
     refused = {error.path for error in _admission_errors(document)}
     for error in offline:
-        row = _row(error)
+        row = _row(error, document)
         if error.path.startswith("metadata."):
             assert not row.admission, f"{error}: metadata is not checked by a Konfiguru CRD"
             continue
@@ -154,7 +171,9 @@ def test_the_api_server_refuses_a_bad_spec_exactly_where_the_table_says(path: Pa
 
 def test_every_row_of_the_table_is_shown_true_by_a_bad_spec_fixture() -> None:
     seen = {
-        _row(error).name for path in BAD for error in _validate_errors(kfgtest.documents(path)[0])
+        _row(error, document).name
+        for document in (kfgtest.documents(path)[0] for path in BAD)
+        for error in _validate_errors(document)
     }
     missing = [row.name for row in TABLE if row.name not in seen]
     assert not missing, f"rows with no tests/fixtures/bad case: {missing}"
@@ -200,6 +219,8 @@ _SHARED = re.compile(
     re.MULTILINE,
 )
 _CURRENT = {
+    "cpuLimit": admission.LIMIT_RULES["cpu", "cpuLimit"],
+    "memoryLimit": admission.LIMIT_RULES["memory", "memoryLimit"],
     "cron": (admission.CRON_RULE, admission.CRON_MESSAGE),
     "quantity": (admission.QUANTITY_RULE, admission.QUANTITY_MESSAGE),
     "positive": (admission.POSITIVE_QUANTITY_RULE, admission.POSITIVE_MESSAGE),
@@ -209,6 +230,8 @@ _CURRENT = {
 def _family(rule: str) -> str | None:
     if rule.startswith('self.matches(r"^[\\t'):
         return "cron"
+    if "compareTo" in rule and "isQuantity" in rule:
+        return "cpuLimit" if "self.cpuLimit" in rule else "memoryLimit"
     if "Ki|Mi|Gi" in rule:
         return "positive" if rule.startswith("type(self) == int ? self > 0") else "quantity"
     return None
@@ -257,6 +280,18 @@ def test_every_check_moved_from_python_is_a_rule_in_a_crd() -> None:
                 rules.add((rule["rule"], " ".join(str(rule.get("message", "")).split())))
     missing = [pair for pair in admission.MOVED if pair not in rules]
     assert not missing
+
+
+def test_every_resources_block_with_limits_carries_both_limit_rules() -> None:
+    blocks = set()
+    for path in kfgtest.crd_files():
+        root = kfgtest.load_crd(path)["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+        for where, node in kfgtest.walk_schema(root["properties"]["spec"], "spec"):
+            if {"cpuLimit", "memoryLimit"} <= set(node.get("properties") or {}):
+                blocks.add(f"{path.name}:{where}")
+    assert len(blocks) == 9
+    for rule, _ in admission.LIMIT_RULES.values():
+        assert _fields_with(rule) == blocks
 
 
 def test_every_cron_field_carries_the_cron_rule() -> None:
@@ -419,6 +454,45 @@ def test_on_generated_specs_admission_refuses_a_subset_and_the_rest_is_offline_o
         assert refused <= {error.path for error in offline}, (refused, offline)
         for error in offline:
             if error.path not in refused:
-                assert not _row(error).admission, f"{error}: offline only, but its row says not"
+                assert not _row(error, document).admission, f"{error}: offline only, not its row"
 
     check()
+
+
+# ------------------------------------------------------ the Kubernetes quantity library offline
+
+
+def _with_library(rule: str, value: Any) -> object:
+    try:
+        return bool(cel.compile(rule).execute({"self": value, **functions_for(rule)}))
+    except Exception:  # noqa: BLE001 - an evaluation error is an answer too
+        return "error"
+
+
+def test_the_offline_quantity_library_compares_exactly_and_refuses_what_is_no_quantity() -> None:
+    assert _with_library("quantity('1Gi').compareTo(quantity('1024Mi')) == 0", None) is True
+    assert _with_library("quantity('1.5').isGreaterThan(quantity('1500m'))", None) is False
+    assert _with_library("quantity('999m').isLessThan(quantity('1'))", None) is True
+    assert _with_library("isQuantity('5GB') || isQuantity('1e')", None) is False
+    assert _with_library("quantity('5GB') == quantity('5G')", None) == "error"
+
+
+_RESOURCES = st.fixed_dictionaries(
+    {},
+    optional={
+        key: st.one_of(_QUANTITIES, st.sampled_from(["1Gi", "512Mi", "1024Mi", "2", "500m", "0"]))
+        for key in ("cpu", "cpuLimit", "memory", "memoryLimit")
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_RESOURCES)
+def test_the_limit_rules_fast_path_gives_the_cel_answer(resources: dict[str, Any]) -> None:
+    for rule, _ in admission.LIMIT_RULES.values():
+        fast: object
+        try:
+            fast = admission.FAST[rule](resources)
+        except TypeError:
+            fast = "error"
+        assert fast == _with_library(rule, resources), (rule[:40], resources)
