@@ -238,18 +238,19 @@ def test_an_invalid_spec_stalls_with_the_message_and_leaves_children_alone(emula
         (c["kind"], c["metadata"]["name"]): c["metadata"]["resourceVersion"]
         for _, c in emulator.children(emulator.get(APPS, "shop", "default"))
     }
-    # Passes the CRD schema and rules (admission), fails the generator's checks: a limit below
-    # its request is one of the checks the README lists as not run at admission.
-    too_low = {"memory": "1Gi", "memoryLimit": "512Mi"}
-    edit_spec(emulator, "shop", lambda s: s.update(resources=too_low))
+    # Passes the CRD schema and rules (admission), fails the generator's checks: a probe port
+    # that is not a port of the app is one of the checks the README lists as not run at
+    # admission.
+    probe = {"readiness": {"http": {"path": "/ready", "port": "admin"}}}
+    edit_spec(emulator, "shop", lambda s: s.update(health=probe))
     stalled = emulator.wait_for_object(APPS, "shop", "default", is_stalled)
     message = conditions(stalled)["Stalled"]["message"]
-    assert "spec.resources.memoryLimit" in message and "is less than memory" in message
+    assert "spec.health.readiness.http.port" in message and "is not a port" in message
     assert conditions(stalled)["Ready"]["status"] == "False"
     assert stalled["status"]["phase"] == "Stalled"
     events = emulator.list("events", "default")
     assert any(
-        e.get("type") == "Warning" and "spec.resources.memoryLimit" in e.get("message", "")
+        e.get("type") == "Warning" and "spec.health.readiness.http.port" in e.get("message", "")
         for e in events
     )
     seen = operator.reconciles()
@@ -260,7 +261,7 @@ def test_an_invalid_spec_stalls_with_the_message_and_leaves_children_alone(emula
     }
     assert after == before
     # Fixing the spec recovers.
-    edit_spec(emulator, "shop", lambda s: s.pop("resources"))
+    edit_spec(emulator, "shop", lambda s: s.pop("health"))
     wait_ready(emulator)
 
 
