@@ -31,6 +31,19 @@ from .errors import MISSING, FieldError, did_you_mean
 
 Schema = Mapping[str, Any]
 
+# Every schema keyword the walk enforces, or that carries no check (description, default, the
+# list-type of a list that is not a map); a CRD spec using any other would be checked by the API
+# server and not here (tests/unit/test_admission_parity.py keeps the CRDs within this set).
+KEYWORDS = frozenset(
+    {
+        "type", "enum", "minLength", "maxLength", "pattern", "minimum", "maximum",
+        "exclusiveMinimum", "exclusiveMaximum", "minItems", "maxItems", "maxProperties",
+        "required", "properties", "additionalProperties", "items", "nullable", "default",
+        "description", "x-kubernetes-int-or-string", "x-kubernetes-preserve-unknown-fields",
+        "x-kubernetes-validations", "x-kubernetes-list-type", "x-kubernetes-list-map-keys",
+    }
+)  # fmt: skip
+
 _TYPE_NAMES = {
     "string": "a string",
     "integer": "an integer",
@@ -408,6 +421,11 @@ class SchemaWalker:
             for name, default in node.defaults:
                 if name not in value:
                     value[name] = copy_tree(default)
+        size = node.schema.get("maxProperties")
+        if size is not None and len(value) > size:
+            self.errors.append(
+                FieldError(path, f"{len(value)} fields", "has too many fields", f"at most {size}")
+            )
         for name in node.required:
             if name not in value:
                 self.errors.append(

@@ -30,7 +30,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import kfgtest
-from konfiguru_generators import SpecError, admission, cron
+from konfiguru_generators import SpecError, admission, cron, schema
 from konfiguru_generators.celk8s import functions_for
 from konfiguru_generators.errors import FieldError
 from konfiguru_generators.kinds import REGISTRY
@@ -496,3 +496,31 @@ def test_the_limit_rules_fast_path_gives_the_cel_answer(resources: dict[str, Any
         except TypeError:
             fast = "error"
         assert fast == _with_library(rule, resources), (rule[:40], resources)
+
+
+def test_the_offline_walk_enforces_every_keyword_the_crd_specs_use() -> None:
+    # A keyword the API server checks and schema.py does not (format, multipleOf, minProperties,
+    # list-type set...) would let konfiguru validate admit what kubectl apply refuses.
+    used: dict[str, str] = {}
+    for path in kfgtest.crd_files():
+        root = kfgtest.load_crd(path)["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+        for where, node in kfgtest.walk_schema(root["properties"]["spec"], "spec"):
+            for keyword in node:
+                used.setdefault(keyword, f"{path.name}:{where}")
+            if node.get("x-kubernetes-list-type") == "set":
+                used.setdefault("x-kubernetes-list-type: set", f"{path.name}:{where}")
+    unknown = {k: where for k, where in used.items() if k not in schema.KEYWORDS}
+    assert not unknown
+
+
+def test_a_map_with_too_many_entries_is_refused_offline_as_at_admission() -> None:
+    parameters = {f"p{index}": "1" for index in range(257)}
+    errors = _admission_errors(
+        {
+            "kind": "Database",
+            "spec": {"engine": "postgres", "version": "17", "parameters": parameters},
+        }
+    )
+    assert [str(e) for e in errors] == [
+        'spec.parameters: "257 fields" has too many fields; at most 256'
+    ]
