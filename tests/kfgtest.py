@@ -142,6 +142,30 @@ YAML_HOSTILE: list[str] = [
 ]  # fmt: skip
 
 
+def _yaml_ambiguous() -> list[str]:
+    """Strings that some YAML 1.1 or 1.2 reader types as a bool, null, number or timestamp when
+    they are written plain: each family in the forms PyYAML, Go's readers (kubectl, Argo CD) and
+    YAML 1.2 readers know, generated rather than picked."""
+    words = ["y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf"]
+    found = [form for word in words for form in (word, word.upper(), word.capitalize())]
+    found += ["~", "=", "<<", "", ".inf", ".Inf", ".INF", ".nan", ".NaN", ".NAN", "infinity"]
+    numbers = [
+        "0", "7", "089", "017", "0o17", "0O17", "0x1F", "0X1f", "0b101", "0B101", "1_000",
+        "1__0", "0x_1F", "1e3", "1E3", "1e+3", "1E-3", "6.0e3", "6.0E+3", ".5", "5.", "1.5",
+        "1_0.5", "1.2.3", "1:20", "190:20:30.15", "12:30:45", "0x1p-2", ".inf",
+        "9223372036854775808", "18446744073709551616",
+    ]  # fmt: skip
+    found += [sign + number for sign in ("", "-", "+") for number in numbers]
+    found += [
+        "2001-12-14", "2001-1-2", "2001-12-14t21:59:43.10-05:00", "2001-12-14 21:59:43.10 -5",
+        "2001-12-14T21:59:43Z", "2002-12-14 21:59:43.10",
+    ]  # fmt: skip
+    return list(dict.fromkeys(found))
+
+
+YAML_AMBIGUOUS: list[str] = _yaml_ambiguous()
+
+
 # --- strict validation of generated objects -------------------------------------------------
 
 
@@ -508,3 +532,63 @@ def spec_strategy(schema: dict[str, Any], depth: int = 0) -> Any:
             },
         )
     return st.none() if schema.get("nullable") else st.just({})
+
+
+# --- YAML as other readers decode it -------------------------------------------------------------
+
+_DECODED_MARK = "konfiguru.io/decoded-by-kubectl"
+
+
+def kubectl_decode(text: str) -> list[dict[str, Any]]:
+    """Every document of ``text`` as the real kubectl decodes it (Go's YAML reader), offline.
+
+    ``kubectl annotate --local -f - -o json`` reads the YAML exactly as ``kubectl apply`` does and
+    prints each object as JSON; the annotation it must add is taken out again. One process for
+    a whole multi-document stream, so tests batch their objects into one call.
+    """
+    import shutil
+    import subprocess
+
+    import pytest
+
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        pytest.skip("kubectl is not installed")
+    result = subprocess.run(
+        [kubectl, "annotate", "--local", "-f", "-", "-o", "json", f"{_DECODED_MARK}=1"],
+        input=text,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[:2000]
+    decoder = json.JSONDecoder()
+    objects: list[dict[str, Any]] = []
+    position, end = 0, len(result.stdout)
+    while True:
+        while position < end and result.stdout[position].isspace():
+            position += 1
+        if position == end:
+            break
+        obj, position = decoder.raw_decode(result.stdout, position)
+        annotations = obj["metadata"]["annotations"]
+        del annotations[_DECODED_MARK]
+        if not annotations:
+            del obj["metadata"]["annotations"]
+        objects.append(obj)
+    return objects
+
+
+def yaml12_load_all(text: str) -> list[Any]:
+    """Every document of ``text`` as a YAML 1.2 reader (ruamel.yaml, 1.2 core schema) reads it."""
+    from ruamel.yaml import YAML
+
+    reader = YAML(typ="safe", pure=True)
+    reader.version = (1, 2)
+    return [doc for doc in reader.load_all(text) if doc is not None]
+
+
+def as_json(value: Any) -> Any:
+    """``value`` as JSON gives it back: what kubectl's JSON output is compared with."""
+    return json.loads(json.dumps(value))

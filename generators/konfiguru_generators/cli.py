@@ -28,9 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-import yaml
-
-from . import graph, pipeline, plan
+from . import graph, pipeline, plan, yamltext
 from .errors import SpecError
 from .kinds import REGISTRY
 from .model import Existing
@@ -72,11 +70,12 @@ def _input_files(target: str) -> list[Path]:
 
 def _load(text: str, source: str) -> Iterator[Document]:
     try:
-        for index, body in enumerate(yaml.safe_load_all(text)):
-            if body is not None:
-                yield Document(source, index, body)
-    except yaml.YAMLError as error:
-        raise InputError(f"{source}: not valid YAML: {error}") from error
+        bodies = yamltext.load_all(text, source)
+    except yamltext.YAMLInputError as error:
+        raise InputError(str(error)) from error
+    for index, body in enumerate(bodies):
+        if body is not None:
+            yield Document(source, index, body)
 
 
 def read_documents(targets: Sequence[str], stdin: TextIO) -> list[Document]:
@@ -104,32 +103,8 @@ def _seed(args: argparse.Namespace) -> bytes | None:
     return value.encode() or None
 
 
-class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
-    """Multi-line strings (config files, scripts) as ``|`` blocks, so a Git diff reads line by line.
-
-    PyYAML falls back to a quoted scalar by itself where a block cannot hold the string exactly
-    (trailing spaces, special characters), so the round trip stays lossless.
-    """
-
-
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_Dumper.add_representer(str, _represent_str)
-
-
 def _dump(objects: Sequence[dict[str, Any]]) -> str:
-    return yaml.dump_all(
-        objects,
-        Dumper=_Dumper,
-        sort_keys=False,
-        allow_unicode=True,
-        default_flow_style=False,
-        width=1_000_000,  # never fold long strings: a folded value is harder to diff in Git
-        explicit_start=True,
-    )
+    return yamltext.dump_all(objects)
 
 
 def _file_name(obj: dict[str, Any]) -> str:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
-import yaml
+from . import yamltext
 
 FORMATS = ("json", "yaml", "ini", "toml", "properties", "text")
 _EXTENSIONS = {
@@ -89,11 +89,8 @@ def write_json(data: Any) -> str:
 
 
 def write_yaml(data: Any) -> str:
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    text: str = yaml.dump(
-        data, Dumper=dumper, sort_keys=False, allow_unicode=True, default_flow_style=False
-    )
-    return text
+    # The manifests' own emitter: strings any YAML 1.1 or 1.2 reader would retype are quoted.
+    return yamltext.dump(data)
 
 
 def write_text(data: Any) -> str:

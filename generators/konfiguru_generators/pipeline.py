@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from . import labels, order
+from . import bounds, labels, order
 from .errors import FieldError, SpecError, did_you_mean
 from .kinds import REGISTRY, KindDefinition
 from .kinds.base import Manifest, Resource
@@ -40,6 +40,10 @@ def parse(document: Any) -> tuple[KindDefinition, dict[str, Any]]:
         raise SpecError(
             [FieldError("(document)", document, "is not a mapping", "expected a resource")]
         )
+    # Before anything walks it: every later stage recurses into the resource.
+    beyond = bounds.check_tree(document)
+    if beyond is not None:
+        raise SpecError([beyond], _describe(document))
     errors: list[FieldError] = []
     kind = document.get("kind")
     definition = REGISTRY.get(kind) if isinstance(kind, str) else None
@@ -188,8 +192,13 @@ def _finalize(child: Manifest, definition: KindDefinition, parent: Mapping[str, 
 def _describe(document: Any) -> str:
     if not isinstance(document, dict):
         return ""
+
+    def text(value: Any) -> str | None:
+        # Only strings are shown: str() of a 3,000-deep list would itself recurse too deep.
+        return value if isinstance(value, str) else None
+
     metadata = document.get("metadata") if isinstance(document.get("metadata"), dict) else {}
-    name = metadata.get("name", "?") if isinstance(metadata, dict) else "?"
-    namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
-    where = f"{namespace}/{name}" if namespace else str(name)
-    return f"{document.get('kind', '?')} {where}"
+    name = text(metadata.get("name")) if isinstance(metadata, dict) else None
+    namespace = text(metadata.get("namespace")) if isinstance(metadata, dict) else None
+    where = f"{namespace}/{name or '?'}" if namespace else name or "?"
+    return f"{text(document.get('kind')) or '?'} {where}"

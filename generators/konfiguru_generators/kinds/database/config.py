@@ -20,8 +20,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import yaml
-
+from ... import yamltext
 from ...errors import FieldError
 from .engines import Engine, postgres_pgdata
 
@@ -143,7 +142,7 @@ def _mongod_conf(parameters: Mapping[str, Any], major: int) -> str:
         for section in sections:
             node = node.setdefault(section, {})
         node[leaf] = parameters[name]
-    body = yaml.safe_dump(tree, sort_keys=True, default_flow_style=False)
+    body = yamltext.dump(tree, sort_keys=True)
     return f"{HEADER}\n{body}"
 
 
