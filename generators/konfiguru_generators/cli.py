@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import graph, pipeline, plan, yamltext
+from . import collisions, graph, pipeline, plan, yamltext
 from .errors import SpecError
 from .kinds import REGISTRY
 from .model import Existing
@@ -107,10 +107,25 @@ def _dump(objects: Sequence[dict[str, Any]]) -> str:
     return yamltext.dump_all(objects)
 
 
-def _file_name(obj: dict[str, Any]) -> str:
-    meta = obj.get("metadata", {})
-    name = f"{obj.get('kind', 'Object').lower()}-{meta.get('name', 'unnamed')}.yaml"
-    return f"{meta['namespace']}/{name}" if meta.get("namespace") else name
+def _file_names(objects: Sequence[dict[str, Any]]) -> list[str]:
+    """One file name per object, never the same twice: ``[<namespace>/]<kind>-<name>.yaml``.
+
+    Objects are unique by API group, kind, namespace and name (``collisions``); two kinds of one
+    name in different groups get the group in the name too, so no file is written twice.
+    """
+    taken: set[str] = set()
+    result: list[str] = []
+    for obj in objects:
+        group, kind, namespace, name = collisions.identity(obj)
+        folder = f"{namespace}/" if namespace else ""
+        candidates = [f"{folder}{kind.lower()}-{name}.yaml"]
+        candidates.append(f"{folder}{kind.lower()}.{group or 'core'}-{name}.yaml")
+        chosen = next((c for c in candidates if c not in taken), None)
+        if chosen is None:
+            raise InputError(f"{collisions.describe(obj)} is rendered twice")
+        taken.add(chosen)
+        result.append(chosen)
+    return result
 
 
 def _render_all(
@@ -119,6 +134,9 @@ def _render_all(
     existing = Existing(secret_seed=_seed(args))
     objects: list[dict[str, Any]] = []
     failures = 0
+    # Two resources rendered together must not both write one object (an App and a Database
+    # both named "shared" each make a Service "shared"): the later one fails, naming both.
+    registry = collisions.Registry()
     for document in documents:
         try:
             rendered, notes = pipeline.render_with_notes(
@@ -135,6 +153,12 @@ def _render_all(
             failures += 1
             err.write(f"{document.where}: template error: {error}\n")
             continue
+        owner = f"{collisions.describe(document.body)} ({document.where})"
+        clashes = registry.add(owner, rendered)
+        if clashes:
+            failures += 1
+            err.writelines(f"{document.where}: {clash}\n" for clash in clashes)
+            continue
         objects.extend(rendered)
         for note in notes:
             err.write(f"{document.where}: note: {note}\n")
@@ -148,11 +172,12 @@ def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO
         return 1
     if args.output_dir:
         root = Path(args.output_dir)
-        for obj in objects:
-            target = root / _file_name(obj)
+        files = _file_names(objects)
+        for obj, name in zip(objects, files, strict=True):
+            target = root / name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(_dump([obj]), "utf-8")
-        err.write(f"wrote {len(objects)} objects to {root}\n")
+        err.write(f"wrote {len(files)} objects to {root}\n")
     else:
         out.write(_dump(objects))
     return 0

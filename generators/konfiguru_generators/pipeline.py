@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from . import bounds, labels, order
+from . import bounds, collisions, labels, order
 from .errors import FieldError, SpecError, did_you_mean
 from .kinds import REGISTRY, KindDefinition
 from .kinds.base import Manifest, Resource
@@ -164,6 +164,9 @@ def render_with_notes(
     children = definition.render(context)
     for child in children:
         _finalize(child, definition, metadata)
+    clashes = collisions.within(children)
+    if clashes:
+        raise SpecError(clashes, _describe(resource))
     return order.in_order(children), context.notes
 
 

@@ -10,6 +10,8 @@ Called by the per-kind renderers in ``kinds/*/render.py``.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -239,13 +241,26 @@ def lifecycle_handler(
     return None
 
 
+# A path whose volume name is its parts joined by "-" and nothing is lost: /var/cache/nginx.
+_PLAIN_PATH = re.compile(r"(/[a-z0-9]+)+\Z")
+_HASH_CHARS = 8
+
+
 def volume_name(path: str, prefix: str = "") -> str:
-    """A stable volume name for a directory, e.g. ``/var/cache/nginx`` → ``var-cache-nginx``."""
-    slug = "-".join(
-        part for part in "".join(c if c.isalnum() else "-" for c in path.lower()).split("-") if part
-    )
+    """A stable volume name, one per directory: ``/var/cache/nginx`` → ``var-cache-nginx``.
+
+    Paths of plain lower-case parts map one to one onto such names. Any other path (``/var-cache``
+    beside ``/var/cache``, ``/home/app/.cache``, a name cut at 63 characters) also gets a hash of
+    the whole path, so two directories never share a volume name.
+    """
+    # Volume names are DNS labels: ASCII letters and digits, "-" between them.
+    dashed = "".join(c if c.isascii() and c.isalnum() else "-" for c in path.lower())
+    slug = "-".join(part for part in dashed.split("-") if part)
     name = f"{prefix}{slug}" if slug else f"{prefix}root"
-    return name[:63].rstrip("-")
+    if _PLAIN_PATH.match(path) and len(name) <= 63:
+        return name
+    digest = hashlib.sha256(path.encode("utf-8", "surrogatepass")).hexdigest()[:_HASH_CHARS]
+    return f"{name[: 63 - _HASH_CHARS - 1].rstrip('-')}-{digest}"
 
 
 def writable_paths(paths: Sequence[str]) -> tuple[list[Fragment], list[Fragment]]:

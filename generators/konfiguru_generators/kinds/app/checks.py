@@ -47,6 +47,7 @@ def check(spec: dict[str, Any], name: str) -> list[FieldError]:
     _check_metadata_maps(spec, errors)
     _check_security(spec, errors)
     _check_paths_unique(spec, errors)
+    _check_derived_names(spec, name, errors)
     return errors
 
 
@@ -80,6 +81,47 @@ def _check_ports(spec: Mapping[str, Any], errors: list[FieldError]) -> None:
                 FieldError(f"{path}.port", port["port"], f"is already used by {seen_numbers[key]}")
             )
         seen_numbers.setdefault(key, path)
+
+
+def _check_derived_names(spec: Mapping[str, Any], app: str, errors: list[FieldError]) -> None:
+    """Names Konfiguru derives that a user's own names can meet (``collisions`` is the net)."""
+    metrics = names.metrics_port(spec)
+    numbers = [port["port"] for port in spec.get("ports") or []] + [spec.get("port")]
+    if metrics is not None and metrics not in numbers:  # a port of its own, named "metrics"
+        for index, port in enumerate(spec.get("ports") or []):
+            if port["name"] == names.METRICS_PORT_NAME:
+                errors.append(
+                    FieldError(
+                        f"spec.ports[{index}].name",
+                        port["name"],
+                        f"is also the name of the metrics port {metrics}"
+                        " (spec.observability.metrics.port)",
+                        "rename this port, or set observability.metrics.port to its number",
+                    )
+                )
+    tls = (spec.get("ingress") or {}).get("tls")
+    if tls is None:
+        return
+    tls_secret = tls.get("secretName") or f"{app}-tls"
+    for index, entry in enumerate(spec.get("secrets") or []):
+        secret = names.secret_name(app, entry)
+        # Konfiguru writes a generated or external Secret. Mounting the TLS Secret (a plain
+        # reference) only reads it; writing it beside cert-manager, or filling the Ingress's
+        # certificate with a password, is two writers or a broken certificate.
+        if secret == tls_secret and names.is_created_secret(entry):
+            writer = (
+                "cert-manager writes for spec.ingress.tls.issuer"
+                if tls.get("issuer")
+                else "the Ingress reads as its TLS certificate"
+            )
+            errors.append(
+                FieldError(
+                    f"spec.secrets[{index}].name",
+                    entry["name"],
+                    f'becomes the Secret "{secret}", which {writer}',
+                    "rename this secret, or set spec.ingress.tls.secretName to another name",
+                )
+            )
 
 
 def _port_names(spec: Mapping[str, Any]) -> list[str]:
