@@ -279,6 +279,8 @@ MOVED = (
      "cannot be shared by the training Job and the inference pods, which load the model from the"
      " volume when model.registry is not set; use ReadWriteMany, or set model.registry so"
      " inference loads from the registry"),
+    ("!self.matches('^([0-9]+[dhms])+$') || self.matches('[1-9]')",
+     'must be longer than zero; e.g. "30m" or "24h"'),
     ("type(self) == string || type(self) == int || type(self) == double || type(self) == bool",
      "has the wrong type; expected a string, number or boolean"),
     ("!(self.inference.enabled && has(self.inference.autoscale))"

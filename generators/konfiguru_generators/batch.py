@@ -1,8 +1,8 @@
 """Pieces every batch workload of Konfiguru needs: durations, hardened pods, Jobs and CronJobs.
 
-Shared by the MLPipeline and DataPipeline kinds (their ``checks.py`` and ``render.py``): both turn
-a spec into a Job or a CronJob whose pod runs under the restricted Pod Security Standard with a
-read-only root filesystem.
+Shared by the MLPipeline and DataPipeline kinds (their ``render.py``; the CRDs check the
+durations): both turn a spec into a Job or a CronJob whose pod runs under the restricted Pod
+Security Standard with a read-only root filesystem.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import podspec
-from .errors import FieldError
 from .kinds.base import Manifest, Resource
 
 Fragment = dict[str, Any]
@@ -25,12 +24,6 @@ _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 def duration_seconds(text: str) -> int:
     """``"1d12h"`` → 129600. The CRD's CEL rule has already checked the form."""
     return sum(int(number) * _UNIT_SECONDS[unit] for number, unit in _DURATION_PART.findall(text))
-
-
-def check_duration(value: str, path: str, errors: list[FieldError]) -> None:
-    """A zero duration is well-formed but useless (an instant deadline, an instant cleanup)."""
-    if duration_seconds(value) <= 0:
-        errors.append(FieldError(path, value, "must be longer than zero", 'e.g. "30m" or "24h"'))
 
 
 def hardened_pod(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...batch import check_duration
 from ...checks_common import check_env, check_schedule, resource_amounts
 from ...errors import FieldError
 from ...quantity import check_quantity
@@ -43,8 +42,6 @@ def check(spec: dict[str, Any], name: str) -> list[FieldError]:
                 amount = check_quantity(executor[key], f"{path}.{key}", errors)
                 if key == "memory" and amount is not None:
                     _spark_memory(executor[key], f"{path}.memory", errors)
-    for key in ("timeout", "ttlAfterFinished"):
-        check_duration(spec[key], f"spec.{key}", errors)
     check_schedule(spec.get("schedule"), "spec.schedule", errors)
     check_env(spec.get("env"), "spec.env", errors)
     return errors

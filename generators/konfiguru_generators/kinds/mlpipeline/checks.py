@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...batch import check_duration
 from ...checks_common import check_env, check_schedule, resource_amounts
 from ...errors import FieldError
 from ...quantity import check_quantity
@@ -30,9 +29,6 @@ def check(spec: dict[str, Any], name: str) -> list[FieldError]:
     check_quantity(model["storage"], "spec.model.storage", errors)
     if "shmSize" in training:
         check_quantity(training["shmSize"], "spec.training.shmSize", errors)
-    for key in ("timeout", "ttlAfterFinished"):
-        check_duration(training[key], f"spec.training.{key}", errors)
-    check_duration(inference["startupTimeout"], "spec.inference.startupTimeout", errors)
     check_schedule(training.get("schedule"), "spec.training.schedule", errors)
     check_env(spec.get("env"), "spec.env", errors)
     check_env(inference.get("env"), "spec.inference.env", errors)
