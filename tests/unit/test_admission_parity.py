@@ -57,7 +57,7 @@ TABLE = (
     Row("Quantities (`5GB`, `0`, `-1`)", r"is not a Kubernetes quantity|must be greater than zero", True),  # noqa: E501
     Row("Cron schedules: five fields in range, names, steps, macros", r"is not a (valid )?cron schedule", True),  # noqa: E501
     Row("Cross-field and format rules in the CRDs (autoscale, replicas, tolerations, PDB, connectTo, jobs, database users, model volumes, sklearn, ...)", "<CRD rule>", True),  # noqa: E501
-    Row("A job's or schedule's limit below the request it inherits from spec.resources", "<inherited>", False),  # noqa: E501
+    Row("A job's or schedule's limit below a request, one of them inherited from spec.resources", "<inherited>", False),  # noqa: E501
     Row("A limit below its request in the same resources block", r"is less than (cpu|memory)", True),  # noqa: E501
     Row("Resource names: metadata.name and the names derived from it", r"is not a valid name|is too long for|is not a Konfiguru kind", False),  # noqa: E501
     Row("Everything else (listed below)", r"", False),
@@ -106,12 +106,13 @@ _RUN_LIMIT = re.compile(r"^spec\.(jobs|schedules)\[(\d+)\]\.resources\.(cpu|memo
 
 
 def _inherited(error: FieldError, document: dict[str, Any] | None) -> bool:
-    """A job's limit compared with the app's request, which its own resources block lacks."""
+    """A job's limit compared with a request or limit from spec.resources, which its own
+    resources block lacks."""
     match = _RUN_LIMIT.match(error.path)
     if match is None or document is None or "is less than" not in error.message:
         return False
-    run = document["spec"][match[1]][int(match[2])]
-    return match[3] not in (run.get("resources") or {})
+    own = document["spec"][match[1]][int(match[2])].get("resources") or {}
+    return match[3] not in own or f"{match[3]}Limit" not in own
 
 
 def _row(error: FieldError, document: dict[str, Any] | None = None) -> Row:

@@ -487,9 +487,17 @@ def _check_runs(spec: Mapping[str, Any], app: str, errors: list[FieldError]) -> 
 def _check_run(
     spec: Mapping[str, Any], run: Mapping[str, Any], path: str, errors: list[FieldError]
 ) -> None:
-    merged = {**spec["resources"], **(run.get("resources") or {})}
-    if run.get("resources"):
-        resource_amounts(merged, f"{path}.resources", errors)
+    own = run.get("resources") or {}
+    if own:
+        found: list[FieldError] = []
+        resource_amounts({**spec["resources"], **own}, f"{path}.resources", found)
+        # A bad quantity the run inherits is reported once, where it is written (spec.resources);
+        # a limit below a request is the run's own problem whichever side it inherits.
+        errors.extend(
+            error
+            for error in found
+            if error.path.rsplit(".", 1)[-1] in own or error.message.startswith("is less than")
+        )
     check_env(run.get("env"), f"{path}.env", errors)
 
 
