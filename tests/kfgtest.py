@@ -393,10 +393,11 @@ class RecordingDict(dict[str, Any]):
 def render_recording(document: Any, existing: Existing | None = None) -> set[str]:
     """Render ``document`` like ``pipeline.render`` does, returning every spec path read.
 
-    Both stages that read the spec after defaulting are observed: the kind's ``check`` and its
-    ``render``. Raises ``SpecError`` for an invalid document, like ``render``.
+    Every stage that reads the spec after defaulting is observed: the kind's ``check``, the
+    shared API-server checks and the kind's ``render``. Raises ``SpecError`` for an invalid
+    document, like ``render``.
     """
-    from konfiguru_generators import pipeline
+    from konfiguru_generators import apichecks, pipeline
     from konfiguru_generators.kinds.base import Resource
     from konfiguru_generators.resources import version_schema
 
@@ -406,6 +407,7 @@ def render_recording(document: Any, existing: Existing | None = None) -> set[str
     recorder = _Recorder()
     metadata = resource["metadata"]
     definition.check(RecordingDict(resource["spec"], schema, "spec", recorder), metadata["name"])
+    apichecks.check_spec(schema, RecordingDict(resource["spec"], schema, "spec", recorder))
     context = Resource(
         kind=definition.kind,
         name=metadata["name"],

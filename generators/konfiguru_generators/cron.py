@@ -1,10 +1,11 @@
 """Cron schedules as the Kubernetes CronJob controller reads them, checked with clear messages.
 
-The controller uses the standard five-field syntax (minute, hour, day of month, month, day of
-week) plus the macros ``@yearly``, ``@annually``, ``@monthly``, ``@weekly``, ``@daily``,
-``@midnight`` and ``@hourly``; ``TZ=``/``CRON_TZ=`` prefixes are rejected in favour of
-``timeZone``. Called by ``checks_common.py`` (App, MLPipeline, DataPipeline) and the Database
-checks.
+The controller uses the standard five-field syntax of robfig/cron v3 (minute 0-59, hour 0-23,
+day of month 1-31, month 1-12 or jan-dec, day of week 0-6 or sun-sat: ``7`` is an error there,
+not a second Sunday as in some crons) plus the macros ``@yearly``, ``@annually``, ``@monthly``,
+``@weekly``, ``@daily``, ``@midnight`` and ``@hourly``; ``TZ=``/``CRON_TZ=`` prefixes are refused in
+favour of ``timeZone``. Called by ``checks_common.py`` (App, MLPipeline, DataPipeline) and the
+Database checks.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ _FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
     ("hour", 0, 23, {}),
     ("day of month", 1, 31, {}),
     ("month", 1, 12, {name: index + 1 for index, name in enumerate(_MONTHS)}),
-    ("day of week", 0, 7, {name: index for index, name in enumerate(_DAYS)}),
+    ("day of week", 0, 6, {name: index for index, name in enumerate(_DAYS)}),
 )
 _ITEM = re.compile(r"^(?P<range>\*|\?|[^-/]+(?:-[^-/]+)?)(?:/(?P<step>\d+))?\Z")
 HINT = (
@@ -54,6 +55,11 @@ def _field_problem(text: str, name: str, low: int, high: int, names: dict[str, i
         bounds = part.split("-")
         values = [_number(bound, low, high, names) for bound in bounds]
         if any(value is None for value in values):
+            if name == "day of week" and "7" in bounds:
+                return (
+                    f'the day of week field "{text}" uses 7, which Kubernetes refuses:'
+                    " Sunday is 0 (days are 0-6 or sun-sat)"
+                )
             return f'the {name} field "{text}" must use numbers {low}-{high}' + (
                 " or names " + "-".join((next(iter(names)), list(names)[-1])) if names else ""
             )

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from .apichecks import label_value_problem
+
 GROUP = "konfiguru.io"
 MANAGED_BY = "konfiguru"
 NAME = "app.kubernetes.io/name"
@@ -30,12 +32,14 @@ def selector_labels(name: str, component: str) -> dict[str, str]:
 
 
 def image_version(image: str) -> str | None:
-    """The tag of an image reference, when it is a valid label value (digests are not)."""
+    """The tag of an image reference, when it is a valid label value; else ``None`` and the
+    ``app.kubernetes.io/version`` label is left out. Digests never are; tags may start or end
+    with ``_``, ``.`` or ``-`` (``1.0_``), or be up to 128 characters, which labels refuse."""
     last = image.rsplit("/", 1)[-1]
     if "@" in last or ":" not in last:
         return None
     tag = last.rsplit(":", 1)[1]
-    return tag if len(tag) <= 63 else None
+    return None if label_value_problem(tag) else tag
 
 
 def object_labels(

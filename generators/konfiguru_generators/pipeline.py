@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from . import bounds, collisions, labels, order
+from . import apichecks, bounds, collisions, labels, order
 from .errors import FieldError, SpecError, did_you_mean
 from .kinds import REGISTRY, KindDefinition
 from .kinds.base import Manifest, Resource
@@ -67,6 +67,8 @@ def parse(document: Any) -> tuple[KindDefinition, dict[str, Any]]:
                 " characters",
             )
         )
+    if isinstance(metadata, dict):
+        errors.extend(apichecks.check_metadata(metadata))
     if errors or definition is None:
         raise SpecError(errors, _describe(document))
     return definition, copy_tree(document)
@@ -86,7 +88,10 @@ def validate(document: Any) -> tuple[KindDefinition, dict[str, Any]]:
         if well_formed:
             # Semantic checks read defaulted, well-typed data only. Where one repeats a CRD rule
             # (quantities, cron), its message is the better one and replaces the rule's.
-            semantic = definition.check(spec, resource["metadata"]["name"])
+            # First what the API server and the runtime refuse (by field found in the CRD
+            # schema), then what only the kind knows.
+            semantic = apichecks.check_spec(schema["properties"]["spec"], spec)
+            semantic += definition.check(spec, resource["metadata"]["name"])
             better = {error.path for error in semantic}
             errors = [error for error in errors if error.path not in better] + semantic
     if errors:

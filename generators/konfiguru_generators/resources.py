@@ -1,8 +1,9 @@
-"""Package data: the CRDs (``crds/`` at the repository root, shipped inside the package).
+"""Package data: the CRDs (``crds/`` at the repository root, shipped inside the package), and the
+IANA time zone names of the ``tzdata`` package.
 
-The only module of the generators that reads files, and it reads only files shipped with the
-package. Called by ``pipeline.py`` (schemas for defaulting and checks) and the CLI (``konfiguru
-crds``).
+The only module of the generators that reads files, and it reads only files shipped with
+installed packages. Called by ``pipeline.py`` (schemas for defaulting and checks), the CLI
+(``konfiguru crds``) and ``apichecks.py`` (time zones).
 """
 
 from __future__ import annotations
@@ -38,3 +39,11 @@ def version_schema(filename: str, version: str = API_VERSION) -> dict[str, Any]:
             schema: dict[str, Any] = served["schema"]["openAPIV3Schema"]
             return schema
     raise KeyError(f"crds/{filename} has no version {version}")
+
+
+@cache
+def time_zone_names() -> frozenset[str]:
+    """Every zone name of the IANA database in the ``tzdata`` package (a dependency), so a time
+    zone is judged the same on every machine, whatever the host has in /usr/share/zoneinfo."""
+    text = (resources.files("tzdata") / "zones").read_text("utf-8")
+    return frozenset(text.split())

@@ -9,22 +9,16 @@ rules in ``admission.NON_BLOCKING``), so every field has its type. Every problem
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ... import configformats
+from ...apichecks import config_key_problem
 from ...checks_common import ENV_HINT, ENV_NAME, check_env, check_schedule, resource_amounts
 from ...errors import MISSING, FieldError, did_you_mean
 from ...quantity import check_quantity
 from . import names
 
-_CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+\Z")
-_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?\Z")
-_QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\Z")
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
-_TIME_ZONE = re.compile(r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*\Z")
 # A ConfigMap holds at most 1 MiB.
 _CONFIG_MAP_LIMIT = 1024 * 1024
 
@@ -44,7 +38,6 @@ def check(spec: dict[str, Any], name: str) -> list[FieldError]:
     _check_runs(spec, name, errors)
     _check_stateful(spec, name, errors)
     _check_lifecycle(spec, errors)
-    _check_metadata_maps(spec, errors)
     _check_security(spec, errors)
     _check_paths_unique(spec, errors)
     _check_derived_names(spec, name, errors)
@@ -229,8 +222,6 @@ def _check_ingress(spec: Mapping[str, Any], errors: list[FieldError]) -> None:
                     "accepted: " + ", ".join(str(p) for p in _service_port_numbers(spec)),
                 )
             )
-    for index, cidr in enumerate(ingress.get("ipAllowList") or []):
-        _check_cidr(cidr, f"spec.ingress.ipAllowList[{index}]", errors)
 
 
 def _service_port_names(spec: Mapping[str, Any]) -> list[str]:
@@ -244,8 +235,6 @@ def _service_port_numbers(spec: Mapping[str, Any]) -> list[int]:
 
 
 def _check_expose(spec: Mapping[str, Any], errors: list[FieldError]) -> None:
-    for index, cidr in enumerate(spec["expose"].get("loadBalancerSourceRanges") or []):
-        _check_cidr(cidr, f"spec.expose.loadBalancerSourceRanges[{index}]", errors)
     numbers = _service_port_numbers(spec)
     seen: set[int] = set()
     for index, number in enumerate(numbers):
@@ -255,17 +244,6 @@ def _check_expose(spec: Mapping[str, Any], errors: list[FieldError]) -> None:
                 FieldError(where, number, "is used twice on the Service", "set ports[].servicePort")
             )
         seen.add(number)
-
-
-def _check_cidr(value: str, path: str, errors: list[FieldError]) -> None:
-    try:
-        ipaddress.ip_network(value, strict=False)
-    except ValueError:
-        errors.append(
-            FieldError(
-                path, value, "is not an IP address or CIDR", 'e.g. "10.0.0.0/8", "203.0.113.7"'
-            )
-        )
 
 
 # --- config and secrets --------------------------------------------------------------------------
@@ -278,13 +256,8 @@ def _check_config(spec: Mapping[str, Any], errors: list[FieldError]) -> None:
     size = 0
     for key, value in (config.get("data") or {}).items():
         path = f'spec.config.data["{key}"]'
-        if not _CONFIG_KEY.match(key):
-            errors.append(
-                FieldError(
-                    path, key, "is not a valid ConfigMap key", "letters, digits, '-', '_', '.'"
-                )
-            )
-        elif config["asEnv"] and not ENV_NAME.match(key):
+        # The key's form is an API server rule (apichecks.py); here only what asEnv adds.
+        if config["asEnv"] and not config_key_problem(key) and not ENV_NAME.match(key):
             errors.append(
                 FieldError(
                     path,
@@ -415,8 +388,6 @@ def _check_network(spec: Mapping[str, Any], errors: list[FieldError]) -> None:
                 FieldError(f"spec.allowFrom[{index}].name", caller["name"], "is listed twice")
             )
         seen.add(key)
-    for index, cidr in enumerate(spec["networkPolicy"].get("egressTo") or []):
-        _check_cidr(cidr, f"spec.networkPolicy.egressTo[{index}]", errors)
 
 
 # --- stateful apps --------------------------------------------------------------------------------
@@ -471,16 +442,6 @@ def _check_runs(spec: Mapping[str, Any], app: str, errors: list[FieldError]) -> 
                 )
             )
         check_schedule(schedule["schedule"], f"{path}.schedule", errors)
-        zone = schedule.get("timeZone")
-        if zone is not None and not _TIME_ZONE.match(zone):
-            errors.append(
-                FieldError(
-                    f"{path}.timeZone",
-                    zone,
-                    "is not a time zone name",
-                    'e.g. "Europe/Berlin", "UTC"',
-                )
-            )
         _check_run(spec, schedule, path, errors)
 
 
@@ -502,34 +463,6 @@ def _check_run(
 
 
 # --- security ------------------------------------------------------------------------------------
-
-
-def _label_key_problem(key: str) -> str:
-    prefix, _, name = key.rpartition("/")
-    if prefix and (len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix)):
-        return "has an invalid prefix (a DNS subdomain before '/')"
-    if not name or len(name) > 63 or not _QUALIFIED_NAME.match(name):
-        return "is not a valid key (at most 63 letters, digits, '-', '_', '.'; optional prefix/)"
-    return ""
-
-
-def _check_metadata_maps(spec: Mapping[str, Any], errors: list[FieldError]) -> None:
-    for field in ("labels", "nodeSelector", "annotations"):
-        for key, value in (spec.get(field) or {}).items():
-            path = f'spec.{field}["{key}"]'
-            problem = _label_key_problem(key)
-            if problem:
-                errors.append(FieldError(path, key, problem))
-            if field != "annotations" and (len(value) > 63 or not _LABEL_VALUE.match(value)):
-                errors.append(
-                    FieldError(
-                        path,
-                        value,
-                        "is not a valid label value",
-                        "at most 63 letters, digits, '-', '_', '.', starting and ending with a"
-                        " letter or digit",
-                    )
-                )
 
 
 def _check_security(spec: Mapping[str, Any], errors: list[FieldError]) -> None:

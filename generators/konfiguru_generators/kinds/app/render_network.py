@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ... import labels
+from ...apichecks import as_cidr
 from ...podspec import Fragment
 from ..base import Manifest, Resource
 from . import names
@@ -62,7 +63,8 @@ def render_service(resource: Resource) -> list[Manifest]:
             selector=resource.selector(names.COMPONENT),
             type=service_type,
             ports=ports,
-            source_ranges=expose.get("loadBalancerSourceRanges")
+            # The API server parses each range as a CIDR: a bare address becomes /32 (or /128).
+            source_ranges=[as_cidr(item) for item in expose.get("loadBalancerSourceRanges") or []]
             if service_type == "LoadBalancer"
             else [],
         )
@@ -237,7 +239,8 @@ def render_network_policy(resource: Resource) -> list[Manifest]:
             egress.append({"to": [_peer(resource.name, None, resource.kind)], "ports": app_ports})
         cidrs = policy.get("egressTo") or []
         if cidrs:
-            egress.append({"to": [{"ipBlock": {"cidr": cidr}} for cidr in cidrs]})
+            # ipBlock.cidr must be a CIDR: a bare address is written as a one-address network.
+            egress.append({"to": [{"ipBlock": {"cidr": as_cidr(cidr)}} for cidr in cidrs]})
     return [
         resource.template(
             "app/networkpolicy.yaml.j2",

@@ -126,7 +126,8 @@ def test_tolerations_are_checked() -> None:
         "30 2 * * mon-fri",
         "@daily",
         "0 0 ? * 0",
-        "5 4 * * 7",
+        "5 4 * * 6",
+        "5 4 * * sun-sat",
     ],
 )
 def test_valid_cron_schedules_pass(schedule: str) -> None:
@@ -147,6 +148,17 @@ def test_valid_cron_schedules_pass(schedule: str) -> None:
             "time zones in the schedule are not supported by Kubernetes; use timeZone",
         ),
         ("? * * * *", '"?" is only allowed in day of month and day of week, not minute'),
+        # robfig/cron v3, which the CronJob controller and the API server use, bounds it 0-6.
+        (
+            "5 4 * * 7",
+            'the day of week field "7" uses 7, which Kubernetes refuses: Sunday is 0 (days are'
+            " 0-6 or sun-sat)",
+        ),
+        (
+            "5 4 * * 5-7",
+            'the day of week field "5-7" uses 7, which Kubernetes refuses: Sunday is 0 (days are'
+            " 0-6 or sun-sat)",
+        ),
     ],
 )
 def test_invalid_cron_schedules_say_why(schedule: str, problem: str) -> None:
