@@ -6,6 +6,7 @@
     konfiguru diff     -f SRC              # against the cluster (needs the `operator` extra)
     konfiguru diff     --offline OLD NEW [-f PATH] [--format text|markdown]
     konfiguru graph    -f SRC [-o graph.svg|graph.mmd]
+    konfiguru export   --format kustomize -f SRC -o DIR [--env NAME]
 
 The edge of the generators: the only module here that reads user files, writes output and reads
 the environment. Bad input ends with every error printed and exit code 1, never a traceback.
@@ -28,7 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import collisions, graph, pipeline, plan, yamltext
+from . import collisions, exports, graph, pipeline, plan, yamltext
+from . import environments as environments_mod
 from .errors import SpecError
 from .kinds import REGISTRY
 from .model import Existing
@@ -56,10 +58,24 @@ class InputError(Exception):
     """Input that is not readable YAML; the message says where."""
 
 
+def _environment_patch(path: Path, root: Path) -> bool:
+    """Whether ``path`` lies in the ``envs/`` of an environments directory below ``root``: those
+    are partial resources, read only for ``--env`` (``read_documents``)."""
+    for parent in path.relative_to(root).parents:
+        here = root / parent
+        if here.name == "envs" and (here.parent / "base").is_dir():
+            return True
+    return False
+
+
 def _input_files(target: str) -> list[Path]:
     path = Path(target)
     if path.is_dir():
-        files = [p for p in sorted(path.rglob("*")) if p.is_file() and p.name.endswith(_SUFFIXES)]
+        files = [
+            p
+            for p in sorted(path.rglob("*"))
+            if p.is_file() and p.name.endswith(_SUFFIXES) and not _environment_patch(p, path)
+        ]
         if not files:
             raise InputError(f"{target}: no *.kfg.yaml or *.yaml files in this directory")
         return files
@@ -78,18 +94,60 @@ def _load(text: str, source: str) -> Iterator[Document]:
             yield Document(source, index, body)
 
 
-def read_documents(targets: Sequence[str], stdin: TextIO) -> list[Document]:
+def _read_files(target: str) -> list[Document]:
+    documents: list[Document] = []
+    for path in _input_files(target):
+        try:
+            text = path.read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise InputError(f"{path}: cannot read: {error}") from error
+        documents.extend(_load(text, str(path)))
+    return documents
+
+
+def environments(target: str) -> list[str]:
+    """The environments of a ``base/`` + ``envs/<name>/`` source directory (none elsewhere)."""
+    envs = Path(target) / "envs"
+    if not (Path(target) / "base").is_dir() or not envs.is_dir():
+        return []
+    return sorted(p.name for p in envs.iterdir() if p.is_dir())
+
+
+def read_documents(targets: Sequence[str], stdin: TextIO, env: str | None = None) -> list[Document]:
+    """Every document of the targets. A directory with ``base/`` gives its base resources, with
+    the patches of ``envs/<env>/`` merged in when ``env`` is given (``environments.py``)."""
     documents: list[Document] = []
     for target in targets:
         if target == "-":
+            if env:
+                raise InputError("--env needs a source directory with base/ and envs/, not -")
             documents.extend(_load(stdin.read(), "<stdin>"))
             continue
-        for path in _input_files(target):
-            try:
-                text = path.read_text("utf-8")
-            except (OSError, UnicodeDecodeError) as error:
-                raise InputError(f"{path}: cannot read: {error}") from error
-            documents.extend(_load(text, str(path)))
+        root = Path(target)
+        if not (root / "base").is_dir():
+            if env:
+                raise InputError(
+                    f"{target}: --env {env} needs a directory with base/ and envs/{env}/"
+                )
+            documents.extend(_read_files(target))
+            continue
+        base = _read_files(str(root / "base"))
+        if not env:
+            documents.extend(base)
+            continue
+        if env not in environments(target):
+            known = ", ".join(environments(target)) or "none"
+            raise InputError(f"{target}: no environment {env!r} in envs/ (there: {known})")
+        patches = _read_files(str(root / "envs" / env))
+        try:
+            merged = environments_mod.apply(
+                [environments_mod.Source(d.where, d.body) for d in base],
+                [environments_mod.Source(d.where, d.body) for d in patches],
+                env,
+            )
+        except environments_mod.PatchError as error:
+            raise InputError(str(error)) from error
+        documents.extend(Document(source.where, 0, source.body) for source in merged)
     return documents
 
 
@@ -107,32 +165,27 @@ def _dump(objects: Sequence[dict[str, Any]]) -> str:
     return yamltext.dump_all(objects)
 
 
-def _file_names(objects: Sequence[dict[str, Any]]) -> list[str]:
-    """One file name per object, never the same twice: ``[<namespace>/]<kind>-<name>.yaml``.
-
-    Objects are unique by API group, kind, namespace and name (``collisions``); two kinds of one
-    name in different groups get the group in the name too, so no file is written twice.
-    """
-    taken: set[str] = set()
-    result: list[str] = []
-    for obj in objects:
-        group, kind, namespace, name = collisions.identity(obj)
-        folder = f"{namespace}/" if namespace else ""
-        candidates = [f"{folder}{kind.lower()}-{name}.yaml"]
-        candidates.append(f"{folder}{kind.lower()}.{group or 'core'}-{name}.yaml")
-        chosen = next((c for c in candidates if c not in taken), None)
-        if chosen is None:
-            raise InputError(f"{collisions.describe(obj)} is rendered twice")
-        taken.add(chosen)
-        result.append(chosen)
-    return result
+def _output_names(objects: Sequence[dict[str, Any]]) -> list[str]:
+    try:
+        return collisions.file_names(objects)
+    except ValueError as error:
+        raise InputError(str(error)) from error
 
 
 def _render_all(
     documents: Sequence[Document], args: argparse.Namespace, err: TextIO
 ) -> tuple[list[dict[str, Any]], int]:
+    """Every object of every document, in input order, and how many documents failed."""
+    results, failures = _render_each(documents, args, err)
+    return [obj for result in results for obj in result.children], failures
+
+
+def _render_each(
+    documents: Sequence[Document], args: argparse.Namespace, err: TextIO
+) -> tuple[list[exports.Rendered], int]:
+    """Each document that renders, with its children; errors and notes are written to ``err``."""
     existing = Existing(secret_seed=_seed(args))
-    objects: list[dict[str, Any]] = []
+    objects: list[exports.Rendered] = []
     failures = 0
     # Two resources rendered together must not both write one object (an App and a Database
     # both named "shared" each make a Service "shared"): the later one fails, naming both.
@@ -159,20 +212,20 @@ def _render_all(
             failures += 1
             err.writelines(f"{document.where}: {clash}\n" for clash in clashes)
             continue
-        objects.extend(rendered)
+        objects.append(exports.Rendered(document.body, rendered))
         for note in notes:
             err.write(f"{document.where}: note: {note}\n")
     return objects, failures
 
 
 def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
-    documents = read_documents(args.filename, stdin)
+    documents = read_documents(args.filename, stdin, args.env)
     objects, failures = _render_all(documents, args, err)
     if failures:
         return 1
     if args.output_dir:
         root = Path(args.output_dir)
-        files = _file_names(objects)
+        files = _output_names(objects)
         for obj, name in zip(objects, files, strict=True):
             target = root / name
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -184,7 +237,7 @@ def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO
 
 
 def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
-    documents = read_documents(args.filename, stdin)
+    documents = read_documents(args.filename, stdin, args.env)
     objects, failures = _render_all(documents, args, err)
     if failures:
         err.write(f"{failures} of {len(documents)} resources are invalid\n")
@@ -297,10 +350,14 @@ def _resolve(repo: Any, revision: str) -> Any:
     return commit
 
 
-def _source(source: str, paths: Sequence[str], stdin: TextIO) -> list[Document]:
+def _source(
+    source: str, paths: Sequence[str], stdin: TextIO, env: str | None = None
+) -> list[Document]:
     """A path (file, directory, ``-``) or else a git revision (with the ``-f`` paths in it)."""
     if source == "-" or Path(source).exists():
-        return read_documents([source], stdin)
+        return read_documents([source], stdin, env)
+    if env:
+        raise InputError(f"{source}: --env is not supported for git revisions yet")
     return _git_documents(source, paths or ["."])
 
 
@@ -312,8 +369,8 @@ def cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) 
             return 2
         return _exec_operator_module("konfiguru_operator.livediff", args.live_args, err)
     old, new = args.offline
-    before = owned(_source(old, args.filename or [], stdin), args)
-    after = owned(_source(new, args.filename or [], stdin), args)
+    before = owned(_source(old, args.filename or [], stdin, args.env), args)
+    after = owned(_source(new, args.filename or [], stdin, args.env), args)
     result = plan.plan(before, after, sides=(old, new))
     out.write(plan.markdown(result) if args.format == "markdown" else plan.text(result))
     if result.errors:
@@ -321,8 +378,36 @@ def cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) 
     return 1 if result.changed else 0
 
 
+def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    """Every resource, and each environment of the sources, in another format's files."""
+    base, failures = _render_each(read_documents(args.filename, stdin), args, err)
+    names = (
+        [args.env]
+        if args.env
+        else sorted({env for target in args.filename for env in environments(target)})
+    )
+    envs: dict[str, list[exports.Rendered]] = {}
+    for env in names:
+        rendered, failed = _render_each(read_documents(args.filename, stdin, env), args, err)
+        envs[env] = rendered
+        failures += failed
+    if failures:
+        return 1
+    files = exports.FORMATS[args.format](exports.Bundle(base, envs))
+    root = Path(args.output_dir)
+    for name, text in sorted(files.items()):
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, "utf-8")
+    where = f" and {len(envs)} environments ({', '.join(envs)})" if envs else ""
+    err.write(
+        f"wrote {len(files)} {args.format} files for {len(base)} resources{where} to {root}\n"
+    )
+    return 0
+
+
 def cmd_graph(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
-    documents = read_documents(args.filename, stdin)
+    documents = read_documents(args.filename, stdin, args.env)
     resources = [
         (item.resource or {}, item.children) for item in owned(documents, args) if item.resource
     ]
@@ -361,6 +446,11 @@ def build_parser() -> argparse.ArgumentParser:
         )
         sub.add_argument("--templates", help="a directory of templates overriding the built-in")
         sub.add_argument(
+            "--env",
+            help="an environment: each -f DIR holds base/ and envs/<env>/, whose partial"
+            " resources are merged into base/ (JSON merge patch)",
+        )
+        sub.add_argument(
             "--secret-seed-file",
             help=f"private seed for generated Secret values (or env {SEED_ENV}); without one,"
             " generated Secrets are left out",
@@ -393,6 +483,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     diff.add_argument("--format", choices=("text", "markdown"), default="text")
     diff.set_defaults(func=cmd_diff, live_args=[])
+
+    export = commands.add_parser(
+        "export", help="write the resources in another format (kustomize, ...) into a directory"
+    )
+    with_inputs(export)
+    export.add_argument("--format", required=True, choices=sorted(exports.FORMATS))
+    export.add_argument("-o", "--output-dir", required=True, help="the directory to write")
+    export.set_defaults(func=cmd_export)
 
     graph_cmd = commands.add_parser("graph", help="draw resources, children and connections")
     with_inputs(graph_cmd)

@@ -152,3 +152,25 @@ class Registry:
                 )
             self.owners.setdefault(key, owner)
         return clashes
+
+
+def file_names(objects: Sequence[Mapping[str, Any]]) -> list[str]:
+    """One file name per object, never the same twice: ``[<namespace>/]<kind>-<name>.yaml``.
+
+    Objects are unique by API group, kind, namespace and name (:class:`Registry`); two kinds of
+    one name in different groups get the group in the name too, so no file is written twice.
+    Used by ``render -o DIR`` and the exporters. Raises ``ValueError`` for an object given twice.
+    """
+    taken: set[str] = set()
+    result: list[str] = []
+    for obj in objects:
+        group, kind, namespace, name = identity(obj)
+        folder = f"{namespace}/" if namespace else ""
+        candidates = [f"{folder}{kind.lower()}-{name}.yaml"]
+        candidates.append(f"{folder}{kind.lower()}.{group or 'core'}-{name}.yaml")
+        chosen = next((c for c in candidates if c not in taken), None)
+        if chosen is None:
+            raise ValueError(f"{describe(obj)} is rendered twice")
+        taken.add(chosen)
+        result.append(chosen)
+    return result

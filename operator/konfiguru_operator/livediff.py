@@ -164,7 +164,7 @@ async def run(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
         err.write("error: no cluster credentials (KUBECONFIG, ~/.kube/config or in-cluster)\n")
         return 2
     namespace = info.default_namespace or "default"
-    documents = read_documents(args.filename, sys.stdin)
+    documents = read_documents(args.filename, sys.stdin, args.env)
     client = Client(Credentials.from_connection_info(info), settings.api_timeout_seconds)
     try:
         pairs = [await _one(client, doc, namespace, args, settings) for doc in documents]

@@ -17,8 +17,8 @@ import yaml
 
 import kfgtest
 from konfiguru_generators import API, SpecError, render
-from konfiguru_generators.cli import _file_names, main
-from konfiguru_generators.collisions import within
+from konfiguru_generators.cli import main
+from konfiguru_generators.collisions import file_names, within
 
 
 def app(name: str = "web", namespace: str | None = None, **spec: Any) -> dict[str, Any]:
@@ -226,7 +226,7 @@ def test_one_kind_name_in_two_api_groups_gets_two_file_names() -> None:
         {"apiVersion": "example.com/v1", "kind": "Certificate", "metadata": {"name": "web"}},
         {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "shop"}},
     ]
-    assert _file_names(objects) == [
+    assert file_names(objects) == [
         "certificate-web.yaml",
         "certificate.example.com-web.yaml",
         "shop/service-web.yaml",
