@@ -10,9 +10,13 @@ Pure: no I/O; the CLI writes the files. Called by ``cli.py``.
 
 from __future__ import annotations
 
-from . import helm, kustomize
+from . import compose, helm, kustomize
 from .bundle import Bundle, Exporter, Rendered
 
-FORMATS: dict[str, Exporter] = {"helm": helm.export, "kustomize": kustomize.export}
+FORMATS: dict[str, Exporter] = {
+    "compose": compose.export,
+    "helm": helm.export,
+    "kustomize": kustomize.export,
+}
 
 __all__ = ["FORMATS", "Bundle", "Exporter", "Rendered"]
