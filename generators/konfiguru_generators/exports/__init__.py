@@ -10,13 +10,14 @@ Pure: no I/O; the CLI writes the files. Called by ``cli.py``.
 
 from __future__ import annotations
 
-from . import compose, helm, kustomize
+from . import compose, helm, kustomize, terraform
 from .bundle import Bundle, Exporter, Rendered
 
 FORMATS: dict[str, Exporter] = {
     "compose": compose.export,
     "helm": helm.export,
     "kustomize": kustomize.export,
+    "terraform": terraform.export,
 }
 
 __all__ = ["FORMATS", "Bundle", "Exporter", "Rendered"]
