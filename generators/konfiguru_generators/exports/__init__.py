@@ -10,10 +10,11 @@ Pure: no I/O; the CLI writes the files. Called by ``cli.py``.
 
 from __future__ import annotations
 
-from . import compose, helm, kustomize, terraform
+from . import argo, compose, helm, kustomize, terraform
 from .bundle import Bundle, Exporter, Rendered
 
 FORMATS: dict[str, Exporter] = {
+    "argo-workflows": argo.export,
     "compose": compose.export,
     "helm": helm.export,
     "kustomize": kustomize.export,
