@@ -137,6 +137,10 @@ class SyncResult:
     resize_refused: bool = False
     problems: list[Problem] = field(default_factory=list)
     live: dict[Key, JSON] = field(default_factory=dict)
+    # Set when a write had to delete an object first (a Job or StatefulSet recreated): the
+    # later waves and pruning wait for the next sync, which the caller runs after this delay.
+    # What was done until then is in the other fields, so its Events are posted once, now.
+    retry: Retry | None = None
 
 
 class Applier:
@@ -197,6 +201,8 @@ class Applier:
             await _all(
                 self._write(owner_uid, obj, current, result) for obj, current in waves[number]
             )
+            if result.retry is not None:
+                return result  # an object is being recreated: the rest follows once it is gone
         stale = [
             (key, current)
             for key, current in live.items()
@@ -268,20 +274,30 @@ class Applier:
             return
         if kind == "Job":
             # A Job's pod template is fixed once created: a new spec means a new Job.
-            await self._delete(owner_uid, key, current)
-            result.recreated.append(key)
-            raise Retry(f"recreating Job {name} with its new template", 0.5)
+            await self._recreate(owner_uid, key, current, "Background", result)
+            result.retry = Retry(f"recreating Job {name} with its new template", 0.5)
+            return
         if kind == "StatefulSet" and covers(
             (current.get("spec") or {}).get("selector"), (obj.get("spec") or {}).get("selector")
         ):
             if result.resize_refused:
                 return  # recreated with bigger claims, its pods would not match their volumes
             # Orphan: the pods and their volumes stay; the new StatefulSet adopts them.
-            await self._delete(owner_uid, key, current, propagation="Orphan")
-            result.recreated.append(key)
-            raise Retry(f"recreating StatefulSet {name} around its running pods", 0.5)
+            await self._recreate(owner_uid, key, current, "Orphan", result)
+            result.retry = Retry(f"recreating StatefulSet {name} around its running pods", 0.5)
+            return
         result.problems.append(_immutable_problem(kind, name, namespace, error))
         logger.info("%s %s: immutable change refused: %s", kind, name, error.message)
+
+    async def _recreate(
+        self, owner_uid: str, key: Key, current: JSON, propagation: str, result: SyncResult
+    ) -> None:
+        """Delete ``current`` so that the next sync creates it anew; counted as recreated once,
+        however long the deletion takes (an object already terminating is waited for)."""
+        if (current.get("metadata") or {}).get("deletionTimestamp"):
+            return
+        await self._delete(owner_uid, key, current, propagation=propagation)
+        result.recreated.append(key)
 
     async def _grow(
         self, owner_uid: str, resizes: Sequence[tuple[str, str]], result: SyncResult

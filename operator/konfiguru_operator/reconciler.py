@@ -45,7 +45,7 @@ from . import jobs as jobs_mod
 from . import status as status_mod
 from .apply import Applier, Resizes, SyncResult
 from .cache import Key, LiveState, controller_uid
-from .errors import Retry, Stalled, classify, describe
+from .errors import Stalled, classify, describe
 from .kube import ResourceRef
 from .peering import PeeringGate
 from .rbac import CHILD_KINDS, parent_refs
@@ -304,8 +304,6 @@ class Reconciler:
         jobs = jobs_mod.settle(uid, desired, live, previous.get(jobs_mod.FIELD), deleted_jobs)
         try:
             result = await self.applier.sync(uid, jobs.apply, live, resizes)
-        except Retry:
-            raise
         except Exception as error:
             outcome = classify(error, 0, self.settings)
             if outcome is None or outcome.stalled is None:
@@ -316,6 +314,11 @@ class Reconciler:
         if problem is not None:
             await self._stall(body, uid, previous, generation, problem.reason, problem.message)
             raise problem
+        if result.retry is not None:
+            # Part done (volumes grown, an object deleted to be recreated): its Events now, as
+            # the sync that finishes the work will not do these actions again.
+            self._events(body, result, fresh, previous, previous)
+            raise result.retry
         children = [
             (
                 obj["kind"],

@@ -60,9 +60,11 @@ class Settings:
     """Kubernetes version children are rendered for (``KONFIGURU_KUBE_VERSION``, "1.33").
     Default: empty, meaning the API server's own version, clamped to the supported range."""
 
-    liveness: str = field(default="http://0.0.0.0:8080/healthz", metadata={"env": "LIVENESS"})
+    liveness: str = field(
+        default="http://0.0.0.0:8080/healthz", metadata={"env": "LIVENESS", "empty": ""}
+    )
     """Liveness endpoint URL (``KONFIGURU_LIVENESS``). Default: http://0.0.0.0:8080/healthz.
-    Empty disables it."""
+    Set but empty (``KONFIGURU_LIVENESS=``) disables it."""
 
     metrics_port: int = field(default=0, metadata={"env": "METRICS_PORT"})
     """Port of the Prometheus text endpoint ``/metrics`` (``KONFIGURU_METRICS_PORT``), served on
@@ -101,13 +103,21 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Settings from ``KONFIGURU_*`` variables; unset or empty ones keep their default."""
+        """Settings from ``KONFIGURU_*`` variables.
+
+        An unset variable keeps its default. So does an empty one, except where the field's
+        ``empty`` metadata gives the empty value a meaning of its own (``KONFIGURU_LIVENESS=``
+        turns the endpoint off): for every other setting, empty already means the default
+        (cluster-wide, the server's version, off) or nothing usable.
+        """
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         for spec in fields(cls):
             name = PREFIX + spec.metadata["env"]
             raw = env.get(name, "").strip()
             if not raw:
+                if name in env and "empty" in spec.metadata:
+                    values[spec.name] = spec.metadata["empty"]
                 continue
             values[spec.name] = _convert(name, raw, spec.default)
         settings = cls(**values)
@@ -138,6 +148,13 @@ class Settings:
     def retry_delay(self, attempt: int) -> float:
         """The delay before retry number ``attempt`` (0-based): doubling, capped."""
         return float(min(self.retry_max_seconds, self.retry_base_seconds * 2 ** min(attempt, 30)))
+
+
+def given(variable: str, environ: Mapping[str, str] | None = None) -> bool:
+    """Whether ``KONFIGURU_<variable>`` holds a value, so that it overrides what Kopf's own
+    command line set. Empty counts as not given, as in :meth:`Settings.from_env`."""
+    env = os.environ if environ is None else environ
+    return bool(env.get(PREFIX + variable, "").strip())
 
 
 def _convert(name: str, raw: str, default: Any) -> Any:

@@ -75,6 +75,34 @@ def test_storage_growth_resizes_the_volumes_in_place_and_keeps_the_pods(emulator
     wait_ready(emulator, "orders-db", DATABASES)
 
 
+def _events(emulator, reason: str) -> list[dict]:
+    return [
+        e
+        for e in emulator.list("events", "default")
+        if e.get("reason") == reason and e["involvedObject"]["name"] == "orders-db"
+    ]
+
+
+def test_growing_storage_posts_one_resized_and_one_recreated_event(emulator, operator):
+    emulator.create(database("10Gi"))
+    wait_ready(emulator, "orders-db", DATABASES)
+    _data_pvc(emulator, "10Gi")
+    old = emulator.get("statefulsets", "orders-db", "default")
+    emulator.patch(DATABASES, "orders-db", {"spec": {"storage": {"size": "20Gi"}}}, "default")
+    uid = old["metadata"]["uid"]
+    emulator.wait_for_object(
+        "statefulsets", "orders-db", "default", lambda s: s["metadata"]["uid"] != uid
+    )
+    wait_ready(emulator, "orders-db", DATABASES)
+    emulator.wait_for(lambda: _events(emulator, "Resized") and _events(emulator, "Recreated"))
+    seen = operator.reconciles()
+    emulator.wait_for(lambda: operator.reconciles() >= seen + 4, timeout=20)  # resyncs
+    (resized,) = _events(emulator, "Resized")
+    (recreated,) = _events(emulator, "Recreated")
+    assert resized["message"] == "Growing data-orders-db-0"
+    assert "StatefulSet orders-db" in recreated["message"]
+
+
 def test_shrinking_storage_stalls_with_what_to_do(emulator, operator):
     emulator.create(database("20Gi"))
     wait_ready(emulator, "orders-db", DATABASES)

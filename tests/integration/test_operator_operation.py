@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -70,3 +71,47 @@ def test_a_restart_in_the_middle_of_a_reconcile_converges(emulator, operator):
     kinds = [(c["kind"], c["metadata"]["name"]) for _, c in emulator.children(parent)]
     assert len(kinds) == len(set(kinds)) and ("Deployment", "shop") in kinds
     assert ready["status"]["observedGeneration"] == 1
+
+
+def _listening_ports(pid: int) -> set[int]:
+    """TCP ports process ``pid`` listens on: its socket inodes matched in /proc/net/tcp*."""
+    import os
+
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        with contextlib.suppress(OSError):
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as lines:
+            for line in list(lines)[1:]:
+                fields = line.split()
+                if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN
+                    ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+def test_an_empty_liveness_variable_starts_the_operator_without_the_endpoint(emulator, tmp_path):
+    from operator_process import OperatorProcess, free_port
+
+    settings = OperatorProcess(emulator, tmp_path).env
+    metrics = free_port()
+    env = {**settings, "KONFIGURU_LIVENESS": "", "KONFIGURU_METRICS_PORT": str(metrics)}
+    log = (tmp_path / "operator.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "konfiguru_operator", "-n", "default"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        emulator.create(app())
+        wait_ready(emulator)
+        emulator.wait_for(lambda: metrics in _listening_ports(process.pid), timeout=10)
+        assert _listening_ports(process.pid) == {metrics}
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()

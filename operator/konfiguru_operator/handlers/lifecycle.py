@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import os
 import re
 import socket
 from typing import Any
@@ -31,7 +30,7 @@ from ..kube import ApiError, Client, Credentials
 from ..peering import PeeringGate
 from ..rbac import CHILD_KINDS
 from ..runtime import RUNTIME
-from ..settings import PREFIX
+from ..settings import given
 
 logger = logging.getLogger(__name__)
 
@@ -102,12 +101,13 @@ def configure(settings: kopf.OperatorSettings) -> None:
     delays = [ours.retry_delay(i) for i in range(8)]
     settings.networking.error_backoffs = delays
     settings.execution.default_backoff = ours.retry_max_seconds
-    # Peering from KONFIGURU_* only where set: `kopf run --priority/--peering` keep working.
-    if f"{PREFIX}PRIORITY" in os.environ:
+    # Peering from KONFIGURU_* only where given (an empty variable is not): `kopf run
+    # --priority/--standalone/--peering` keep working.
+    if given("PRIORITY"):
         settings.peering.priority = ours.priority
     if not settings.peering.mandatory:  # `--peering NAME` was not given: ours, if it exists
         settings.peering.name = ours.peering_name
-    if f"{PREFIX}STANDALONE" in os.environ:
+    if given("STANDALONE"):
         settings.peering.standalone = ours.standalone
 
 

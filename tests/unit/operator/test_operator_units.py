@@ -54,6 +54,68 @@ def test_a_bad_setting_names_its_variable(variable, value):
         Settings.from_env({variable: value})
 
 
+def _documented_rows() -> dict[str, tuple[str, str]]:
+    """The settings module's table: variable → (default, meaning)."""
+    text = (ROOT / "operator/konfiguru_operator/settings.py").read_text().split('"""')[1]
+    rows = {}
+    for line in text.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0].startswith("``KONFIGURU_"):
+            rows[cells[0].strip("`")] = (cells[1], cells[2])
+    return rows
+
+
+def test_an_empty_variable_means_what_the_settings_table_says():
+    rows = _documented_rows()
+    assert len(rows) == len(Settings.__dataclass_fields__)
+    for spec in Settings.__dataclass_fields__.values():
+        variable = f"KONFIGURU_{spec.metadata['env']}"
+        _, meaning = rows[variable]
+        value = getattr(Settings.from_env({variable: ""}), spec.name)
+        if "empty = off" in meaning:
+            assert value == "", variable  # off, whatever the default
+        else:
+            assert value == spec.default, variable
+
+
+def test_an_empty_liveness_variable_turns_the_endpoint_off_and_unset_keeps_it():
+    assert Settings.from_env({"KONFIGURU_LIVENESS": ""}).liveness == ""
+    assert Settings.from_env({"KONFIGURU_LIVENESS": "  "}).liveness == ""
+    assert Settings.from_env({}).liveness == "http://0.0.0.0:8080/healthz"
+
+
+def test_the_command_line_hands_kopf_no_liveness_endpoint_when_the_variable_is_empty(monkeypatch):
+    import kopf
+
+    from konfiguru_operator import __main__ as entry
+
+    calls = []
+    monkeypatch.setattr(kopf, "run", lambda **kwargs: calls.append(kwargs))
+    monkeypatch.setattr(kopf, "configure", lambda **kwargs: None)
+    monkeypatch.setenv("KONFIGURU_LIVENESS", "")
+    assert entry.main(["-n", "shop"]) == 0
+    monkeypatch.delenv("KONFIGURU_LIVENESS")
+    assert entry.main(["-n", "shop"]) == 0
+    assert [call["liveness_endpoint"] for call in calls] == [None, "http://0.0.0.0:8080/healthz"]
+
+
+def test_an_empty_peering_variable_does_not_override_kopfs_command_line(monkeypatch):
+    import kopf
+
+    from konfiguru_operator.handlers.lifecycle import configure
+
+    monkeypatch.setenv("KONFIGURU_STANDALONE", "")
+    monkeypatch.setenv("KONFIGURU_PRIORITY", "")
+    settings = kopf.OperatorSettings()
+    settings.peering.standalone = True  # as `kopf run --standalone` sets it
+    settings.peering.priority = 7  # as `kopf run --priority 7` sets it
+    configure(settings)
+    assert settings.peering.standalone is True and settings.peering.priority == 7
+    monkeypatch.setenv("KONFIGURU_STANDALONE", "false")
+    configure(settings)
+    assert settings.peering.standalone is False
+
+
 def test_every_setting_is_documented_in_the_module_table():
     text = (ROOT / "operator/konfiguru_operator/settings.py").read_text()
     for spec in Settings.__dataclass_fields__.values():
