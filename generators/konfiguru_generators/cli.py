@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import collisions, exports, graph, pipeline, plan, yamltext
+from . import collisions, exports, graph, pipeline, plan, policy, yamltext
 from . import environments as environments_mod
 from .errors import SpecError
 from .kinds import REGISTRY
@@ -236,9 +236,38 @@ def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO
     return 0
 
 
+def _policy_checks(path: str) -> list[policy.Check]:
+    documents = _read_files(path)
+    if len(documents) != 1:
+        raise InputError(f"{path}: a policy file holds one Policy document")
+    try:
+        return policy.compile_policy(documents[0].body)
+    except SpecError as error:
+        raise InputError(f"{path}: {error.message}") from error
+
+
+def _policy_failures(
+    documents: Sequence[Document], checks: Sequence[policy.Check], err: TextIO
+) -> int:
+    """Documents that break the policy (evaluated on the defaulted resource, as at admission)."""
+    failures = 0
+    for document in documents:
+        try:
+            resource = pipeline.validate(document.body)[1]
+        except SpecError:
+            continue  # already reported by the render
+        found = policy.violations(checks, resource)
+        if found:
+            failures += 1
+            err.writelines(f"{document.where}: policy {v.rule}: {v.message}\n" for v in found)
+    return failures
+
+
 def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     documents = read_documents(args.filename, stdin, args.env)
     objects, failures = _render_all(documents, args, err)
+    if args.policy:
+        failures += _policy_failures(documents, _policy_checks(args.policy), err)
     if failures:
         err.write(f"{failures} of {len(documents)} resources are invalid\n")
         return 1
@@ -406,6 +435,13 @@ def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO
     return 0
 
 
+def cmd_policy_export(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    """The policy as ValidatingAdmissionPolicy objects: the API server runs the same CEL."""
+    objects = policy.admission_objects(_policy_checks(args.policy_file), args.name)
+    out.write(_dump(objects))
+    return 0
+
+
 def cmd_graph(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     documents = read_documents(args.filename, stdin, args.env)
     resources = [
@@ -463,7 +499,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser("validate", help="check resources; exit 1 listing every error")
     with_inputs(validate)
+    validate.add_argument(
+        "--policy", help="a Policy file: every violation is an error (as at admission)"
+    )
     validate.set_defaults(func=cmd_validate)
+
+    policy_cmd = commands.add_parser("policy", help="policies: export for admission")
+    policy_commands = policy_cmd.add_subparsers(dest="policy_command", required=True)
+    policy_export = policy_commands.add_parser(
+        "export", help="print ValidatingAdmissionPolicy objects (CEL run by the API server)"
+    )
+    policy_export.add_argument("-f", "--policy-file", required=True, help="the Policy file")
+    policy_export.add_argument("--name", default="konfiguru", help="prefix of the objects' names")
+    policy_export.set_defaults(func=cmd_policy_export)
 
     crds = commands.add_parser("crds", help="print the CustomResourceDefinitions")
     crds.set_defaults(func=cmd_crds)
