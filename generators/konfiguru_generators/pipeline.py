@@ -21,7 +21,7 @@ from .kinds.base import Manifest, Resource
 from .model import EMPTY, Existing
 from .rendering import prepare as prepare_templates
 from .resources import API_GROUP, API_VERSION, version_schema
-from .schema import check_spec, copy_tree
+from .schema import check_spec, sort_keys, sorted_tree
 from .schema import prepare as prepare_schema
 
 API = f"{API_GROUP}/{API_VERSION}"
@@ -35,7 +35,9 @@ DEFAULT_KUBE_VERSION = "1.33"
 
 
 def parse(document: Any) -> tuple[KindDefinition, dict[str, Any]]:
-    """Check the envelope (apiVersion, kind, metadata.name) and return the kind and a copy."""
+    """Check the envelope (apiVersion, kind, metadata.name) and return the kind and a copy,
+    with every mapping's keys sorted (``schema.sorted_tree``): nothing after this depends on
+    the order keys arrived in (a file's order, or the API server's sorted one)."""
     if not isinstance(document, dict):
         raise SpecError(
             [FieldError("(document)", document, "is not a mapping", "expected a resource")]
@@ -71,11 +73,12 @@ def parse(document: Any) -> tuple[KindDefinition, dict[str, Any]]:
         errors.extend(apichecks.check_metadata(metadata))
     if errors or definition is None:
         raise SpecError(errors, _describe(document))
-    return definition, copy_tree(document)
+    return definition, sorted_tree(document)
 
 
 def validate(document: Any) -> tuple[KindDefinition, dict[str, Any]]:
-    """Parse, apply CRD defaults and run every check; return the defaulted resource."""
+    """Parse, apply CRD defaults and run every check; return the defaulted resource (keys
+    sorted, also those defaulting added)."""
     definition, resource = parse(document)
     schema = version_schema(definition.crd_file)
     spec = resource.setdefault("spec", {})
@@ -86,6 +89,8 @@ def validate(document: Any) -> tuple[KindDefinition, dict[str, Any]]:
         found, well_formed = check_spec(schema["properties"]["spec"], spec, "spec")
         errors.extend(found)
         if well_formed:
+            # Defaulting appended keys; the API server, too, sorts its answers after defaulting.
+            sort_keys(spec)
             # Semantic checks read defaulted, well-typed data only. Where one repeats a CRD rule
             # (quantities, cron), its message is the better one and replaces the rule's.
             # First what the API server and the runtime refuse (by field found in the CRD

@@ -517,6 +517,50 @@ def copy_tree(value: Any) -> Any:
 _IMMUTABLE = frozenset({str, int, float, bool, type(None)})
 
 
+def sorted_tree(value: Any) -> Any:
+    """A copy of parsed data (as :func:`copy_tree`) with the keys of every mapping sorted.
+
+    The API server returns a custom resource's maps with sorted keys, while a file keeps the
+    order its author wrote; generators iterate and serialize user maps (config files, env,
+    labels, parameters) in the order they receive them. Sorting at the pipeline's waist makes
+    every generator's output, and every error list, independent of the order keys arrived in,
+    so ``konfiguru render`` and the operator produce the same bytes. Keys sort by code point,
+    which for UTF-8 is the byte order of Go's JSON encoder (the API server's); a key that is not
+    a string (a YAML ``1:``) sorts by its text after the strings.
+    """
+    kind = type(value)
+    if kind is dict:
+        return {key: sorted_tree(value[key]) for key in sorted(value, key=_key_order)}
+    if kind is list:
+        return [sorted_tree(item) for item in value]
+    if kind in _IMMUTABLE:
+        return value
+    return copy.deepcopy(value)
+
+
+def sort_keys(value: Any) -> None:
+    """Sort the keys of every mapping in ``value`` in place (as :func:`sorted_tree` orders
+    them): for data already sorted once, where defaulting has since appended keys."""
+    if type(value) is dict:
+        keys = list(value)
+        ordered = sorted(keys, key=_key_order)
+        if keys != ordered:
+            items = [(key, value[key]) for key in ordered]
+            value.clear()
+            value.update(items)
+        for item in value.values():
+            if type(item) in (dict, list):
+                sort_keys(item)
+    elif type(value) is list:
+        for item in value:
+            if type(item) in (dict, list):
+                sort_keys(item)
+
+
+def _key_order(key: Any) -> tuple[bool, str]:
+    return (type(key) is not str, key if type(key) is str else repr(key))
+
+
 def default_and_check(schema: Schema, value: dict[str, Any], path: str) -> list[FieldError]:
     """Default ``value`` in place and return every error found in it."""
     walker = SchemaWalker()
