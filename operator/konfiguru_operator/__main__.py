@@ -16,6 +16,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from .policies import load_policy
 from .settings import Settings, SettingsError
 
 
@@ -63,6 +64,7 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
+        load_policy(settings.policy_file)
     except SettingsError as error:
         sys.stderr.write(f"error: {error}\n")
         return 2

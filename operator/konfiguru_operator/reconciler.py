@@ -34,7 +34,7 @@ from typing import Any
 
 import kopf
 
-from konfiguru_generators import Existing, SpecError, TemplateError, render, validate
+from konfiguru_generators import Existing, SpecError, TemplateError, policy, render, validate
 from konfiguru_generators.kinds import REGISTRY
 from konfiguru_generators.kinds.app import render_stateful as app_stateful
 from konfiguru_generators.kinds.database import storage as database_storage
@@ -48,6 +48,7 @@ from .cache import Key, LiveState, controller_uid
 from .errors import Stalled, classify, describe
 from .kube import ResourceRef
 from .peering import PeeringGate
+from .policies import load_policy
 from .rbac import CHILD_KINDS, parent_refs
 from .settings import Settings
 
@@ -165,6 +166,7 @@ class Reconciler:
         self._statuses: dict[str, JSON] = {}
         self._status_fields = {kind: _status_fields(kind) for kind in REGISTRY}
         self._refs: dict[str, ResourceRef] = parent_refs()
+        self._policy = load_policy(settings.policy_file)
         self.reconciles = 0
         self.failures = 0
 
@@ -236,6 +238,14 @@ class Reconciler:
         """The desired children, which Secrets get freshly generated values, and the volumes
         to grow."""
         resource = renderable(body)
+        if self._policy:
+            # Before anything is rendered or written: a violating spec leaves the children as
+            # they are (Stalled), exactly what admission would have refused.
+            broken = policy.violations(self._policy, validate(resource))
+            if broken:
+                raise Stalled(
+                    "PolicyViolation", "; ".join(f"{v.rule}: {v.message}" for v in broken)
+                )
         existing, rotate = existing_inputs(uid, body, live)
         desired, resizes = self._render(uid, resource, existing)
         namespace = resource["metadata"].get("namespace")

@@ -22,6 +22,7 @@ naming the variable, never later in a handler.
 | ``KONFIGURU_RETRY_MAX_SECONDS`` | ``60`` | cap of the doubling retry delay |
 | ``KONFIGURU_API_TIMEOUT_SECONDS`` | ``30`` | timeout of one API request |
 | ``KONFIGURU_WORKERS`` | ``0`` | cap of resources reconciled at once; 0 = 256 |
+| ``KONFIGURU_POLICY_FILE`` | (empty) | a ``Policy`` file; a violating resource is Stalled |
 """
 
 from __future__ import annotations
@@ -100,6 +101,12 @@ class Settings:
     workers: int = field(default=0, metadata={"env": "WORKERS"})
     """Cap of resources reconciled at once (``KONFIGURU_WORKERS``). Default: 0, meaning 256.
     Also caps Kopf's per-object event workers when set."""
+
+    policy_file: str = field(default="", metadata={"env": "POLICY_FILE"})
+    """A Konfiguru ``Policy`` file (``KONFIGURU_POLICY_FILE``; in the chart, a mounted
+    ConfigMap). Default: empty, no policy. A resource that breaks it is ``Stalled`` with reason
+    ``PolicyViolation`` and its running children are left as they are; the same CEL checks as
+    ``konfiguru validate --policy`` and ``konfiguru policy export``."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
