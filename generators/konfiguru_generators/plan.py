@@ -24,8 +24,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import yaml
-
+from . import yamltext
 from .labels import GROUP
 from .quantity import parse_quantity
 
@@ -197,9 +196,8 @@ def _masked(before: JSON | None, after: JSON | None) -> tuple[JSON | None, JSON 
 def _text(obj: JSON | None) -> list[str]:
     if obj is None:
         return []
-    return yaml.safe_dump(obj, sort_keys=True, allow_unicode=True, width=1_000_000).splitlines(
-        keepends=True
-    )
+    # The one emitter: a value a YAML reader would retype shows quoted, as it is applied.
+    return yamltext.dump(obj, sort_keys=True).splitlines(keepends=True)
 
 
 def unified_diff(
