@@ -73,7 +73,9 @@ def test_a_cron_job_becomes_a_cron_workflow_with_its_schedule(tmp_path) -> None:
     assert job["spec"] == cron_job["spec"]["jobTemplate"]["spec"]
 
 
-@pytest.mark.parametrize("case", ["ml/pytorch-distributed.kfg.yaml", "data/spark-etl.kfg.yaml"])
+@pytest.mark.parametrize(
+    "case", ["ml/pytorch-distributed.kfg.yaml", "data/spark-etl.kfg.yaml", "shop/api.kfg.yaml"]
+)
 def test_the_argo_export_is_its_golden_file_set(case: str, tmp_path, update_golden) -> None:
     files = export(tmp_path, EXAMPLES / case)
     text = "".join(

@@ -116,7 +116,9 @@ def test_a_value_missing_from_an_environment_is_removed_not_left_as_null(tmp_pat
         assert ("replicas" in deployment["spec"]) is has_replicas
 
 
-@pytest.mark.parametrize("case", ["environments", "databases/postgres.kfg.yaml"])
+@pytest.mark.parametrize(
+    "case", ["environments", "databases/postgres.kfg.yaml", "ml/pytorch-single.kfg.yaml"]
+)
 def test_the_chart_is_its_golden_file_set(case: str, tmp_path: Path, update_golden: bool) -> None:
     chart = export(tmp_path, EXAMPLES / case)
     text = "".join(
