@@ -594,3 +594,27 @@ def yaml12_load_all(text: str) -> list[Any]:
 def as_json(value: Any) -> Any:
     """``value`` as JSON gives it back: what kubectl's JSON output is compared with."""
     return json.loads(json.dumps(value))
+
+
+# --- the CLI in-process, and golden directory trees ------------------------------------------
+
+
+def run_cli(*argv: str) -> tuple[int, str, str]:
+    """``konfiguru ARGV`` in this process: exit code, stdout, stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    code = cli_main(list(argv), out=out, err=err, stdin=io.StringIO())
+    return code, out.getvalue(), err.getvalue()
+
+
+def assert_golden_tree(tree: Path, golden: Path, update: bool) -> None:
+    """Every file below ``tree`` (path headers, sorted) is the text of ``golden``; with
+    ``update`` (``pytest --update-golden``) the golden file is rewritten instead."""
+    text = "".join(
+        f"# ---- {path.relative_to(tree).as_posix()}\n{path.read_text('utf-8')}"
+        for path in sorted(tree.rglob("*"))
+        if path.is_file()
+    )
+    if update:
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(text, "utf-8")
+    assert text == golden.read_text("utf-8"), f"{golden}: pytest --update-golden, then review"

@@ -6,7 +6,6 @@ objects as `konfiguru render --env <env>`, and `kubectl kustomize base` the same
 
 from __future__ import annotations
 
-import io
 import json
 import shutil
 import subprocess
@@ -17,7 +16,7 @@ import pytest
 import yaml
 
 import kfgtest
-from konfiguru_generators import cli, environments
+from konfiguru_generators import environments
 from konfiguru_generators.exports import kustomize
 
 ENVIRONMENTS = kfgtest.ROOT / "examples" / "environments"
@@ -27,10 +26,7 @@ KUBECTL = shutil.which("kubectl")
 needs_kubectl = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed")
 
 
-def run_cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.main(list(argv), out=out, err=err, stdin=io.StringIO())
-    return code, out.getvalue(), err.getvalue()
+run_cli = kfgtest.run_cli
 
 
 def objects(text: str) -> list[str]:
@@ -183,13 +179,5 @@ def test_kubectl_kustomize_of_every_example_equals_its_render(tmp_path) -> None:
 )
 def test_the_export_is_its_golden_file_set(case: str, tmp_path: Path, update_golden: bool) -> None:
     out = export(tmp_path, str(kfgtest.ROOT / "examples" / case))
-    text = "".join(
-        f"# ---- {path.relative_to(out).as_posix()}\n{path.read_text('utf-8')}"
-        for path in sorted(out.rglob("*"))
-        if path.is_file()
-    )
     golden = GOLDEN / f"{case.split('/')[-1].removesuffix('.kfg.yaml')}.txt"
-    if update_golden:
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(text, "utf-8")
-    assert text == golden.read_text("utf-8"), "pytest --update-golden, then review the diff"
+    kfgtest.assert_golden_tree(out, golden, update_golden)

@@ -3,7 +3,6 @@ own models (hera's, generated from Argo's OpenAPI) by a lossless round trip."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
@@ -12,17 +11,13 @@ import yaml
 from hera.workflows.models import CronWorkflow, Workflow
 
 import kfgtest
-from konfiguru_generators import cli
 
 EXAMPLES = kfgtest.ROOT / "examples"
 GOLDEN = kfgtest.ROOT / "tests" / "golden" / "exports" / "argo-workflows"
 MODELS = {"Workflow": Workflow, "CronWorkflow": CronWorkflow}
 
 
-def run_cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.main(list(argv), out=out, err=err, stdin=io.StringIO())
-    return code, out.getvalue(), err.getvalue()
+run_cli = kfgtest.run_cli
 
 
 def export(tmp_path: Path, src: Path) -> dict[str, dict[str, Any]]:

@@ -4,7 +4,6 @@ the Compose Specification (the `compose-spec` parser), with no secret value in a
 from __future__ import annotations
 
 import base64
-import io
 from pathlib import Path
 
 import pytest
@@ -12,17 +11,13 @@ import yaml
 from compose_spec import PyCompose
 
 import kfgtest
-from konfiguru_generators import cli
 
 EXAMPLES = kfgtest.ROOT / "examples"
 SEED = str(kfgtest.GOLDEN_SEED_FILE)
 GOLDEN = kfgtest.ROOT / "tests" / "golden" / "exports" / "compose"
 
 
-def run_cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.main(list(argv), out=out, err=err, stdin=io.StringIO())
-    return code, out.getvalue(), err.getvalue()
+run_cli = kfgtest.run_cli
 
 
 def export(tmp_path: Path, src: Path, *extra: str) -> Path:
@@ -103,13 +98,5 @@ def test_dollar_signs_survive_compose_interpolation(tmp_path) -> None:
 )
 def test_the_compose_export_is_its_golden_file_set(case: str, tmp_path, update_golden) -> None:
     out = export(tmp_path, EXAMPLES / case)
-    text = "".join(
-        f"# ---- {path.relative_to(out).as_posix()}\n{path.read_text('utf-8')}"
-        for path in sorted(out.rglob("*"))
-        if path.is_file()
-    )
     golden = GOLDEN / f"{case.split('/')[-1].removesuffix('.kfg.yaml')}.txt"
-    if update_golden:
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(text, "utf-8")
-    assert text == golden.read_text("utf-8"), "pytest --update-golden, then review the diff"
+    kfgtest.assert_golden_tree(out, golden, update_golden)

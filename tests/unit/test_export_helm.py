@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
@@ -12,17 +11,13 @@ import pytest
 import yaml
 
 import kfgtest
-from konfiguru_generators import cli
 
 EXAMPLES = kfgtest.ROOT / "examples"
 SEED = str(kfgtest.GOLDEN_SEED_FILE)
 GOLDEN = kfgtest.ROOT / "tests" / "golden" / "exports" / "helm"
 
 
-def run_cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.main(list(argv), out=out, err=err, stdin=io.StringIO())
-    return code, out.getvalue(), err.getvalue()
+run_cli = kfgtest.run_cli
 
 
 def objects(texts: list[str]) -> list[str]:
@@ -121,13 +116,5 @@ def test_a_value_missing_from_an_environment_is_removed_not_left_as_null(tmp_pat
 )
 def test_the_chart_is_its_golden_file_set(case: str, tmp_path: Path, update_golden: bool) -> None:
     chart = export(tmp_path, EXAMPLES / case)
-    text = "".join(
-        f"# ---- {path.relative_to(chart).as_posix()}\n{path.read_text('utf-8')}"
-        for path in sorted(chart.rglob("*"))
-        if path.is_file()
-    )
     golden = GOLDEN / f"{case.split('/')[-1].removesuffix('.kfg.yaml')}.txt"
-    if update_golden:
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(text, "utf-8")
-    assert text == golden.read_text("utf-8"), "pytest --update-golden, then review the diff"
+    kfgtest.assert_golden_tree(chart, golden, update_golden)

@@ -3,7 +3,6 @@ parser (`hcl2`, installed with checkov) and compared with the render."""
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from pathlib import Path
@@ -16,7 +15,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import kfgtest
-from konfiguru_generators import cli
 from konfiguru_generators.exports import terraform
 
 EXAMPLES = kfgtest.ROOT / "examples"
@@ -64,10 +62,7 @@ def read_back(text: str) -> tuple[list[dict], dict[str, list[str]]]:
     return manifests, depends
 
 
-def run_cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.main(list(argv), out=out, err=err, stdin=io.StringIO())
-    return code, out.getvalue(), err.getvalue()
+run_cli = kfgtest.run_cli
 
 
 def export(tmp_path: Path, src: Path) -> Path:
@@ -131,13 +126,5 @@ def test_any_string_reads_back_as_itself_and_is_never_interpolated(value: str) -
 @pytest.mark.parametrize("case", ["environments", "ml/pytorch-single.kfg.yaml"])
 def test_the_terraform_export_is_its_golden_file_set(case: str, tmp_path, update_golden) -> None:
     out = export(tmp_path, EXAMPLES / case)
-    text = "".join(
-        f"# ---- {path.relative_to(out).as_posix()}\n{path.read_text('utf-8')}"
-        for path in sorted(out.rglob("*"))
-        if path.is_file()
-    )
     golden = GOLDEN / f"{case.split('/')[-1].removesuffix('.kfg.yaml')}.txt"
-    if update_golden:
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(text, "utf-8")
-    assert text == golden.read_text("utf-8"), "pytest --update-golden, then review the diff"
+    kfgtest.assert_golden_tree(out, golden, update_golden)

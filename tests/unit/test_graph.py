@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import kfgtest
-from konfiguru_generators import cli, graph
+from konfiguru_generators import graph
 
 SVG = "{http://www.w3.org/2000/svg}"
 EXAMPLES = kfgtest.ROOT / "examples"
 
 
-def run_cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.main(list(argv), out=out, err=err, stdin=io.StringIO())
-    return code, out.getvalue(), err.getvalue()
+run_cli = kfgtest.run_cli
 
 
 def example_resources() -> list[tuple[str, str, str]]:

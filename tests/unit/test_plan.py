@@ -6,7 +6,6 @@ The live diff against a cluster uses the same plan (tests/integration/test_diff.
 from __future__ import annotations
 
 import copy
-import io
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Any
 import pytest
 
 import kfgtest
-from konfiguru_generators import cli, plan, render
+from konfiguru_generators import plan, render
 
 FIXTURES = kfgtest.ROOT / "tests" / "fixtures" / "plan"
 GOLDEN = kfgtest.ROOT / "tests" / "golden" / "plan" / "shop.md"
@@ -48,10 +47,7 @@ def reasons(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     return [item.reason for item in plan.plan([owned(before)], [owned(after)]).breaking]
 
 
-def run_cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.main(list(argv), out=out, err=err, stdin=io.StringIO())
-    return code, out.getvalue(), err.getvalue()
+run_cli = kfgtest.run_cli
 
 
 # ---- changes ------------------------------------------------------------------------------------
