@@ -131,3 +131,27 @@ def database(name: str, **spec: Any) -> dict[str, Any]:
 
 def _job(name: str, tag: str) -> dict[str, Any]:
     return {"name": name, "image": f"ghcr.io/acme/migrate:{tag}", "command": ["migrate"]}
+
+
+def test_growing_a_database_volume_shows_the_claim_growth_and_the_statefulset_recreate(
+    emulator, operator, tmp_path
+):
+    emulator.create(database("orders", storage={"size": "20Gi"}))
+    wait_ready(emulator, "orders", "databases.konfiguru.io")
+    result = diff(emulator, tmp_path, database("orders", storage={"size": "30Gi"}))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "BREAKING Recreate" in result.stdout and "spec.volumeClaimTemplates" in result.stdout
+    assert "update PersistentVolumeClaim default/data-orders-0" in result.stdout
+    assert "+      storage: 30Gi" in result.stdout
+
+
+def test_a_stateful_app_turned_into_a_deployment_calls_out_its_volumes(
+    emulator, operator, tmp_path
+):
+    volumes = [{"name": "data", "mountPath": "/data", "size": "1Gi"}]
+    emulator.create(app("store", workload="StatefulSet", volumes=volumes))
+    wait_ready(emulator, "store")
+    result = diff(emulator, tmp_path, app("store"))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "BREAKING WorkloadKindChange" in result.stdout
+    assert "BREAKING DataLoss" in result.stdout and "StatefulSet default/store" in result.stdout
