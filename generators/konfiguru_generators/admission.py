@@ -1,5 +1,5 @@
-"""The CEL rules the CRDs share for checks the API server must run at admission, and the hints
-Python adds to their messages.
+"""The rules the CRDs share for checks the API server must run at admission (the quantity
+pattern, the cron rule, checks moved from Python), and what Python adds to their messages.
 
 ``kubectl apply`` of a resource is checked by the API server with the CRD's schema and CEL rules
 only; ``konfiguru validate`` and the operator run the same schema and rules (``schema.py``) and
@@ -15,8 +15,10 @@ cron field is wrong), :data:`HINTS` maps the rule to a function of the bad value
 ``schema.py`` appends as the hint, so offline users keep the better message and ``kubectl`` users
 get the rule's.
 
-Only the standard CEL library is used (``matches``, ``type``, comparisons): the offline evaluator
-has no Kubernetes extensions (``quantity()``, ``split()``...).
+Quantities are int-or-string fields, and the API server costs a CEL rule on one as if its string
+were as long as a request (``maxLength`` is not used), so a ``matches`` there exceeds the cost
+budget inside a list (``crdcheck.py`` models this). They are checked as the core types check
+theirs: an OpenAPI ``pattern`` (strings) and ``minimum`` (numbers), which cost nothing.
 """
 
 from __future__ import annotations
@@ -28,40 +30,16 @@ from typing import Any
 from . import cron, quantity
 
 # A Kubernetes quantity (resource.ParseQuantity): sign, decimal number, then a binary suffix, a
-# decimal suffix or an integer exponent. No backslashes, so it reads the same in YAML and CEL.
+# decimal suffix or an integer exponent. No backslashes, so it reads the same in YAML and RE2.
 QUANTITY_REGEX = (
     "^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?[0-9]+)?$"
 )
-# For an int-or-string field: an integer, or a string in quantity form.
-QUANTITY_RULE = f"type(self) == int || self.matches('{QUANTITY_REGEX}')"
-# Given the form: no minus sign and a non-zero digit before the suffix.
-POSITIVE_QUANTITY_RULE = (
-    f"type(self) == int ? self > 0 : (!self.matches('{QUANTITY_REGEX}')"
-    " || self.matches('^[+]?[.0-9]*[1-9]'))"
+# The CRD pattern of every quantity field: a quantity greater than zero (no minus sign, a non-zero
+# digit before the suffix); numbers get ``minimum: 1``.
+QUANTITY_PATTERN = (
+    "^[+]?([0-9]*[1-9][0-9]*([.][0-9]*)?|[0-9]*[.][0-9]*[1-9][0-9]*)"
+    "(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?[0-9]+)?$"
 )
-
-
-def _limit_rule(request: str, limit: str) -> str:
-    """A limit at least its request, in one ``resources`` block; malformed quantities are left
-    to the quantity rules. Uses the Kubernetes quantity library (``celk8s.py`` offline)."""
-    return (
-        f"!has(self.{request}) || !has(self.{limit}) || !isQuantity(string(self.{request}))"
-        f" || !isQuantity(string(self.{limit}))"
-        f" || quantity(string(self.{limit})).compareTo(quantity(string(self.{request}))) >= 0"
-    )
-
-
-# (request, limit) -> (rule, message); the rule sits on the resources object, fieldPath the limit.
-LIMIT_RULES = {
-    (request, limit): (
-        _limit_rule(request, limit),
-        f"is less than {request}; a limit must be at least the request; raise {limit} or lower"
-        f" {request}",
-    )
-    for request, limit in (("cpu", "cpuLimit"), ("memory", "memoryLimit"))
-}
-QUANTITY_MESSAGE = "is not a Kubernetes quantity"
-POSITIVE_MESSAGE = "must be greater than zero"
 
 # Whitespace as the CronJob controller splits fields (Go's unicode.IsSpace), in RE2 and in
 # Python syntax.
@@ -175,35 +153,20 @@ CRON_MESSAGE = (
 )
 
 
-def _quantity_hint(value: Any) -> str:
-    return quantity.suggest(str(value))
+def quantity_pattern_error(value: Any) -> tuple[str, str]:
+    """The message and hint for a string the quantity pattern refused: not a quantity (with a
+    guess at what was meant), or not greater than zero."""
+    text = str(value)
+    if re.match(QUANTITY_REGEX.replace("$", r"\Z"), text):
+        return "must be greater than zero", ""
+    return "is not a Kubernetes quantity", quantity.suggest(text)
 
 
 def _cron_hint(value: Any) -> str:
     return cron.schedule_problem(value) if isinstance(value, str) else ""
 
 
-_QUANTITY_PYTHON = re.compile(QUANTITY_REGEX.replace("$", r"\Z"))
-_POSITIVE_PYTHON = re.compile(r"[+]?[.0-9]*[1-9]")
 _CRON_PYTHON = re.compile(_cron_regex(_WS_PYTHON, r"\Z"))
-
-
-def _string_or_int(value: Any) -> bool:
-    if type(value) is int:
-        return True
-    if type(value) is str:
-        return False
-    raise TypeError(f"no such overload: matches on {type(value).__name__}")
-
-
-def _is_quantity(value: Any) -> bool:
-    return _string_or_int(value) or _QUANTITY_PYTHON.match(value) is not None
-
-
-def _is_positive(value: Any) -> bool:
-    if _string_or_int(value):
-        return bool(value > 0)
-    return _QUANTITY_PYTHON.match(value) is None or _POSITIVE_PYTHON.match(value) is not None
 
 
 def _is_schedule(value: Any) -> bool:
@@ -212,30 +175,10 @@ def _is_schedule(value: Any) -> bool:
     return _CRON_PYTHON.match(value) is not None
 
 
-def _limit_check(request: str, limit: str) -> Callable[[Any], bool]:
-    def check(value: Any) -> bool:
-        if not isinstance(value, dict):
-            raise TypeError(f"no such key: {request}")
-        low, high = value.get(request), value.get(limit)
-        if low is None or high is None:
-            return True
-        if not all(type(v) in (int, str) for v in (low, high)):
-            raise TypeError("no such overload: string")
-        texts = [str(low), str(high)]
-        if not all(_QUANTITY_PYTHON.match(text) for text in texts):
-            return True
-        return quantity.parse_quantity(texts[1]) >= quantity.parse_quantity(texts[0])
-
-    return check
-
-
 # The same rules in Python, for ``schema.py``: CEL compiles a rule's regex again on every call
 # (0.5 ms for the cron rule). tests/unit/test_admission_parity.py checks they give CEL's answers.
 FAST: dict[str, Callable[[Any], bool]] = {
-    QUANTITY_RULE: _is_quantity,
-    POSITIVE_QUANTITY_RULE: _is_positive,
     CRON_RULE: _is_schedule,
-    **{rule: _limit_check(*pair) for pair, (rule, _) in LIMIT_RULES.items()},
 }
 # Checks that were Python and are now rules in one CRD each (rule, message): the server refuses
 # these specs too. No Python check relies on them, so they do not keep the per-kind checks from
@@ -281,27 +224,14 @@ MOVED = (
      " inference loads from the registry"),
     ("!self.matches('^([0-9]+[dhms])+$') || self.matches('[1-9]')",
      'must be longer than zero; e.g. "30m" or "24h"'),
-    ("type(self) == string || type(self) == int || type(self) == double || type(self) == bool",
-     "has the wrong type; expected a string, number or boolean"),
     ("!(self.inference.enabled && has(self.inference.autoscale))"
      " || (has(self.inference.resources) && has(self.inference.resources.cpu))",
      "is required with autoscale: the autoscaler measures CPU use against the request; set it,"
      ' e.g. "1"'),
 )  # fmt: skip
-# Rules whose failure leaves the spec well-formed for the per-kind Python checks: the shared
-# rules (quantities, cron, limits), whose Python check then says the same with a better message
-# (it replaces the rule's), and the moved ones.
-NON_BLOCKING = frozenset(
-    {
-        QUANTITY_RULE,
-        POSITIVE_QUANTITY_RULE,
-        CRON_RULE,
-        *(rule for rule, _ in LIMIT_RULES.values()),
-        *(rule for rule, _ in MOVED),
-    }
-)
+# Rules whose failure leaves the spec well-formed for the per-kind Python checks: the cron rule,
+# whose Python check then says the same with a better message (it replaces the rule's), and the
+# moved ones. (A failed quantity pattern or minimum is as harmless: schema.py counts those too.)
+NON_BLOCKING = frozenset({CRON_RULE, *(rule for rule, _ in MOVED)})
 # rule expression -> the hint for a value it refused.
-HINTS: dict[str, Callable[[Any], str]] = {
-    QUANTITY_RULE: _quantity_hint,
-    CRON_RULE: _cron_hint,
-}
+HINTS: dict[str, Callable[[Any], str]] = {CRON_RULE: _cron_hint}

@@ -670,6 +670,15 @@ def rule_problems(root: Schema, path: str) -> list[Problem]:
     problems: list[Problem] = []
     total = 0
     for where, node, cardinality, correlatable in _rule_nodes(root, path):
+        if node.get("x-kubernetes-validations") and not exposed(node):
+            problems.append(
+                Problem(
+                    f"{where}.x-kubernetes-validations",
+                    "Internal error: internal error: failed to retrieve type information for"
+                    " x-kubernetes-validations",
+                )
+            )
+            continue
         for index, rule in enumerate(node.get("x-kubernetes-validations") or []):
             at = f"{where}.x-kubernetes-validations[{index}]"
             problems.extend(_rule_form(rule, node, at))
@@ -839,9 +848,27 @@ def _min_size(node: Schema) -> int:
 
 
 def _string_length(node: Schema | None) -> int:
-    if node is not None and isinstance(node.get("maxLength"), int):
-        return int(node["maxLength"])
+    """A string's size as the server estimates it: ``maxLength`` counted in bytes (4 per
+    character), but an int-or-string value is as long as a request whatever its ``maxLength``."""
+    if node is None or node.get("x-kubernetes-int-or-string"):
+        return MAX_REQUEST_SIZE_BYTES - 2
+    if isinstance(node.get("maxLength"), int):
+        return int(node["maxLength"]) * 4
     return MAX_REQUEST_SIZE_BYTES - 2
+
+
+def exposed(node: Schema) -> bool:
+    """Whether rules can see ``node`` (the server's ``SchemaDeclType`` is not nil): typed
+    values, int-or-string, objects, and lists and maps of such; not an untyped
+    ``x-kubernetes-preserve-unknown-fields`` value."""
+    if node.get("x-kubernetes-int-or-string"):
+        return True
+    type_name = node.get("type")
+    if type_name == "array":
+        return isinstance(node.get("items"), dict) and exposed(node["items"])
+    if type_name == "object" and isinstance(node.get("additionalProperties"), dict):
+        return exposed(node["additionalProperties"])
+    return type_name in ("object", "string", "boolean", "number", "integer")
 
 
 def _list_length(node: Schema | None) -> int:
@@ -853,7 +880,17 @@ def _list_length(node: Schema | None) -> int:
 
 
 _RECEIVER_CALL = re.compile(
-    r"(?P<receiver>self(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*\.\s*(?P<function>matches|startsWith|endsWith|contains|all|exists_one|exists|map|filter)\s*\(\s*(?P<argument>'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")?"
+    r"(?P<receiver>self(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*\.\s*(?P<function>matches|startsWith|endsWith|contains|all|exists_one|exists|map|filter)\s*\(\s*(?P<argument>r?'(?:[^'\\]|\\.)*'|r?\"(?:[^\"\\]|\\.)*\")?"
+)
+# quantity(self.x) / isQuantity(self.x): a traversal of the string argument.
+_ARGUMENT_CALL = re.compile(
+    r"\b(?:quantity|isQuantity)\s*\(\s*(?P<argument>self(?:\.[A-Za-z_][A-Za-z0-9_]*)*)?"
+)
+# A string function applied to a call's result (string(x).matches(...), quantity(string(x))):
+# cel-go does not know the size of the result, so it estimates the cost as unbounded.
+_UNSIZED = re.compile(
+    r"\)\s*\.\s*(?:matches|startsWith|endsWith|contains|size)\s*\("
+    r"|\b(?:quantity|isQuantity)\s*\(\s*[A-Za-z_]+\s*\("
 )
 _TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|&&|\|\||[=!<>]=|[-+*/%<>!?:\[]")
 
@@ -861,8 +898,13 @@ _TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|&&|\|\||[=!<>]=|[-+*/%<>!?:\[]")
 def estimated_cost(expression: str, node: Schema) -> int:
     """An upper-bound estimate of one evaluation of ``expression`` on ``node`` (see the module
     docstring for the model)."""
+    if _UNSIZED.search(expression):
+        return 2**64 - 1
     cost = len(_TOKEN.findall(expression))
     multiplier = 1
+    for match in _ARGUMENT_CALL.finditer(expression):
+        traversed = _resolve(node, match["argument"]) if match["argument"] else None
+        cost += math.ceil(_string_length(traversed) * _STRING_TRAVERSAL)
     for match in _RECEIVER_CALL.finditer(expression):
         receiver = _resolve(node, match["receiver"])
         function = match["function"]

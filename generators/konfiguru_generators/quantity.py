@@ -30,6 +30,7 @@ _QUANTITY = re.compile(
     r"^(?P<num>[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))"
     r"(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?[0-9]+)?\Z"
 )
+_MAX_EXPONENT = 10**15
 # Common mistakes and what the user most likely meant.
 _MISTAKE = re.compile(r"^\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>[a-zA-Z]+)\s*\Z")
 _SUGGEST = {
@@ -75,7 +76,11 @@ def parse_quantity(text: str | int | float) -> Decimal:
         return number * _BINARY[suffix]
     if suffix in _DECIMAL:
         return number * _DECIMAL[suffix]
-    return number * (Decimal(10) ** int(suffix[1:]))
+    # Read as one decimal literal: 10 ** 1000000 would overflow the default context (a traceback
+    # for "1E1000000", which the API server accepts as a quantity). Exponents beyond what a
+    # Decimal can hold are clamped: such a value compares as the largest or smallest there is.
+    exponent = max(min(int(suffix[1:]), _MAX_EXPONENT), -_MAX_EXPONENT)
+    return Decimal(f"{match['num']}E{exponent}")
 
 
 def suggest(text: str) -> str:

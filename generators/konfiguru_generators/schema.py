@@ -25,7 +25,7 @@ from typing import Any
 
 import cel
 
-from .admission import FAST, HINTS, NON_BLOCKING
+from .admission import FAST, HINTS, NON_BLOCKING, QUANTITY_PATTERN, quantity_pattern_error
 from .celk8s import functions_for
 from .errors import MISSING, FieldError, did_you_mean
 
@@ -237,6 +237,7 @@ class _Node:
     extra: _Node | None  # additionalProperties given as a schema
     unknown_allowed: bool  # x-kubernetes-preserve-unknown-fields or additionalProperties: true
     has_rules: bool
+    quantity: bool  # the quantity pattern: its errors leave the spec well-formed
 
 
 def _compile(schema: Schema) -> _Node:
@@ -263,6 +264,7 @@ def _compile(schema: Schema) -> _Node:
         unknown_allowed=bool(schema.get("x-kubernetes-preserve-unknown-fields", False))
         or extra is True,
         has_rules="x-kubernetes-validations" in schema,
+        quantity=schema.get("pattern") == QUANTITY_PATTERN,
     )
 
 
@@ -291,8 +293,8 @@ class SchemaWalker:
 
     errors: list[FieldError] = field(default_factory=list)
     defaulting: bool = True
-    # Errors from rules that leave the data well-formed for the per-kind Python checks
-    # (admission.NON_BLOCKING), which then still run.
+    # Errors that leave the data well-formed for the per-kind Python checks, which then still
+    # run: rules in admission.NON_BLOCKING, and a quantity's pattern or minimum.
     non_blocking: int = 0
 
     def walk(self, node: _Node, value: Any, path: str) -> None:
@@ -315,10 +317,16 @@ class SchemaWalker:
             return
         if isinstance(value, str):
             if node.string_checks:
+                before = len(self.errors)
                 self._check_string(schema, value, path)
+                if node.quantity:
+                    self.non_blocking += len(self.errors) - before
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             if node.number_checks:
+                before = len(self.errors)
                 self._check_number(schema, value, path)
+                if node.quantity:
+                    self.non_blocking += len(self.errors) - before
         elif isinstance(value, list):
             self._check_array(node, value, path)
         elif isinstance(value, dict):
@@ -357,7 +365,10 @@ class SchemaWalker:
                 FieldError(path, value, "is too long", f"at most {schema['maxLength']} characters")
             )
         pattern = schema.get("pattern")
-        if pattern and not _pattern(pattern).search(value):
+        if pattern == QUANTITY_PATTERN and not _pattern(pattern).search(value):
+            message, hint = quantity_pattern_error(value)
+            self.errors.append(FieldError(path, value, message, hint))
+        elif pattern and not _pattern(pattern).search(value):
             # A friendlier message belongs in a CEL rule with `message` (the API server rejects
             # unknown x- keys in a CRD schema), so here the pattern itself is the hint.
             hint = f"must match {pattern}"
@@ -570,7 +581,8 @@ def default_and_check(schema: Schema, value: dict[str, Any], path: str) -> list[
 
 def check_spec(schema: Schema, value: dict[str, Any], path: str) -> tuple[list[FieldError], bool]:
     """Default ``value`` in place; every error found, and whether the per-kind Python checks can
-    run on it (no error, or only errors of rules in ``admission.NON_BLOCKING``)."""
+    run on it (no error, or only errors of rules in ``admission.NON_BLOCKING`` and of quantity
+    patterns and minimums)."""
     walker = SchemaWalker()
     walker.walk(_compiled(schema), value, path)
     return walker.errors, walker.non_blocking == len(walker.errors)

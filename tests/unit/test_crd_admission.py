@@ -327,3 +327,61 @@ def test_the_lint_names_rules_that_konfiguru_validate_could_not_evaluate() -> No
     )
     problems = [str(p) for p in crdcheck.lint_crd(crd)]
     assert len(problems) == 1 and "uses getHost, url" in problems[0], problems
+
+
+def test_a_rule_on_an_int_or_string_costs_a_request_sized_string_whatever_its_max_length() -> None:
+    # The server ignores maxLength for int-or-string: a matches() there is costed at ~3 MiB.
+    quantity = {
+        "x-kubernetes-int-or-string": True,
+        "maxLength": 64,
+        "x-kubernetes-validations": [
+            {"rule": "type(self) == int || self.matches('^[0-9]+[KMG]i$')", "message": "size"}
+        ],
+    }
+    alone = _problems(_spec(size=quantity))
+    in_a_list = _problems(
+        _spec(volumes={"type": "array", "maxItems": 16, "items": _spec(size=quantity)})
+    )
+    assert alone == []
+    assert any("estimated rule cost exceeds budget" in p for p in in_a_list), in_a_list
+    # The same rule on a plain string of the same maxLength is cheap (64 characters, 4 bytes each).
+    text = {**quantity, "type": "string"}
+    del text["x-kubernetes-int-or-string"]
+    assert (
+        _problems(_spec(volumes={"type": "array", "maxItems": 16, "items": _spec(size=text)})) == []
+    )
+
+
+def test_a_rule_on_an_untyped_value_refuses_the_crd() -> None:
+    # SchemaDeclType is nil for x-kubernetes-preserve-unknown-fields without a type: no rule can
+    # be compiled there, and the server says so.
+    problems = _problems(
+        _spec(
+            parameters={
+                "type": "object",
+                "additionalProperties": {
+                    "x-kubernetes-preserve-unknown-fields": True,
+                    "x-kubernetes-validations": [{"rule": "type(self) == string", "message": "x"}],
+                },
+            }
+        )
+    )
+    assert problems == [
+        f"{ROOT}.properties[spec].properties[parameters].additionalProperties"
+        ".x-kubernetes-validations: Internal error: internal error: failed to retrieve type"
+        " information for x-kubernetes-validations"
+    ]
+
+
+def test_a_string_function_on_a_conversion_result_is_costed_as_unbounded() -> None:
+    rule = "!isQuantity(string(self.cpu)) || quantity(string(self.cpu)).sign() > 0"
+    problems = _problems(
+        _spec(
+            resources={
+                "type": "object",
+                "x-kubernetes-validations": [{"rule": rule, "message": "x"}],
+                "properties": {"cpu": {"x-kubernetes-int-or-string": True}},
+            }
+        )
+    )
+    assert any("more than 100x" in p for p in problems), problems

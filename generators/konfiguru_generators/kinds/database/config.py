@@ -67,10 +67,17 @@ def check_parameters(engine: Engine, parameters: Mapping[str, Any]) -> list[Fiel
                 )
             )
             continue
-        # The CRD's rule admits only strings, numbers and booleans here.
-        if not isinstance(value, str):
+        if isinstance(value, bool) or (
+            isinstance(value, (int, float)) and not isinstance(value, bool)
+        ):
             continue
-        if "\n" in value or "\r" in value or "\x00" in value:
+        if not isinstance(value, str):
+            errors.append(
+                FieldError(
+                    path, value, "has the wrong type", "expected a string, number or boolean"
+                )
+            )
+        elif "\n" in value or "\r" in value or "\x00" in value:
             errors.append(FieldError(path, value, "contains a line break", "a setting is one line"))
     if engine.name == "mongodb":
         errors.extend(_check_mongo_nesting(parameters))
