@@ -3,7 +3,7 @@ IANA time zone names of the ``tzdata`` package.
 
 The only module of the generators that reads files, and it reads only files shipped with
 installed packages. Called by ``pipeline.py`` (schemas for defaulting and checks), the CLI
-(``konfiguru crds``) and ``apichecks.py`` (time zones).
+(``konfiguru crds``), ``apichecks.py`` (time zones) and the ``.kfg`` front end (its grammar file).
 """
 
 from __future__ import annotations
@@ -21,6 +21,12 @@ API_VERSION = "v1alpha1"
 @cache
 def crd_text(filename: str) -> str:
     return (resources.files("konfiguru_generators") / "crds" / filename).read_text("utf-8")
+
+
+@cache
+def package_text(path: str) -> str:
+    """A text file shipped inside the package (the ``.kfg`` grammar), by its path in it."""
+    return (resources.files("konfiguru_generators") / path).read_text("utf-8")
 
 
 @cache

@@ -443,7 +443,7 @@ class SchemaWalker:
                     FieldError(f"{path}.{name}", MISSING, "is required", f"set {path}.{name}")
                 )
         for name, item in value.items():
-            sub_path = f"{path}.{name}" if _plain_key(name) else f'{path}["{name}"]'
+            sub_path = child_path(path, name)
             child = properties.get(name)
             if child is not None:
                 self.walk(child, item, sub_path)
@@ -495,6 +495,14 @@ def rule_error(error: Exception, rule: Mapping[str, Any]) -> str:
 
 
 @cache
+def child_path(path: str, name: str) -> str:
+    """The path of a mapping's field as errors name it: ``spec.env.LOG`` or ``spec.env["a.b"]``.
+
+    Also used by front ends to map these paths back to where a field was written.
+    """
+    return f"{path}.{name}" if _plain_key(name) else f'{path}["{name}"]'
+
+
 def _plain_key(name: str) -> bool:
     return name.replace("_", "a").replace("-", "a").isalnum()
 

@@ -1,0 +1,319 @@
+"""The ``.kfg`` syntax tree: ``kfg.lark`` parsed by lark, one transformer method per rule.
+
+The tree knows nothing of kinds or fields: it is blocks, mappings, lists and scalars, each with
+its source position. ``compiler.py`` reads it against the CRD schemas; ``printer.py`` prints it
+back (``konfiguru fmt``), keeping the comments collected here. A syntax error becomes a
+:class:`~konfiguru_generators.frontends.FrontEndError` with ``file:line:column``, the bad text
+and what would be accepted there.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.tree import Meta
+
+from ...resources import package_text
+from .. import FrontEndError, Located, Position
+
+_INTEGER = re.compile(r"[+-]?(?:0|[1-9][0-9]*)\Z")
+_FLOAT = re.compile(r"[+-]?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?\Z")
+_WORDS = {"true": True, "false": False, "null": None}
+
+
+@dataclass
+class Scalar:
+    """A value as written: ``text`` is the source token, ``value`` what it means."""
+
+    value: Any
+    text: str
+    quoted: bool
+    position: Position | None = None
+
+    @property
+    def bare(self) -> bool:
+        """Unquoted: the only form the human sugar (``100GB``, ``version: 17``) applies to."""
+        return not self.quoted
+
+
+@dataclass
+class ListNode:
+    items: list[Node]
+    position: Position | None = None
+    end: Position | None = None
+
+
+@dataclass
+class Entry:
+    """``key: value``, or ``key { ... }`` when ``nested``."""
+
+    key: str
+    key_position: Position | None
+    value: Node
+    nested: bool = False
+
+
+@dataclass
+class Mapping:
+    entries: list[Entry]
+    position: Position | None = None
+    end: Position | None = None
+
+
+Node = Scalar | ListNode | Mapping
+
+
+@dataclass
+class Directive:
+    """``namespace shop``: a word and a name, no body."""
+
+    word: str
+    word_position: Position | None
+    name: str
+    name_position: Position | None
+
+
+@dataclass
+class Block:
+    """``service api { ... }``: one resource."""
+
+    keyword: str
+    keyword_position: Position | None
+    name: str
+    name_position: Position | None
+    body: Mapping
+
+
+@dataclass(frozen=True)
+class Comment:
+    position: Position
+    text: str
+
+
+@dataclass
+class File:
+    statements: list[Directive | Block]
+    comments: list[Comment] = field(default_factory=list)
+
+
+def _position(source: str, meta: Meta | Token) -> Position:
+    return Position(source, meta.line or 0, meta.column or 0)
+
+
+def _end(source: str, meta: Meta) -> Position:
+    # The position of the closing bracket: where comments before it end a block.
+    return Position(source, meta.end_line or 0, max((meta.end_column or 1) - 1, 1))
+
+
+def scalar_value(token: Token, source: str) -> Any:
+    """What a scalar token means: a JSON string, a number, true/false/null, or a plain string."""
+    text = str(token)
+    if token.type == "STRING":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as error:
+            raise FrontEndError(
+                [
+                    Located(
+                        _position(source, token),
+                        f"{text} is not a valid string: {error.msg}",
+                        'accepted escapes: \\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX',
+                    )
+                ]
+            ) from error
+    if token.type == "WORD":
+        return _WORDS.get(text, text)
+    if _INTEGER.match(text):
+        return int(text)
+    if _FLOAT.match(text):
+        return float(text)
+    return text
+
+
+class _ToTree(Transformer[Token, File]):
+    """One method per rule of ``kfg.lark``; positions come from lark's ``meta``."""
+
+    def __init__(self, source: str) -> None:
+        super().__init__()
+        self.source = source
+
+    @v_args(meta=True)
+    def start(self, meta: Meta, statements: list[Directive | Block]) -> File:
+        return File(statements)
+
+    @v_args(meta=True)
+    def directive(self, meta: Meta, children: list[Any]) -> Directive:
+        word, (name, name_position) = children
+        return Directive(str(word), _position(self.source, word), name, name_position)
+
+    @v_args(meta=True)
+    def block(self, meta: Meta, children: list[Any]) -> Block:
+        word, (name, name_position), body = children
+        return Block(str(word), _position(self.source, word), name, name_position, body)
+
+    def name(self, children: list[Token]) -> tuple[str, Position]:
+        (token,) = children
+        return str(scalar_value(token, self.source)), _position(self.source, token)
+
+    def key(self, children: list[Token]) -> tuple[str, Position]:
+        (token,) = children
+        value = scalar_value(token, self.source) if token.type == "STRING" else str(token)
+        return str(value), _position(self.source, token)
+
+    @v_args(meta=True)
+    def mapping(self, meta: Meta, entries: list[Entry]) -> Mapping:
+        return Mapping(entries, _position(self.source, meta), _end(self.source, meta))
+
+    def field(self, children: list[Any]) -> Entry:
+        (key, key_position), value = children
+        return Entry(key, key_position, value)
+
+    def nested(self, children: list[Any]) -> Entry:
+        (key, key_position), value = children
+        return Entry(key, key_position, value, nested=True)
+
+    @v_args(meta=True)
+    def list(self, meta: Meta, items: list[Node]) -> ListNode:
+        return ListNode(items, _position(self.source, meta), _end(self.source, meta))
+
+    def scalar(self, children: list[Token]) -> Scalar:
+        (token,) = children
+        return Scalar(
+            scalar_value(token, self.source),
+            str(token),
+            token.type == "STRING",
+            _position(self.source, token),
+        )
+
+
+# The comment tokens of the parse running in this context (lark reports ignored tokens to a
+# lexer callback; the parser itself is built once and shared).
+_COMMENTS: ContextVar[list[Token]] = ContextVar("kfg_comments")
+
+
+def _collect_comment(token: Token) -> Token:
+    _COMMENTS.get().append(token)
+    return token
+
+
+@cache
+def parser() -> Lark:
+    """The LALR parser of ``kfg.lark`` (built once per process: a few milliseconds)."""
+    return Lark(
+        package_text("frontends/kfg/kfg.lark"),
+        parser="lalr",
+        propagate_positions=True,
+        maybe_placeholders=False,
+        lexer_callbacks={"COMMENT": _collect_comment},
+    )
+
+
+# The grammar's bare tokens (kfg.lark: WORD, BARE), for deciding when a text needs no quotes.
+# A test checks they equal the grammar's own terminals.
+_WORD_TOKEN = re.compile(r"(?:[A-Za-z_/@]|-+[A-Za-z_])[A-Za-z0-9_.\-/=@]*\Z")
+_BARE_TOKEN = re.compile(r"[+-]?[0-9][A-Za-z0-9_.%+\-]*\Z")
+
+
+def key_text(key: str) -> str:
+    """A key or name as written: bare when the grammar reads it back as is, else quoted."""
+    if _WORD_TOKEN.match(key) or _BARE_TOKEN.match(key):
+        return key
+    return json.dumps(key, ensure_ascii=False)
+
+
+def scalar_text(value: Any) -> str:
+    """A value as written, so that reading it back gives the same value of the same type.
+
+    Strings stay bare only when the grammar reads them back as the same string and no sugar
+    can apply (a bare ``100GB`` would become ``100G``, a bare ``17`` a number); everything else
+    is a JSON string. Raises ValueError for what the language cannot hold (NaN, infinity).
+    """
+    if value is None or isinstance(value, bool):
+        return {None: "null", True: "true", False: "false"}[value]
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        text = repr(value)
+        if not _FLOAT.match(text):
+            raise ValueError(f"{text} cannot be written in .kfg (numbers are finite)")
+        return text
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a string, number, boolean or null")
+    if _WORD_TOKEN.match(value) and value not in _WORDS:
+        return value
+    if _BARE_TOKEN.match(value) and not _INTEGER.match(value) and not _FLOAT.match(value):
+        if not value.endswith("B"):
+            return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+# What each terminal looks like to a user, for "expected ..." in syntax errors.
+_EXPECTED = {
+    "WORD": "a word",
+    "STRING": 'a "string"',
+    "BARE": "a number",
+    "LBRACE": '"{"',
+    "RBRACE": '"}"',
+    "LSQB": '"["',
+    "RSQB": '"]"',
+    "COLON": '":"',
+    "COMMA": '","',
+    "$END": "the end of the file",
+}
+
+
+def _expected(names: set[str]) -> str:
+    shown = sorted({_EXPECTED.get(name, name) for name in names})
+    return "expected " + " or ".join(shown) if shown else ""
+
+
+def _bad_text(text: str, error: UnexpectedInput) -> str:
+    if isinstance(error, UnexpectedToken) and error.token.type == "$END":
+        return "the end of the file"
+    line = text.splitlines()[error.line - 1] if 0 < error.line <= len(text.splitlines()) else ""
+    bad = re.match(r"\S+", line[error.column - 1 :]) if error.column > 0 else None
+    return repr(bad.group(0)) if bad else "this"
+
+
+def parse(text: str, source: str) -> File:
+    """The syntax tree of one ``.kfg`` text, or a FrontEndError at the first syntax error."""
+    comments: list[Comment] = []
+    token = _COMMENTS.set(comments)
+    try:
+        tree = parser().parse(text)
+    except UnexpectedInput as error:
+        raise _syntax_error(text, source, error) from None
+    finally:
+        _COMMENTS.reset(token)
+    result = _ToTree(source).transform(tree)
+    # Comments are not in the tree (the grammar ignores them); the printer puts them back.
+    result.comments = [
+        Comment(_position(source, comment), str(comment).rstrip()) for comment in comments
+    ]
+    return result
+
+
+def _syntax_error(text: str, source: str, error: UnexpectedInput) -> FrontEndError:
+    where = Position(source, error.line if error.line > 0 else 1, max(error.column, 1))
+    if isinstance(error, UnexpectedCharacters):
+        char = text[error.pos_in_stream] if error.pos_in_stream < len(text) else ""
+        hint = _expected(set(error.allowed or ()))
+        if char == "'":
+            hint = 'strings use double quotes: "text"'
+        elif char not in "{}[]:,":
+            hint = 'write values with spaces or special characters in double quotes: "text"'
+        return FrontEndError([Located(where, f"unexpected {char!r}", hint)])
+    if isinstance(error, (UnexpectedToken, UnexpectedEOF)):
+        expected = set(error.expected) if isinstance(error, UnexpectedEOF) else error.accepts
+        expected = expected or set(getattr(error, "expected", ()) or ())
+        return FrontEndError(
+            [Located(where, f"unexpected {_bad_text(text, error)}", _expected(expected))]
+        )
+    return FrontEndError([Located(where, str(error), "")])  # pragma: no cover - lark's base case
