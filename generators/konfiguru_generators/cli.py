@@ -7,6 +7,15 @@
     konfiguru diff     --offline OLD NEW [-f PATH] [--format text|markdown]
     konfiguru graph    -f SRC [-o graph.svg|graph.mmd]
     konfiguru export   --format kustomize -f SRC -o DIR [--env NAME]
+    konfiguru compile  FILE.kfg|DIR|- ...  # .kfg to the resources as YAML
+    konfiguru fmt      FILE.kfg|DIR ... [--check]
+    konfiguru convert  -f FILE|DIR|-       # resources (YAML) to .kfg
+    konfiguru schema                       # JSON schema of the YAML form, for editors
+
+Every command that reads resources reads ``*.kfg.yaml``/``*.yaml`` and ``*.kfg`` files (the
+``.kfg`` language, ``frontends/kfg``); errors in a ``.kfg`` file are shown at ``file:line:column``.
+In a directory, ``NAME.kfg.yaml`` next to ``NAME.kfg`` is taken as its compiled form and skipped,
+so a directory holding both renders each resource once.
 
 The edge of the generators: the only module here that reads user files, writes output and reads
 the environment. Bad input ends with every error printed and exit code 1, never a traceback.
@@ -29,16 +38,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import collisions, exports, graph, pipeline, plan, policy, yamltext
+from . import collisions, editor_schema, exports, graph, pipeline, plan, policy, yamltext
 from . import environments as environments_mod
 from .errors import SpecError
+from .frontends import FRONT_ENDS, FrontEndError, SourceDocument
+from .frontends import kfg as kfg_language
 from .kinds import REGISTRY
 from .model import Existing
 from .rendering import TemplateError
 from .resources import crd_text
 
 SEED_ENV = "KONFIGURU_SECRET_SEED"
-_SUFFIXES = (".kfg.yaml", ".kfg.yml", ".yaml", ".yml")
+_YAML_SUFFIXES = (".kfg.yaml", ".kfg.yml", ".yaml", ".yml")
+_SUFFIXES = (*_YAML_SUFFIXES, *FRONT_ENDS)
 
 
 @dataclass(frozen=True)
@@ -48,10 +60,23 @@ class Document:
     source: str
     index: int
     body: Any
+    # Set for a resource written in another language (.kfg): where each field was written.
+    origin: SourceDocument | None = None
 
     @property
     def where(self) -> str:
+        if self.origin is not None:
+            return str(self.origin.position)
         return f"{self.source}#{self.index + 1}" if self.index else self.source
+
+    def spec_error(self, error: SpecError) -> str:
+        """The error's lines: each field error at its source position when known."""
+        if self.origin is None or not error.errors:
+            return f"{self.where}: {error.message}\n"
+        head = f"{error.resource}: " if error.resource else ""
+        return "".join(
+            f"{self.origin.locate(field.path)}: {head}{field}\n" for field in error.errors
+        )
 
 
 class InputError(Exception):
@@ -77,14 +102,27 @@ def _input_files(target: str) -> list[Path]:
             if p.is_file() and p.name.endswith(_SUFFIXES) and not _environment_patch(p, path)
         ]
         if not files:
-            raise InputError(f"{target}: no *.kfg.yaml or *.yaml files in this directory")
-        return files
+            raise InputError(f"{target}: no *.kfg, *.kfg.yaml or *.yaml files in this directory")
+        return [p for p in files if not _compiled_twin(p)]
     if not path.exists():
         raise InputError(f"{target}: no such file or directory")
     return [path]
 
 
+def _compiled_twin(path: Path) -> bool:
+    """``NAME.kfg.yaml`` beside ``NAME.kfg``: the output of ``konfiguru compile``."""
+    for suffix in (".kfg.yaml", ".kfg.yml"):
+        if path.name.endswith(suffix):
+            return path.with_name(path.name.removesuffix(suffix) + ".kfg").is_file()
+    return False
+
+
 def _load(text: str, source: str) -> Iterator[Document]:
+    for suffix, load in FRONT_ENDS.items():
+        if source.endswith(suffix):
+            for index, document in enumerate(load(text, source)):
+                yield Document(source, index, document.body, document)
+            return
     try:
         bodies = yamltext.load_all(text, source)
     except yamltext.YAMLInputError as error:
@@ -97,11 +135,7 @@ def _load(text: str, source: str) -> Iterator[Document]:
 def _read_files(target: str) -> list[Document]:
     documents: list[Document] = []
     for path in _input_files(target):
-        try:
-            text = path.read_text("utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise InputError(f"{path}: cannot read: {error}") from error
-        documents.extend(_load(text, str(path)))
+        documents.extend(_load(_read(path), str(path)))
     return documents
 
 
@@ -191,6 +225,7 @@ def _render_each(
     # both named "shared" each make a Service "shared"): the later one fails, naming both.
     registry = collisions.Registry()
     for document in documents:
+        _front_end_notes(document, err)
         try:
             rendered, notes = pipeline.render_with_notes(
                 document.body,
@@ -200,7 +235,7 @@ def _render_each(
             )
         except SpecError as error:
             failures += 1
-            err.write(f"{document.where}: {error.message}\n")
+            err.write(document.spec_error(error))
             continue
         except TemplateError as error:
             failures += 1
@@ -216,6 +251,92 @@ def _render_each(
         for note in notes:
             err.write(f"{document.where}: note: {note}\n")
     return objects, failures
+
+
+def _front_end_notes(document: Document, err: TextIO) -> None:
+    """What a front end read differently from how it was written (``100GB`` as ``100G``)."""
+    if document.origin is not None:
+        err.writelines(f"{note.position}: note: {note.message}\n" for note in document.origin.notes)
+
+
+def cmd_compile(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    """The resources a ``.kfg`` file (or any input) defines, defaults not applied, as YAML.
+
+    Each resource is also validated (CRD schema and the semantic checks, as ``validate`` does
+    without rendering), so what is committed to Git is what ``kubectl apply`` accepts.
+    """
+    documents = read_documents(args.filename, stdin)
+    failures = 0
+    for document in documents:
+        _front_end_notes(document, err)
+        try:
+            pipeline.validate(document.body)
+        except SpecError as error:
+            failures += 1
+            err.write(document.spec_error(error))
+    if failures:
+        return 1
+    out.write(_dump([document.body for document in documents]))
+    return 0
+
+
+def cmd_fmt(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    """Rewrite ``.kfg`` files in the canonical layout; ``--check`` only lists what would change."""
+    changed: list[Path] = []
+    for target in args.filename:
+        paths = [p for p in _input_files(target) if p.name.endswith(kfg_language.SUFFIX)]
+        if not paths:
+            raise InputError(f"{target}: no *.kfg files")
+        for path in paths:
+            text = _read(path)
+            formatted = kfg_language.format_text(text, str(path))
+            if formatted != text:
+                changed.append(path)
+                if not args.check:
+                    path.write_text(formatted, "utf-8")
+    for path in changed:
+        out.write(f"{'would reformat' if args.check else 'formatted'} {path}\n")
+    return 1 if args.check and changed else 0
+
+
+def cmd_convert(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    """Resources written as YAML to one ``.kfg`` text (the file's leading comments kept)."""
+    header: list[str] = []
+    documents: list[Document] = []
+    for target in args.filename:
+        texts = [("<stdin>", stdin.read())] if target == "-" else []
+        texts += [(str(p), _read(p)) for p in ([] if target == "-" else _input_files(target))]
+        for source, text in texts:
+            if source.endswith(tuple(FRONT_ENDS)):
+                raise InputError(f"{source}: already .kfg; convert reads YAML")
+            header += _leading_comments(text)
+            documents.extend(_load(text, source))
+    try:
+        out.write(kfg_language.convert([document.body for document in documents], header))
+    except kfg_language.ConvertError as error:
+        raise InputError(str(error)) from error
+    return 0
+
+
+def _leading_comments(text: str) -> list[str]:
+    lines = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line[1:].removeprefix(" "))
+    return lines
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"{path}: cannot read: {error}") from error
+
+
+def cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    out.write(editor_schema.schema_text())
+    return 0
 
 
 def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
@@ -540,6 +661,24 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output-dir", required=True, help="the directory to write")
     export.set_defaults(func=cmd_export)
 
+    compile_cmd = commands.add_parser(
+        "compile", help="print the resources .kfg files define, as YAML (checked)"
+    )
+    compile_cmd.add_argument("filename", nargs="+", help="a .kfg file, a directory, or -")
+    compile_cmd.set_defaults(func=cmd_compile)
+
+    fmt = commands.add_parser("fmt", help="format .kfg files in place")
+    fmt.add_argument("filename", nargs="+", help="a .kfg file or a directory of them")
+    fmt.add_argument("--check", action="store_true", help="change nothing; exit 1 if unformatted")
+    fmt.set_defaults(func=cmd_fmt)
+
+    convert = commands.add_parser("convert", help="print resources (YAML) as .kfg")
+    convert.add_argument("-f", "--filename", action="append", required=True, help="FILE|DIR|-")
+    convert.set_defaults(func=cmd_convert)
+
+    schema = commands.add_parser("schema", help="print the JSON schema of *.kfg.yaml (editors)")
+    schema.set_defaults(func=cmd_schema)
+
     graph_cmd = commands.add_parser("graph", help="draw resources, children and connections")
     with_inputs(graph_cmd)
     graph_cmd.add_argument("-o", "--output", help="write here (.svg: SVG, else Mermaid)")
@@ -594,6 +733,9 @@ def main(
         code: int = args.func(args, out, err, stdin)
     except InputError as error:
         err.write(f"error: {error}\n")
+        return failed
+    except FrontEndError as error:  # each problem as file:line:column: ...
+        err.write(f"{error}\n")
         return failed
     except SpecError as error:  # a bad --kube-version, say
         err.write(f"error: {error.message}\n")

@@ -63,7 +63,7 @@ class SourceDocument:
     body: dict[str, Any]
     position: Position
     positions: Mapping[str, Position] = field(default_factory=dict)
-    notes: tuple[str, ...] = ()
+    notes: tuple[Located, ...] = ()
 
     def locate(self, path: str) -> Position:
         """Where a field path (as SpecError names it) was written, or its nearest parent.
@@ -89,4 +89,4 @@ def _kfg_load(text: str, source: str) -> list[SourceDocument]:
 
 FRONT_ENDS: dict[str, Loader] = {".kfg": _kfg_load}
 
-__all__ = ["FRONT_ENDS", "FrontEndError", "Located", "Loader", "Position", "SourceDocument"]
+__all__ = ["FRONT_ENDS", "FrontEndError", "Loader", "Located", "Position", "SourceDocument"]

@@ -67,6 +67,8 @@ SHORTHAND_FIELDS = ("size", "count")
 # The resource's own metadata, written as `metadata { ... }` inside a block.
 METADATA_FIELDS = ("labels", "annotations")
 API = f"{API_GROUP}/{API_VERSION}"
+# Where a node without a source position (built by convert, never compiled from text) "is".
+_NOWHERE = Position("?", 0, 0)
 
 
 @dataclass
@@ -74,11 +76,12 @@ class _Compilation:
     """What compiling one block collects: positions by field path, notes, problems."""
 
     positions: dict[str, Position] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Located] = field(default_factory=list)
     problems: list[Located] = field(default_factory=list)
+    keyword: str = "this block"
 
     def problem(self, position: Position | None, message: str, hint: str = "") -> None:
-        self.problems.append(Located(position or Position("?", 0, 0), message, hint))
+        self.problems.append(Located(position or _NOWHERE, message, hint))
 
 
 def spec_schema(kind: str) -> Schema:
@@ -103,7 +106,7 @@ def compile_file(tree: File, source: str) -> list[SourceDocument]:
         if keyword is None:
             problems.append(_unknown_word(statement.keyword, statement.keyword_position, table))
             continue
-        compilation = _Compilation()
+        compilation = _Compilation(keyword=keyword.word)
         document = _resource(statement, keyword, namespace, compilation)
         problems.extend(compilation.problems)
         if not compilation.problems:
@@ -121,7 +124,7 @@ def _unknown_word(word: str, position: Position | None, table: AnyMapping[str, K
     accepted = [*table, NAMESPACE_DIRECTIVE]
     hint = did_you_mean(word, accepted)
     return Located(
-        position or Position("?", 0, 0),
+        position or _NOWHERE,
         f'"{word}" is not a block keyword or directive',
         hint if hint.startswith("did you mean") else "accepted: " + ", ".join(accepted),
     )
@@ -150,15 +153,17 @@ def _resource(
     if "_" in name:
         name = name.replace("_", "-")
         compilation.notes.append(
-            f'{block.name_position}: name "{block.name}" written as "{name}" (Kubernetes names'
-            " use '-', not '_')"
+            Located(
+                block.name_position or _NOWHERE,
+                f'name "{block.name}" read as "{name}" (Kubernetes names use "-", not "_")',
+            )
         )
     metadata: dict[str, Any] = {"name": name}
     if namespace:
         metadata["namespace"] = namespace
-    compilation.positions["metadata.name"] = block.name_position or Position("?", 0, 0)
-    compilation.positions["metadata"] = block.name_position or Position("?", 0, 0)
-    compilation.positions["spec"] = block.keyword_position or Position("?", 0, 0)
+    compilation.positions["metadata.name"] = block.name_position or _NOWHERE
+    compilation.positions["metadata"] = block.name_position or _NOWHERE
+    compilation.positions["spec"] = block.keyword_position or _NOWHERE
     schema = spec_schema(keyword.kind)
     aliases = ALIASES.get(keyword.kind, {})
     entries: list[Entry] = []
@@ -185,6 +190,8 @@ def _apply_keyword(
                 f"leave {name} out, or use another block keyword",
             )
         spec[name] = value
+        # An implied field is "written" by the keyword: errors about it point there.
+        compilation.positions.setdefault(f"spec.{name}", block.keyword_position or _NOWHERE)
     for name in keyword.requires:
         if name not in spec:
             compilation.problem(
@@ -204,7 +211,7 @@ def _metadata(entry: Entry, metadata: dict[str, Any], compilation: _Compilation)
     if not isinstance(entry.value, Mapping):
         compilation.problem(entry.key_position, "metadata is a block", "metadata { labels {...} }")
         return
-    compilation.positions["metadata"] = entry.key_position or Position("?", 0, 0)
+    compilation.positions["metadata"] = entry.key_position or _NOWHERE
     for item in entry.value.entries:
         if item.key not in METADATA_FIELDS:
             compilation.problem(
@@ -216,7 +223,7 @@ def _metadata(entry: Entry, metadata: dict[str, Any], compilation: _Compilation)
             continue
         path = f"metadata.{item.key}"
         metadata[item.key] = _plain(item.value, path, compilation)
-        compilation.positions[path] = item.key_position or Position("?", 0, 0)
+        compilation.positions[path] = item.key_position or _NOWHERE
 
 
 def _is_object(schema: Schema) -> bool:
@@ -235,10 +242,12 @@ def _value(node: Node, schema: Schema | None, path: str, compilation: _Compilati
     if schema.get("type") == "array":
         if isinstance(node, ListNode):
             items = schema.get("items")
-            return [
-                _value(item, items, f"{path}[{index}]", compilation)
-                for index, item in enumerate(node.items)
-            ]
+            values = []
+            for index, item in enumerate(node.items):
+                if item.position:
+                    compilation.positions[f"{path}[{index}]"] = item.position
+                values.append(_value(item, items, f"{path}[{index}]", compilation))
+            return values
         keys = schema.get("x-kubernetes-list-map-keys", ())
         if isinstance(node, Mapping) and len(keys) == 1:
             return _named_blocks(node, schema, keys[0], path, compilation)
@@ -273,10 +282,10 @@ def _mapping(node: Mapping, schema: Schema, path: str, compilation: _Compilation
         elif open_ended:
             child = None
         else:
-            where = path.removeprefix("spec").lstrip(".") or "this block"
+            block = path.removeprefix("spec").lstrip(".") or compilation.keyword
             compilation.problem(
                 entry.key_position,
-                f'"{entry.key}" is not a field of {where}',
+                f'"{entry.key}" is not a field of {block}',
                 did_you_mean(entry.key, properties),
             )
             continue
@@ -318,12 +327,12 @@ def _scalar_for_block(node: Scalar, schema: Schema, path: str, compilation: _Com
     properties: Schema = schema.get("properties", {})
     http = properties.get("http", {}).get("properties", {})
     if isinstance(node.value, str) and "path" in http:
-        compilation.positions[f"{path}.http.path"] = node.position or Position("?", 0, 0)
+        compilation.positions[f"{path}.http.path"] = node.position or _NOWHERE
         return {"http": {"path": node.value}}
     for name in SHORTHAND_FIELDS:
         if name in properties and not isinstance(node.value, (bool, type(None))):
             sub_path = f"{path}.{name}"
-            compilation.positions[sub_path] = node.position or Position("?", 0, 0)
+            compilation.positions[sub_path] = node.position or _NOWHERE
             return {name: _value(node, properties[name], sub_path, compilation)}
     return node.value  # validation says what is expected, at this position
 
@@ -337,10 +346,12 @@ def _scalar(node: Scalar, schema: Schema, path: str, compilation: _Compilation) 
             number, suffix = match["number"], _BYTE_UNITS[match["unit"]]
             other = _COUNTERPART[suffix]
             compilation.notes.append(
-                f"{node.position}: {path}: {node.value} read as the Kubernetes quantity"
-                f" {number}{suffix} ({number} x {_POWERS[suffix]} bytes); for {number} x"
-                f' {_POWERS[other]} bytes write {number}{other}; "{node.value}" in quotes is'
-                " not converted"
+                Located(
+                    node.position or _NOWHERE,
+                    f"{path}: {node.value} read as the Kubernetes quantity {number}{suffix}"
+                    f" ({number} x {_POWERS[suffix]} bytes); for {number} x {_POWERS[other]}"
+                    f' bytes write {number}{other}; "{node.value}" in quotes is not converted',
+                )
             )
             return number + suffix
     if schema.get("type") == "string" and isinstance(node.value, (int, float)):

@@ -17,7 +17,13 @@ from functools import cache
 from typing import Any
 
 from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import (
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+    VisitError,
+)
 from lark.tree import Meta
 
 from ...resources import package_text
@@ -101,6 +107,8 @@ class Comment:
 class File:
     statements: list[Directive | Block]
     comments: list[Comment] = field(default_factory=list)
+    # Lines holding only white space: the printer keeps one where groups of entries were apart.
+    blank_lines: frozenset[int] = frozenset()
 
 
 def _position(source: str, meta: Meta | Token) -> Position:
@@ -180,7 +188,7 @@ class _ToTree(Transformer[Token, File]):
         return Entry(key, key_position, value, nested=True)
 
     @v_args(meta=True)
-    def list(self, meta: Meta, items: list[Node]) -> ListNode:
+    def sequence(self, meta: Meta, items: list[Node]) -> ListNode:
         return ListNode(items, _position(self.source, meta), _end(self.source, meta))
 
     def scalar(self, children: list[Token]) -> Scalar:
@@ -215,15 +223,15 @@ def parser() -> Lark:
     )
 
 
-# The grammar's bare tokens (kfg.lark: WORD, BARE), for deciding when a text needs no quotes.
-# A test checks they equal the grammar's own terminals.
-_WORD_TOKEN = re.compile(r"(?:[A-Za-z_/@]|-+[A-Za-z_])[A-Za-z0-9_.\-/=@]*\Z")
-_BARE_TOKEN = re.compile(r"[+-]?[0-9][A-Za-z0-9_.%+\-]*\Z")
+@cache
+def _token(name: str) -> re.Pattern[str]:
+    """A terminal of the grammar (WORD, BARE) as a full-match pattern: when text needs quotes."""
+    return re.compile(f"(?:{parser().get_terminal(name).pattern.to_regexp()})\\Z")
 
 
 def key_text(key: str) -> str:
     """A key or name as written: bare when the grammar reads it back as is, else quoted."""
-    if _WORD_TOKEN.match(key) or _BARE_TOKEN.match(key):
+    if _token("WORD").match(key) or _token("BARE").match(key):
         return key
     return json.dumps(key, ensure_ascii=False)
 
@@ -246,11 +254,11 @@ def scalar_text(value: Any) -> str:
         return text
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not a string, number, boolean or null")
-    if _WORD_TOKEN.match(value) and value not in _WORDS:
+    if _token("WORD").match(value) and value not in _WORDS:
         return value
-    if _BARE_TOKEN.match(value) and not _INTEGER.match(value) and not _FLOAT.match(value):
-        if not value.endswith("B"):
-            return value
+    number = _INTEGER.match(value) or _FLOAT.match(value)
+    if _token("BARE").match(value) and not number and not value.endswith("B"):
+        return value
     return json.dumps(value, ensure_ascii=False)
 
 
@@ -275,8 +283,10 @@ def _expected(names: set[str]) -> str:
 
 
 def _bad_text(text: str, error: UnexpectedInput) -> str:
-    if isinstance(error, UnexpectedToken) and error.token.type == "$END":
-        return "the end of the file"
+    if isinstance(error, UnexpectedEOF) or (
+        isinstance(error, UnexpectedToken) and error.token.type == "$END"
+    ):
+        return "end of file"
     line = text.splitlines()[error.line - 1] if 0 < error.line <= len(text.splitlines()) else ""
     bad = re.match(r"\S+", line[error.column - 1 :]) if error.column > 0 else None
     return repr(bad.group(0)) if bad else "this"
@@ -284,7 +294,7 @@ def _bad_text(text: str, error: UnexpectedInput) -> str:
 
 def parse(text: str, source: str) -> File:
     """The syntax tree of one ``.kfg`` text, or a FrontEndError at the first syntax error."""
-    comments: list[Comment] = []
+    comments: list[Token] = []
     token = _COMMENTS.set(comments)
     try:
         tree = parser().parse(text)
@@ -292,18 +302,36 @@ def parse(text: str, source: str) -> File:
         raise _syntax_error(text, source, error) from None
     finally:
         _COMMENTS.reset(token)
-    result = _ToTree(source).transform(tree)
+    try:
+        result = _ToTree(source).transform(tree)
+    except VisitError as error:  # lark wraps what a transformer method raises
+        if isinstance(error.orig_exc, FrontEndError):
+            raise error.orig_exc from None
+        raise
     # Comments are not in the tree (the grammar ignores them); the printer puts them back.
     result.comments = [
         Comment(_position(source, comment), str(comment).rstrip()) for comment in comments
     ]
+    result.blank_lines = frozenset(
+        number for number, line in enumerate(text.split("\n"), 1) if not line.strip()
+    )
     return result
+
+
+def _end_of_text(text: str, source: str) -> Position:
+    """Just after the last character that is not white space: where a missing "}" belongs."""
+    content = text.rstrip()
+    line_start = content.rfind("\n") + 1
+    return Position(source, content.count("\n") + 1, len(content) - line_start + 1)
 
 
 def _syntax_error(text: str, source: str, error: UnexpectedInput) -> FrontEndError:
     where = Position(source, error.line if error.line > 0 else 1, max(error.column, 1))
+    if _bad_text(text, error) == "end of file":
+        where = _end_of_text(text, source)
     if isinstance(error, UnexpectedCharacters):
-        char = text[error.pos_in_stream] if error.pos_in_stream < len(text) else ""
+        offset = error.pos_in_stream or 0
+        char = text[offset] if offset < len(text) else ""
         hint = _expected(set(error.allowed or ()))
         if char == "'":
             hint = 'strings use double quotes: "text"'
@@ -311,9 +339,11 @@ def _syntax_error(text: str, source: str, error: UnexpectedInput) -> FrontEndErr
             hint = 'write values with spaces or special characters in double quotes: "text"'
         return FrontEndError([Located(where, f"unexpected {char!r}", hint)])
     if isinstance(error, (UnexpectedToken, UnexpectedEOF)):
-        expected = set(error.expected) if isinstance(error, UnexpectedEOF) else error.accepts
-        expected = expected or set(getattr(error, "expected", ()) or ())
-        return FrontEndError(
-            [Located(where, f"unexpected {_bad_text(text, error)}", _expected(expected))]
-        )
+        accepted: Any = error.expected if isinstance(error, UnexpectedEOF) else error.accepts
+        accepted = accepted or getattr(error, "expected", None) or ()
+        expected = {str(name) for name in accepted}
+        hint = _expected(expected)
+        if isinstance(error, UnexpectedToken) and error.token.type == "COLON":
+            hint += '; a value with ":" in it is written in double quotes: "api:1.0"'
+        return FrontEndError([Located(where, f"unexpected {_bad_text(text, error)}", hint)])
     return FrontEndError([Located(where, str(error), "")])  # pragma: no cover - lark's base case
