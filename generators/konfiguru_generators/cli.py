@@ -102,7 +102,7 @@ def _input_files(target: str) -> list[Path]:
             if p.is_file() and p.name.endswith(_SUFFIXES) and not _environment_patch(p, path)
         ]
         if not files:
-            raise InputError(f"{target}: no *.kfg, *.kfg.yaml or *.yaml files in this directory")
+            raise InputError(f"{target}: no *.kfg.yaml, *.yaml or *.kfg files in this directory")
         return [p for p in files if not _compiled_twin(p)]
     if not path.exists():
         raise InputError(f"{target}: no such file or directory")
