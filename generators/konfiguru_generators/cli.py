@@ -14,8 +14,8 @@
 
 Every command that reads resources reads ``*.kfg.yaml``/``*.yaml`` and ``*.kfg`` files (the
 ``.kfg`` language, ``frontends/kfg``); errors in a ``.kfg`` file are shown at ``file:line:column``.
-In a directory, ``NAME.kfg.yaml`` next to ``NAME.kfg`` is taken as its compiled form and skipped,
-so a directory holding both renders each resource once.
+In a directory, ``NAME.kfg`` next to ``NAME.kfg.yaml`` (its compiled form, what Argo CD applies) is
+skipped, so a directory holding both renders each resource once; name the ``.kfg`` file to use it.
 
 The edge of the generators: the only module here that reads user files, writes output and reads
 the environment. Bad input ends with every error printed and exit code 1, never a traceback.
@@ -110,11 +110,10 @@ def _input_files(target: str) -> list[Path]:
 
 
 def _compiled_twin(path: Path) -> bool:
-    """``NAME.kfg.yaml`` beside ``NAME.kfg``: the output of ``konfiguru compile``."""
-    for suffix in (".kfg.yaml", ".kfg.yml"):
-        if path.name.endswith(suffix):
-            return path.with_name(path.name.removesuffix(suffix) + ".kfg").is_file()
-    return False
+    """``NAME.kfg`` beside ``NAME.kfg.yaml``, its compiled form (``konfiguru compile``)."""
+    if not path.name.endswith(".kfg"):
+        return False
+    return any(path.with_name(path.name + suffix).is_file() for suffix in (".yaml", ".yml"))
 
 
 def _load(text: str, source: str) -> Iterator[Document]:
@@ -284,7 +283,9 @@ def cmd_fmt(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -
     """Rewrite ``.kfg`` files in the canonical layout; ``--check`` only lists what would change."""
     changed: list[Path] = []
     for target in args.filename:
-        paths = [p for p in _input_files(target) if p.name.endswith(kfg_language.SUFFIX)]
+        root = Path(target)
+        # Every .kfg file, also those a render skips for their compiled twin.
+        paths = sorted(root.rglob(f"*{kfg_language.SUFFIX}")) if root.is_dir() else [root]
         if not paths:
             raise InputError(f"{target}: no *.kfg files")
         for path in paths:
