@@ -485,8 +485,12 @@ def spec_strategy(schema: dict[str, Any], depth: int = 0) -> Any:
     if "enum" in schema:
         return st.sampled_from(schema["enum"])
     if schema.get("x-kubernetes-int-or-string"):
-        text = st.from_regex(schema["pattern"], fullmatch=True) if "pattern" in schema else None
-        return st.one_of(st.integers(0, 65535), text or st.text(min_size=1, max_size=12))
+        text = (
+            st.from_regex(schema["pattern"], fullmatch=True)
+            if "pattern" in schema
+            else st.text(min_size=1, max_size=12)
+        )
+        return st.one_of(st.integers(0, 65535), text)
     kind = schema.get("type")
     if kind == "string":
         low, high = schema.get("minLength", 0), min(schema.get("maxLength", 24), 64)

@@ -23,7 +23,11 @@ _FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
     ("month", 1, 12, {name: index + 1 for index, name in enumerate(_MONTHS)}),
     ("day of week", 0, 6, {name: index for index, name in enumerate(_DAYS)}),
 )
-_ITEM = re.compile(r"^(?P<range>\*|\?|[^-/]+(?:-[^-/]+)?)(?:/(?P<step>\d+))?\Z")
+_ITEM = re.compile(r"^(?P<range>\*|\?|[^-/]+(?:-[^-/]+)?)(?:/(?P<step>[0-9]+))?\Z")
+# What Go's strings.Fields splits on (unicode.IsSpace), as robfig/cron does: not Python's
+# str.split(), which also splits on \x1c-\x1f.
+_GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_FIELD_SEPARATOR = re.compile(f"[{_GO_SPACE}]+")
 HINT = (
     'five fields "minute hour day-of-month month day-of-week", e.g. "0 3 * * *" (03:00 daily)'
     ' or "*/15 * * * *"; or one of ' + ", ".join(MACROS)
@@ -34,7 +38,7 @@ def _number(text: str, low: int, high: int, names: dict[str, int]) -> int | None
     lowered = text.lower()
     if lowered in names:
         return names[lowered]
-    if text.isdigit():
+    if re.fullmatch("[0-9]+", text):  # ASCII digits only: "²".isdigit() is true, int() fails
         value = int(text)
         return value if low <= value <= high else None
     return None
@@ -71,14 +75,14 @@ def _field_problem(text: str, name: str, low: int, high: int, names: dict[str, i
 
 def schedule_problem(schedule: str) -> str:
     """Why a schedule is not valid for a CronJob, or ``""`` when it is."""
-    text = schedule.strip()
+    text = re.sub(f"^[{_GO_SPACE}]+|[{_GO_SPACE}]+$", "", schedule)
     if re.match(r"^(CRON_)?TZ=", text):
         return "time zones in the schedule are not supported by Kubernetes; use timeZone"
     if text.startswith("@"):
         if text.lower() in MACROS:
             return ""
         return f'"{text}" is not a known macro'
-    fields = text.split()
+    fields = _FIELD_SEPARATOR.split(text) if text else []
     if len(fields) != len(_FIELDS):
         return f"has {len(fields)} fields, not 5"
     for value, (name, low, high, names) in zip(fields, _FIELDS, strict=True):

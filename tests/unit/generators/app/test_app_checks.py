@@ -167,3 +167,19 @@ def test_invalid_cron_schedules_say_why(schedule: str, problem: str) -> None:
 
 def test_a_valid_spec_renders_without_errors() -> None:
     assert render({"port": 8080, "resources": {"cpu": "500m", "memory": "1Gi", "cpuLimit": 1}})
+
+
+@pytest.mark.parametrize(
+    ("schedule", "problem"),
+    [
+        ("0 ² * * *", 'the hour field "²" must use numbers 0-23'),
+        ("0 3 * * */٣", 'the day of week field "*/٣" is not a value, range, list or step'),
+        ("0\x1c3 * * * *", 'the minute field "0\x1c3" must use numbers 0-59'),
+        ("\u00a00 3 * * *\u2003", ""),
+    ],
+    ids=["superscript-digit", "arabic-digit-step", "file-separator-is-no-space", "go-spaces"],
+)
+def test_cron_fields_are_split_and_read_as_robfig_cron_does(schedule: str, problem: str) -> None:
+    # Non-ASCII digits are no numbers (they gave a ValueError traceback), and only what Go's
+    # strings.Fields treats as space separates fields.
+    assert schedule_problem(schedule) == problem
