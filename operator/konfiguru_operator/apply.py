@@ -31,6 +31,8 @@ from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from konfiguru_generators.labels import OWNER_KIND as OWNER_KIND_LABEL
+from konfiguru_generators.labels import OWNER_NAME as OWNER_NAME_LABEL
 from konfiguru_generators.labels import OWNER_UID as OWNER_UID_LABEL
 from konfiguru_generators.quantity import parse_quantity
 
@@ -152,6 +154,55 @@ class Applier:
         self.state = state
 
     # ---- reads that writing depends on -------------------------------------------------------
+
+    async def claim_volumes(
+        self, owner_uid: str, desired: Sequence[JSON], live: Mapping[Key, JSON]
+    ) -> dict[Key, JSON]:
+        """The PVCs the desired StatefulSets' controller made from their claim templates that
+        ``live`` (what the watch shows labelled with ``owner_uid``) lacks, labelled now with
+        ``owner_uid`` so the watch delivers them from here on.
+
+        Such a PVC has no ownerReference to us, and the claim template cannot carry our uid: it
+        is immutable, must equal the offline render, and outlives us when volumes are retained.
+        So it is found by name (``<template>-<statefulset>-<ordinal>``, any ordinal, also those
+        left by a scale-down) among the PVCs with the template's owner-kind and owner-name
+        labels; one that still carries a deleted owner's uid (deletion-policy Retain) is taken
+        over. Nothing is read while every replica's volume is known.
+        """
+        pvcs = CHILD_KINDS["PersistentVolumeClaim"]
+        found: dict[Key, JSON] = {}
+        for obj in desired:
+            if obj["kind"] != "StatefulSet":
+                continue
+            meta, spec = obj["metadata"], obj.get("spec") or {}
+            for template in spec.get("volumeClaimTemplates") or []:
+                prefix = f"{template['metadata']['name']}-{meta['name']}-"
+                replicas = range(int(spec.get("replicas", 1)))
+                if all(("PersistentVolumeClaim", f"{prefix}{i}") in live for i in replicas):
+                    continue
+                labels = template["metadata"].get("labels") or {}
+                stable = [key for key in (OWNER_KIND_LABEL, OWNER_NAME_LABEL) if key in labels]
+                selector = ",".join(f"{key}={labels[key]}" for key in stable)
+                for pvc in await self.client.list(pvcs, meta.get("namespace"), selector):
+                    name = str(pvc["metadata"]["name"])
+                    key = ("PersistentVolumeClaim", name)
+                    ordinal = name[len(prefix) :]
+                    if not name.startswith(prefix) or not ordinal.isdigit() or key in live:
+                        continue
+                    found[key] = await self._label_volume(owner_uid, pvc)
+        return found
+
+    async def _label_volume(self, owner_uid: str, pvc: JSON) -> JSON:
+        meta = pvc["metadata"]
+        body = pvc
+        if (meta.get("labels") or {}).get(OWNER_UID_LABEL) != owner_uid:
+            patch = {"metadata": {"labels": {OWNER_UID_LABEL: owner_uid}}}
+            pvcs = CHILD_KINDS["PersistentVolumeClaim"]
+            body = await self.client.merge_patch(pvcs, meta.get("namespace"), meta["name"], patch)
+            logger.info("labelled PersistentVolumeClaim %s with its owner's uid", meta["name"])
+        kept = slim(body, self.settings.field_manager)
+        self.state.wrote(owner_uid, "PersistentVolumeClaim", str(meta["name"]), kept)
+        return kept
 
     async def read_secret(self, namespace: str, name: str) -> JSON | None:
         """A Secret straight from the API (the watch may not have delivered it yet)."""

@@ -133,7 +133,7 @@ def existing_inputs(
     sizes: dict[str, str] = {}
     for (kind, name), obj in live.items():
         if kind == "PersistentVolumeClaim":
-            # Also the StatefulSet's data PVCs: labelled from the claim template, not owned.
+            # Also the StatefulSet's data PVCs, not owned: labelled by Applier.claim_volumes.
             storage = ((obj.get("spec") or {}).get("resources") or {}).get("requests") or {}
             if storage.get("storage"):
                 sizes[name] = str(storage["storage"])
@@ -233,10 +233,11 @@ class Reconciler:
         return desired, resizes
 
     async def _generate(
-        self, uid: str, body: Mapping[str, Any], live: Mapping[Key, JSON]
+        self, uid: str, body: Mapping[str, Any], live: dict[Key, JSON]
     ) -> tuple[list[JSON], list[Key], Resizes]:
         """The desired children, which Secrets get freshly generated values, and the volumes
-        to grow."""
+        to grow. Volumes made from the desired StatefulSets' claim templates that ``live``
+        lacks are found and labelled (``Applier.claim_volumes``) and added to ``live``."""
         resource = renderable(body)
         if self._policy:
             # Before anything is rendered or written: a violating spec leaves the children as
@@ -248,6 +249,12 @@ class Reconciler:
                 )
         existing, rotate = existing_inputs(uid, body, live)
         desired, resizes = self._render(uid, resource, existing)
+        claimed = await self.applier.claim_volumes(uid, desired, live)
+        if claimed:
+            # Their sizes decide the render: growth to plan, or a shrink to refuse.
+            live.update(claimed)
+            existing, rotate = existing_inputs(uid, body, live)
+            desired, resizes = self._render(uid, resource, existing)
         namespace = resource["metadata"].get("namespace")
         # A Secret the watch has not delivered yet may exist: read it before trusting new values.
         unseen = [

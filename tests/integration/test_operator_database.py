@@ -20,10 +20,11 @@ def database(size: str = "10Gi") -> dict:
 
 def _data_pvc(emulator, size: str) -> None:
     """What the StatefulSet controller would create for ordinal 0 (the emulator's does so only
-    when asked): labelled from the claim template, which is how the operator finds it."""
+    when asked): labelled from the claim template, without the owner's uid, which the operator
+    adds when it finds the claim by its name and owner labels."""
     sts = emulator.get("statefulsets", "orders-db", "default")
     labels = sts["spec"]["volumeClaimTemplates"][0]["metadata"]["labels"]
-    assert labels["konfiguru.io/owner-uid"]
+    assert "konfiguru.io/owner-uid" not in labels
     emulator.create(
         {
             "apiVersion": "v1",
@@ -145,3 +146,45 @@ def test_deleting_a_database_keeps_its_retained_credentials_for_the_next_one(emu
     secret = emulator.get("secrets", "orders-db-credentials", "default")
     assert secret["data"] == before
     assert secret["metadata"]["ownerReferences"][0]["uid"] == again["metadata"]["uid"]
+
+
+def _storage(pvc) -> str:
+    return pvc["spec"]["resources"]["requests"]["storage"]
+
+
+def _owned_by(uid):
+    return lambda pvc: pvc["metadata"]["labels"].get("konfiguru.io/owner-uid") == uid
+
+
+def test_a_database_recreated_over_retained_volumes_grows_them_and_refuses_to_shrink_them(
+    emulator, operator
+):
+    """Issue 15.2: the new owner finds the data volumes a Retain delete left behind."""
+    emulator.controllers.sim.statefulset_pvcs = True
+    first = emulator.create(database("30Gi"))
+    wait_ready(emulator, "orders-db", DATABASES)
+    pvc = "persistentvolumeclaims", "data-orders-db-0", "default"
+    emulator.wait_for_object(*pvc, _owned_by(first["metadata"]["uid"]))
+    emulator.delete(DATABASES, "orders-db", "default")
+    emulator.wait_for_absence(DATABASES, "orders-db", "default", timeout=15)
+    emulator.wait_for_absence("statefulsets", "orders-db", "default", timeout=15)
+    assert _storage(emulator.get(*pvc)) == "30Gi"  # retained
+
+    again = emulator.create(database("30Gi"))
+    wait_ready(emulator, "orders-db", DATABASES)
+    emulator.wait_for_object(*pvc, _owned_by(again["metadata"]["uid"]))
+    emulator.patch(DATABASES, "orders-db", {"spec": {"storage": {"size": "40Gi"}}}, "default")
+    emulator.wait_for_object(*pvc, lambda p: _storage(p) == "40Gi", timeout=15)
+    wait_ready(emulator, "orders-db", DATABASES)
+
+    emulator.patch(DATABASES, "orders-db", {"spec": {"storage": {"size": "10Gi"}}}, "default")
+
+    def stalled(obj):
+        return obj["status"].get("observedGeneration") == obj["metadata"]["generation"] and any(
+            c["type"] == "Stalled" and c["status"] == "True" for c in obj["status"]["conditions"]
+        )
+
+    obj = emulator.wait_for_object(DATABASES, "orders-db", "default", stalled, timeout=15)
+    message = next(c for c in obj["status"]["conditions"] if c["type"] == "Stalled")["message"]
+    assert "data-orders-db-0 (40Gi)" in message
+    assert _storage(emulator.get(*pvc)) == "40Gi"

@@ -48,6 +48,19 @@ class FakeClient:
             raise ApiError(404, "NotFound", f"{name} not found")
         return copy.deepcopy(obj)
 
+    async def list(
+        self, ref: ResourceRef, namespace: str | None, label_selector: str = ""
+    ) -> list[JSON]:
+        self._fault()
+        wanted = dict(term.split("=", 1) for term in label_selector.split(",") if term)
+        return [
+            copy.deepcopy(obj)
+            for (plural, ns, _), obj in self.objects.items()
+            if plural == ref.plural
+            and ns == namespace
+            and wanted.items() <= (obj["metadata"].get("labels") or {}).items()
+        ]
+
     async def apply(self, ref: ResourceRef, body: JSON, field_manager: str) -> JSON:
         self._fault()
         meta = body["metadata"]

@@ -486,7 +486,8 @@ def _database(h: Harness, size: str, replicas: int = 1) -> dict[str, Any]:
 
 
 def _data_pvc(h: Harness, name: str, size: str) -> None:
-    """A volume the StatefulSet controller made from the claim template (labels included)."""
+    """A volume the StatefulSet controller made from the claim template (labels included; no
+    owner uid: the operator finds it by its name and owner labels, and adds that)."""
     sts = h.client.find("StatefulSet", "orders")
     assert sts is not None
     labels = sts["spec"]["volumeClaimTemplates"][0]["metadata"]["labels"]
@@ -561,7 +562,7 @@ def test_a_volume_that_cannot_expand_stalls_with_what_to_do(harness):
     original = harness.client.merge_patch
 
     async def refuse(ref: Any, namespace: Any, name: str, body: Any, sub: str = "") -> Any:
-        if ref.plural == "persistentvolumeclaims":
+        if ref.plural == "persistentvolumeclaims" and "spec" in body:  # a resize, not a label
             raise ApiError(422, "Invalid", "only dynamically provisioned pvc can be resized")
         return await original(ref, namespace, name, body, sub)
 

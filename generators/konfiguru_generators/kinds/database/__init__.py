@@ -13,8 +13,10 @@ What the operator must do for a Database, beyond applying the rendered children:
    directory only accepts the ones it was initialised with.
 2. Pass the sizes of the data PVCs in ``Existing.pvc_sizes``. The StatefulSet controller creates
    them (``data-<name>-<ordinal>``), so they have no ownerReference to the Database; find them
-   by the labels of the claim template (``konfiguru.io/owner-kind=Database``,
-   ``konfiguru.io/owner-name=<name>``, ``konfiguru.io/owner-uid=<uid>``).
+   by those names and the labels of the claim template (``konfiguru.io/owner-kind=Database``,
+   ``konfiguru.io/owner-name=<name>``). The template carries no owner uid (it is immutable, and
+   a Database re-created over retained volumes has a new uid): the operator labels the PVCs
+   with it itself.
 3. On a storage change: grow the PVCs in place as ``storage.resize_plan`` says (the operator
    calls it and patches the sizes in ``konfiguru_operator.apply``) and, when
    ``storage.claim_templates_changed(rendered, live)``, delete the StatefulSet with

@@ -37,7 +37,7 @@ from typing import Any
 
 from ... import podspec
 from ...labels import COMPONENT as COMPONENT_LABEL
-from ...labels import OWNER_KIND, OWNER_NAME, OWNER_UID, object_labels
+from ...labels import OWNER_KIND, OWNER_NAME, object_labels
 from ...volumes import growth_note
 from ..base import Manifest, Resource
 from . import backup, containers, credentials, replicaset, shapes, storage
@@ -280,13 +280,11 @@ def _claim_template(resource: Resource) -> dict[str, Any]:
     if spec["storage"].get("storageClass"):
         claim["storageClassName"] = spec["storage"]["storageClass"]
     # The StatefulSet controller, not the operator, creates these PVCs, so they carry no
-    # ownerReference to the Database: these labels are how the operator finds them (for
-    # Existing.pvc_sizes). Nothing that may change goes here (no version): the template is
-    # immutable.
+    # ownerReference to the Database: their names (data-<name>-<ordinal>) and owner-kind and
+    # owner-name labels are how the operator finds them (for Existing.pvc_sizes). Nothing that
+    # may change goes here (no version, no owner uid: a Database re-created over retained volumes
+    # has a new one): the template is immutable and must equal the offline render.
     claim_labels = _labels(resource, COMPONENT)
-    uid = resource.metadata.get("uid")
-    if uid:
-        claim_labels[OWNER_UID] = str(uid)
     return {"metadata": {"name": storage.CLAIM_TEMPLATE, "labels": claim_labels}, "spec": claim}
 
 

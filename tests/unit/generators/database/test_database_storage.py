@@ -67,13 +67,17 @@ def test_claim_templates_changed_detects_a_new_size_and_ignores_equal_quantities
 
 def test_data_pvcs_are_labelled_so_the_operator_can_find_them_without_an_owner_reference() -> None:
     document = database(engine="redis", version="7.4")
+    offline = [obj for obj in render(document, SEEDED) if obj["kind"] == "StatefulSet"]
     document["metadata"]["uid"] = "1234-abcd"
     (sts,) = [obj for obj in render(document, SEEDED) if obj["kind"] == "StatefulSet"]
     (claim,) = sts["spec"]["volumeClaimTemplates"]
     labels = claim["metadata"]["labels"]
-    assert labels["konfiguru.io/owner-uid"] == "1234-abcd"
     assert labels["konfiguru.io/owner-kind"] == "Database"
     assert labels["konfiguru.io/owner-name"] == "db"
+    # Immutable, so never the owner's uid: the operator's template equals the offline render.
+    assert "konfiguru.io/owner-uid" not in labels
+    assert sts["metadata"]["labels"]["konfiguru.io/owner-uid"] == "1234-abcd"
+    assert sts["spec"] == offline[0]["spec"]
 
 
 def test_a_new_version_does_not_touch_the_immutable_claim_template() -> None:
