@@ -454,7 +454,8 @@ _FIELD_KIND = {
 _DNS_LABEL = r"[a-z]([a-z0-9-]{0,10}[a-z0-9])?"
 
 
-def _named_strategy(name: str, schema: dict[str, Any], depth: int) -> Any:
+def plausible_strategy(name: str, schema: dict[str, Any], depth: int) -> Any:
+    """Values of a field named ``name``: plausible ones for plain strings the kinds check."""
     from hypothesis import strategies as st
 
     plain = schema.get("type") == "string" and not ({"enum", "pattern"} & set(schema))
@@ -530,9 +531,13 @@ def spec_strategy(schema: dict[str, Any], depth: int = 0) -> Any:
         if not properties:
             return st.just({})
         return st.fixed_dictionaries(
-            {k: _named_strategy(k, v, depth + 1) for k, v in properties.items() if k in required},
+            {
+                k: plausible_strategy(k, v, depth + 1)
+                for k, v in properties.items()
+                if k in required
+            },
             optional={
-                k: _named_strategy(k, v, depth + 1)
+                k: plausible_strategy(k, v, depth + 1)
                 for k, v in properties.items()
                 if k not in required and depth < 5
             },
