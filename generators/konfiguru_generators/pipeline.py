@@ -42,10 +42,7 @@ def parse(document: Any) -> tuple[KindDefinition, dict[str, Any]]:
         raise SpecError(
             [FieldError("(document)", document, "is not a mapping", "expected a resource")]
         )
-    # Before anything walks it: every later stage recurses into the resource.
-    beyond = bounds.check_tree(document)
-    if beyond is not None:
-        raise SpecError([beyond], _describe(document))
+    check_bounds(document)
     errors: list[FieldError] = []
     kind = document.get("kind")
     definition = REGISTRY.get(kind) if isinstance(kind, str) else None
@@ -74,6 +71,17 @@ def parse(document: Any) -> tuple[KindDefinition, dict[str, Any]]:
     if errors or definition is None:
         raise SpecError(errors, _describe(document))
     return definition, sorted_tree(document)
+
+
+def check_bounds(document: Any) -> None:
+    """SpecError when ``document`` passes a limit of ``bounds`` (depth, values, size).
+
+    Called before anything walks a resource: ``parse`` here, and the operator before it hashes
+    a resource it received (every later stage recurses into it).
+    """
+    beyond = bounds.check_tree(document)
+    if beyond is not None:
+        raise SpecError([beyond], _describe(document))
 
 
 def validate(document: Any) -> tuple[KindDefinition, dict[str, Any]]:

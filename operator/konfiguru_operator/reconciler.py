@@ -34,7 +34,15 @@ from typing import Any
 
 import kopf
 
-from konfiguru_generators import Existing, SpecError, TemplateError, policy, render, validate
+from konfiguru_generators import (
+    Existing,
+    SpecError,
+    TemplateError,
+    check_bounds,
+    policy,
+    render,
+    validate,
+)
 from konfiguru_generators.kinds import REGISTRY
 from konfiguru_generators.kinds.app import render_stateful as app_stateful
 from konfiguru_generators.kinds.database import storage as database_storage
@@ -208,6 +216,9 @@ class Reconciler:
 
     def _render(self, uid: str, resource: JSON, existing: Existing) -> tuple[list[JSON], Resizes]:
         """The desired children, and the volumes to grow in place (the generator's plan)."""
+        # First, before the cache key's json.dumps walks it: a spec nested past the limit is an
+        # invalid spec (Stalled), not a RecursionError retried forever.
+        check_bounds(resource)
         # Same inputs, same output: skip the render (and its cost) when nothing changed. The seed
         # is left out of the key on purpose: a cached render keeps the values it first drew.
         key = hashlib.blake2b(

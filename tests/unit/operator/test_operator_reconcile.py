@@ -572,3 +572,22 @@ def test_a_volume_that_cannot_expand_stalls_with_what_to_do(harness):
     stalled = {c["type"]: c for c in status["conditions"]}["Stalled"]
     assert stalled["status"] == "True" and stalled["reason"] == "ResizeRefused"
     assert "allowVolumeExpansion" in stalled["message"]
+
+
+def test_a_spec_nested_past_the_limit_stalls_and_leaves_children_untouched(harness, app):
+    # What the watch can decode (Python's json reads a few hundred levels) reaches the operator;
+    # bounded before the render cache's key and the render, it is an invalid spec. (300 levels:
+    # the test fake's own deepcopy of the parent allows little more.)
+    _create(harness, app)
+    reconcile(harness)
+    before = {k: dict(v) for k, v in harness.client.objects.items() if v["kind"] != "App"}
+    deep: dict[str, Any] = {}
+    for _ in range(300):
+        deep = {"a": deep}
+    edit(harness, "web", lambda spec: spec.update(affinity=deep))
+    with pytest.raises(Stalled) as stalled:
+        reconcile(harness)
+    assert "spec.affinity.a.a" in stalled.value.message
+    assert "nests deeper than 100 levels (the limit)" in stalled.value.message
+    assert {k: v for k, v in harness.client.objects.items() if v["kind"] != "App"} == before
+    assert _conditions(harness)["Stalled"]["reason"] == "InvalidSpec"
