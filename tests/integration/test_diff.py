@@ -155,3 +155,13 @@ def test_a_stateful_app_turned_into_a_deployment_calls_out_its_volumes(
     assert result.returncode == 1, result.stdout + result.stderr
     assert "BREAKING WorkloadKindChange" in result.stdout
     assert "BREAKING DataLoss" in result.stdout and "StatefulSet default/store" in result.stdout
+
+
+def test_dropping_a_generated_secret_calls_out_its_lost_values(emulator, operator, tmp_path):
+    spec = {"secrets": [{"name": "session", "generate": [{"key": "token", "type": "random"}]}]}
+    emulator.create(app("shop", **spec))
+    wait_ready(emulator)
+    result = diff(emulator, tmp_path, app("shop"))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "BREAKING SecretLost" in result.stdout and "Secret default/shop-session" in result.stdout
+    assert "App default/shop: delete Secret default/shop-session" in result.stdout
