@@ -7,8 +7,10 @@ Called by the reconciler with the desired children (the generators' output) and 
   and ``force``: we own exactly the fields the generator emits. A field the generator leaves out
   (``spec.replicas`` with autoscaling on) is never sent, so the HPA owns it.
 - A child whose live copy already holds every desired value is not written at all: an unchanged
-  resource costs no API write on a resync (values the server normalises, such as quantities and
-  Secret ``stringData``, are compared as the server stores them).
+  resource costs no API write on a resync. The desired object is compared as the server stores
+  it: quantities in canonical form, Secret ``stringData`` as ``data``, and without the zero values
+  of ``omitempty`` fields the server drops (``stored.py``); fields the server defaults are extra
+  live fields, which never count as a difference.
 - Only objects whose controller ownerReference is this owner are pruned or replaced; an object
   that merely carries our label, or whose name is taken by another owner, is left alone (the
   latter stalls the owner with a message).
@@ -42,6 +44,7 @@ from .kube import ApiError, Client, ResourceRef
 from .rbac import CHILD_KINDS
 from .settings import Settings
 from .status import Problem
+from .stored import DROP, KINDS, is_zero
 
 JSON = dict[str, Any]
 Resizes = list[tuple[str, str]]  # (PVC name, size to grow it to), from the generator's plan
@@ -59,16 +62,21 @@ def _same_quantity(desired: Any, live: Any) -> bool:
         return False
 
 
-def covers(live: Any, desired: Any, key: str = "", parent: str = "") -> bool:
-    """Whether ``live`` already holds every value of ``desired`` (extra live fields are fine)."""
+def covers(live: Any, desired: Any, key: str = "", parent: str = "", node: Any = None) -> bool:
+    """Whether ``live`` already holds every value of ``desired`` (extra live fields are fine).
+
+    ``node`` is the part of ``stored.KINDS`` describing ``desired``: a zero value of a field the
+    server drops (``omitempty``) is held by a live copy that lacks the field.
+    """
     if desired == [] or desired == {}:
         # Go's omitempty: the server stores an empty list or map as an absent field.
         return live is _MISSING or live is None or live == desired
     if isinstance(desired, dict):
         if not isinstance(live, dict):
             return False
+        fields: Mapping[str, Any] = node if isinstance(node, Mapping) else {}
         return all(
-            covers(live.get(k, _MISSING), v, str(k), key)
+            covers(live.get(k, _MISSING), v, str(k), key, fields.get(k))
             for k, v in desired.items()
             if v is not None
         )
@@ -76,10 +84,10 @@ def covers(live: Any, desired: Any, key: str = "", parent: str = "") -> bool:
         return (
             isinstance(live, list)
             and len(live) == len(desired)
-            and all(covers(lv, dv, key, parent) for lv, dv in zip(live, desired, strict=True))
+            and all(covers(lv, dv, key, parent, node) for lv, dv in zip(live, desired, strict=True))
         )
     if live is _MISSING:
-        return False
+        return node == DROP and is_zero(desired)
     if type(desired) is bool or type(live) is bool:
         return desired is live
     if desired == live:
@@ -90,7 +98,8 @@ def covers(live: Any, desired: Any, key: str = "", parent: str = "") -> bool:
 
 
 def comparable(desired: Mapping[str, Any]) -> JSON:
-    """The desired object as the API server stores it (Secret ``stringData`` → ``data``)."""
+    """The desired object as the API server stores it: Secret ``stringData`` folded into
+    ``data``. (The zero values the server drops are left in: :func:`covers` knows them.)"""
     if desired.get("kind") != "Secret" or not desired.get("stringData"):
         return dict(desired)
     result = {k: v for k, v in desired.items() if k != "stringData"}
@@ -114,7 +123,9 @@ def releases_replicas(desired: Mapping[str, Any], live: Mapping[str, Any]) -> bo
 def up_to_date(desired: Mapping[str, Any], live: Mapping[str, Any] | None) -> bool:
     """Whether ``live`` needs no write: it holds every desired value, and we hold no field we
     must let go of (``spec.replicas`` once autoscaling is on)."""
-    if live is None or not covers(live, comparable(desired)):
+    if live is None or not covers(
+        live, comparable(desired), node=KINDS.get(str(desired.get("kind")))
+    ):
         return False
     return not (releases_replicas(desired, live) and live.get(OWNS_REPLICAS) is True)
 

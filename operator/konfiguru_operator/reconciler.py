@@ -314,8 +314,12 @@ class Reconciler:
         if status_mod.new_generation(previous, generation):
             # kstatus: a new spec is "in progress" from the start, not once its reconcile ends.
             started = self._declared(kind, status_mod.starting(previous, generation))
-            await self._publish(body, uid, previous, started)
+            written = await self._publish(body, uid, previous, started)
             previous = started
+            if written is not None:
+                # The status write gave the resource a new resourceVersion: the finalizer patch
+                # below must carry that one (with the body's, every first reconcile got a 409).
+                body = {**body, "metadata": _fresher(meta, written)}
         try:
             desired, fresh, resizes = await self._generate(uid, body, live)
         except (SpecError, TemplateError) as error:
@@ -419,18 +423,20 @@ class Reconciler:
 
     async def _publish(
         self, body: Mapping[str, Any], uid: str, previous: Mapping[str, Any], new: JSON
-    ) -> None:
+    ) -> JSON | None:
+        """Write the status if it changed; returns the server's answer (None: no write)."""
         if status_mod.same(previous, new):
             self._statuses[uid] = new
-            return
+            return None
         meta = body["metadata"]
-        await self.applier.write_status(
+        answer = await self.applier.write_status(
             self._refs[str(body["kind"])],
             meta.get("namespace"),
             meta["name"],
             status_mod.merge_patch(previous, new),
         )
         self._statuses[uid] = new
+        return answer
 
     async def _stall(
         self,
@@ -544,6 +550,17 @@ def resize_plan(resource: JSON, existing: Existing) -> Resizes:
     if planner is None or not existing.pvc_sizes:
         return []
     return planner(validate(resource), existing)
+
+
+def _fresher(meta: Mapping[str, Any], written: Mapping[str, Any]) -> JSON:
+    """``meta`` with the resourceVersion and finalizers of our own write's answer (the same
+    object, as it is now), so that a later precondition is not stale."""
+    answer = written.get("metadata") or {}
+    if not answer.get("resourceVersion") or answer.get("uid") not in (None, meta.get("uid")):
+        return dict(meta)
+    fresh = {**meta, "resourceVersion": answer["resourceVersion"]}
+    fresh["finalizers"] = list(answer.get("finalizers") or [])
+    return fresh
 
 
 def _retained(obj: Mapping[str, Any]) -> bool:

@@ -58,7 +58,9 @@ API of :class:`Emulator` (all methods are thread-safe and synchronous):
   ``kube-controller-manager``, as the HPA does), ``pause(ref=None)``/``resume(ref=None)``,
   ``delay``.
 * Numbers: ``writes`` (effective create/update/delete counts; no-op writes are not counted, as
-  they do not change the object), ``request_count``, ``requests()`` (recent METHOD, path).
+  they do not change the object), ``tally()`` (every request but GETs, by METHOD, resource[/sub]
+  and HTTP status: what clients sent, no-ops and refusals included), ``request_count``,
+  ``requests()`` (recent METHOD, path).
 * ``emulator.cluster`` is the raw state (:class:`emulator.cluster.Cluster`): touch it only via
   ``emulator.call(fn, ...)``, which runs ``fn`` on the emulator's loop thread.
   ``emulator.call(lambda: emulator.cluster.listeners.append(fn))`` makes ``fn(kind, rt, obj,
@@ -75,11 +77,21 @@ What it emulates (server side):
   ``/openapi/v3``, ``/healthz``; ``Table`` responses (lists, gets, watches) for ``kubectl get``.
   Built-in kinds: see ``resources.BUILTIN_TYPES``; CRDs posted (or loaded) become served
   resources at once and disappear with their objects on deletion.
-* Objects: ``uid``, ``resourceVersion`` (one global counter), ``generation`` (bumped when
-  anything but metadata — and status, for kinds with the status subresource — changes, and when
-  deletion starts), ``creationTimestamp``, ``metadata.managedFields`` (FieldsV1, operation
-  Apply/Update, ``subresource: status``; see ``patching.py``); no-op writes keep the
-  resourceVersion and send no event (an apply that changes only ownership is a real write).
+* Stored form, as a real API server returns objects (``defaults.py``): built-in objects lose
+  the zero values of ``omitempty`` value fields (``initialDelaySeconds: 0``, ``readOnly: false``,
+  ``value: ""``; pointer fields such as ``replicas: 0`` stay; the table is
+  ``konfiguru_operator.stored``) and their empty lists and maps; they are defaulted as the
+  ``SetDefaults_*`` functions do for the kinds Konfiguru writes (pod templates, Deployment,
+  StatefulSet, DaemonSet, Job, CronJob, Service, NetworkPolicy, HPA: listed in ``defaults.py``);
+  every object's maps come back with sorted keys (Go's ``encoding/json`` sorts map keys; the
+  fields of built-in structs, written in Go struct order by a real server, are sorted here too:
+  no client may depend on either).
+* Objects: ``uid``, ``resourceVersion`` (one global counter; status writes bump it too),
+  ``generation`` (bumped when anything but metadata — and status, for kinds with the status
+  subresource — changes, and when deletion starts), ``creationTimestamp``,
+  ``metadata.managedFields`` (FieldsV1, operation Apply/Update, ``subresource: status``; see
+  ``patching.py``); no-op writes keep the resourceVersion and send no event (an apply that
+  changes only ownership is a real write).
 * ``/status`` writes only status; the main endpoint ignores status for kinds with the
   subresource; ``/scale`` for Deployments/StatefulSets/ReplicaSets.
 * List with ``labelSelector`` (=, ==, !=, in, notin, exists, !exists), ``fieldSelector`` (any
@@ -133,7 +145,9 @@ client-side validation is never used), aggregated discovery, protobuf (typed kub
 such as ``kubectl create configmap`` get 415; ``kubectl apply/create -f`` use JSON and work),
 exact ``managedFields`` (no ``.`` markers for maps, one entry per manager, second resolution),
 ``x-kubernetes-list-type``/``map-type`` from schemas (a fixed merge-key table is used), full
-strategic-merge semantics, defaulting of built-in kinds beyond the few listed above,
+strategic-merge semantics, defaulting of fields and kinds ``defaults.py`` does not list,
+zero-value dropping for fields ``konfiguru_operator.stored`` does not list (they are kept),
+``null`` for empty non-``omitempty`` lists (they are dropped), Go struct field order,
 field selectors limited per kind, pods/ReplicaSets/endpoints created by controllers (no pods
 exist), HPA scaling (``controllers.hpa_scale`` stands in), CronJob scheduling
 (``controllers.trigger_cronjob`` stands in), graceful deletion periods, Events aggregation,

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import patching
+from . import defaults, patching
 from .patching import Path
 from .resources import Catalogue, ResourceType, types_from_crd
 from .selectors import Matcher, SelectorError, equality_terms, object_matcher
@@ -239,6 +239,7 @@ class Cluster:
         return (namespace or "") if rt.namespaced else ""
 
     def _put(self, rt: ResourceType, key: tuple[str, str], obj: Obj, old: Obj | None) -> None:
+        defaults.sort_keys(obj)  # stored and served as Go's encoding/json writes maps
         index = self._labels[rt.storage_key]
         old_labels = (old or {}).get("metadata", {}).get("labels") or {}
         new_labels = obj["metadata"].get("labels") or {}

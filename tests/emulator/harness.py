@@ -523,6 +523,12 @@ class Emulator:
             lambda: {k: self.cluster.writes.get(k, 0) for k in ("create", "update", "delete")}
         )
 
+    def tally(self) -> dict[tuple[str, str, int], int]:
+        """Requests other than GET so far: (METHOD, resource[/subresource], HTTP status) →
+        count, e.g. ``("PATCH", "deployments", 200)``, ``("PATCH", "databases/status", 200)``,
+        ``("POST", "events", 201)``, ``("PATCH", "databases", 409)``."""
+        return self.call(lambda: dict(self.handler.tally))
+
     @property
     def request_count(self) -> int:
         return self.handler.request_count

@@ -4,13 +4,14 @@ Called by :class:`emulator.cluster.Cluster` on every create and update (``old`` 
 create), before the object is stored. Raises :class:`ApiError` (422 Invalid / 403 Forbidden) where
 the real API server would. Only the rules Konfiguru's children run into are emulated:
 
-* Deployment/StatefulSet/DaemonSet: ``spec.replicas`` defaults to 1, the selector must match the
-  template labels and is immutable; StatefulSet spec fields other than ``replicas``, ``ordinals``,
-  ``template``, ``updateStrategy``, ``persistentVolumeClaimRetentionPolicy`` and
-  ``minReadySeconds`` are immutable.
+* Built-in objects are first decoded (zero values of ``omitempty`` fields dropped) and defaulted
+  by :mod:`emulator.defaults`.
+* Deployment/StatefulSet/DaemonSet: the selector must match the template labels and is
+  immutable; StatefulSet spec fields other than ``replicas``, ``ordinals``, ``template``,
+  ``updateStrategy``, ``persistentVolumeClaimRetentionPolicy`` and ``minReadySeconds`` are
+  immutable.
 * Job: ``spec.template`` and ``spec.selector`` are immutable; the server adds the
-  ``batch.kubernetes.io/controller-uid`` selector/labels; completions/parallelism/backoffLimit
-  default.
+  ``batch.kubernetes.io/controller-uid`` selector/labels.
 * Service: a ``clusterIP`` is allocated and immutable.
 * PersistentVolumeClaim: spec immutable except ``resources.requests``; storage cannot shrink; it
   can only grow when its StorageClass has ``allowVolumeExpansion: true`` (403 otherwise).
@@ -36,6 +37,7 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from . import defaults
 from .cluster import ApiError, invalid
 
 if TYPE_CHECKING:
@@ -60,6 +62,11 @@ def default_and_validate(cluster: Cluster, rt: ResourceType, obj: Obj, old: Obj 
     if rt.schema is not None:
         _custom_resource(cluster, rt, obj)
         return
+    # Decoded into the Go type (the zero values of omitempty fields are gone), then defaulted.
+    defaults.storage_form(obj)
+    defaulter = defaults.DEFAULTERS.get((rt.group, rt.plural))
+    if defaulter is not None:
+        defaulter(obj)
     rule = _RULES.get((rt.group, rt.plural))
     if rule is not None:
         rule(cluster, rt, obj, old)
@@ -191,7 +198,7 @@ def _selector_matches(selector: Mapping[str, Any], labels: Mapping[str, str]) ->
 
 def _workload(cluster: Cluster, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
     spec = obj.setdefault("spec", {})
-    if rt.kind != "DaemonSet" and "replicas" not in spec:
+    if rt.kind == "ReplicaSet" and "replicas" not in spec:
         spec["replicas"] = 1
     selector = spec.get("selector")
     labels = (spec.get("template") or {}).get("metadata", {}).get("labels") or {}
@@ -234,9 +241,6 @@ def _workload(cluster: Cluster, rt: ResourceType, obj: Obj, old: Obj | None) -> 
 def _job(cluster: Cluster, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
     spec = obj.setdefault("spec", {})
     if old is None:
-        spec.setdefault("completions", 1)
-        spec.setdefault("parallelism", 1)
-        spec.setdefault("backoffLimit", 6)
         if not spec.get("manualSelector"):
             uid = obj["metadata"]["uid"]
             spec["selector"] = {"matchLabels": {"batch.kubernetes.io/controller-uid": uid}}
@@ -261,8 +265,6 @@ def _job(cluster: Cluster, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
 
 def _cronjob(cluster: Cluster, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
     spec = obj.setdefault("spec", {})
-    spec.setdefault("concurrencyPolicy", "Allow")
-    spec.setdefault("suspend", False)
     if not spec.get("schedule"):
         raise invalid(rt, _name(obj), [("spec.schedule", "Required value")])
 

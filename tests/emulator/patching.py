@@ -383,7 +383,13 @@ def server_side_apply(
     for path in sorted(dropped, key=_removal_order):
         if path in others or path in under_wanted:
             continue
-        remove_path(result, path)
+        item = path[:-1]
+        if _removal_order(path)[1] and not any(o[: len(item)] == item for o in others):
+            # The manager owned the item itself (its key): the whole item goes, with the fields
+            # the server defaulted in it (``protocol: TCP``), which nobody owns.
+            remove_path(result, item)
+        else:
+            remove_path(result, path)
     managers[manager] = wanted
     return result
 

@@ -10,6 +10,7 @@ Kopf and kubectl accept, watch streams, ``Table`` responses for ``kubectl get`` 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import json
 import logging
@@ -221,6 +222,11 @@ class KubeEmulator(kmock.KubernetesScaffold):
     address: str = "127.0.0.1:0"
     _builtin: set[int] = attrs.field(factory=set, init=False)
     request_count: int = attrs.field(default=0, init=False)
+    # (METHOD, resource[/subresource], HTTP status) → count, for every request but GETs: what a
+    # client wrote (or tried to), as an API server's request metrics count it.
+    tally: collections.Counter[tuple[str, str, int]] = attrs.field(
+        factory=collections.Counter, init=False
+    )
     # Distinguishes this server's OpenAPI URLs from an earlier emulator's on a reused port.
     _instance: str = attrs.field(factory=lambda: uuid.uuid4().hex[:8].upper(), init=False)
 
@@ -257,7 +263,13 @@ class KubeEmulator(kmock.KubernetesScaffold):
             )
         self._requests.append(request)
         try:
-            return await self._handle(request)
+            response = await self._handle(request)
+            if raw_request.method != "GET":
+                route = parse_route(raw_request.path)
+                if route is not None and route.plural:
+                    resource = "/".join(filter(None, (route.plural, route.subresource)))
+                    self.tally[(raw_request.method, resource, response.status)] += 1
+            return response
         except Exception as e:  # a bug in the emulator: answer 500 with the traceback, keep serving
             log.exception("emulator failed on %s %s", raw_request.method, raw_request.path_qs)
             error = ApiError(

@@ -230,7 +230,8 @@ def test_services_get_an_immutable_cluster_ip(emu):
         manager="op",
     )
     assert again["spec"]["clusterIP"] == ip
-    assert again["spec"]["ports"] == [{"port": 8080}]  # the port "op" stopped applying is gone
+    # The port "op" stopped applying is gone, with the fields the server defaulted in it.
+    assert again["spec"]["ports"] == [{"port": 8080, "protocol": "TCP", "targetPort": 8080}]
     with pytest.raises(ApiError):
         emu.patch("svc", "web", {"spec": {"clusterIP": "10.96.200.200"}})
 
