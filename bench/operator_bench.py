@@ -9,8 +9,17 @@ emulator of ``tests/emulator`` (simulated controllers on, 20 ms to "roll out" a 
   in which the App's ``Ready`` condition is ``True`` for its current generation. ``1`` is twenty
   Apps created one after another (each waited for); ``100`` and ``1000`` are created at once.
 - throughput: Apps reconciled to Ready per second while the 1,000 are created at once.
+- API writes per App on creation (``writes_per_app``, counted by the emulator per request, no-ops
+  and refusals included, as a real API server's request metrics count them): child writes per
+  child kind (target: one per child), status patches, Events and 409 conflicts (target 0).
 - API writes per no-op resync: with every App Ready and nothing changing, the writes the operator
-  sends during several resync periods, divided by the resyncs done (target 0).
+  sends during several resync periods, divided by the resyncs done (target 0), with the Events
+  posted meanwhile (target 0).
+
+The emulator stores objects as a real API server does (zero values of ``omitempty`` fields
+dropped, built-in kinds defaulted, sorted keys: ``tests/emulator/defaults.py``), so these counts
+mean the same thing on a real cluster; the Apps have probes (``initialDelaySeconds: 0``, which a
+real server drops).
 - peak RSS of the operator process (VmHWM) while the 1,000 Apps exist.
 
 Targets (issue 4): p50 create→Ready under 100 ms for one App, ≥ 50 Apps/s, RSS under 200 MiB.
@@ -168,6 +177,7 @@ def measure(sizes: list[int]) -> dict[str, Any]:
                     results["1"] = _summary(latencies)
                     continue
                 names, created_at = [], {}
+                tally_before = emulator.tally()
                 cpu_before = cpu_seconds(operator.process.pid)  # type: ignore[union-attr]
                 for _ in range(size):
                     count += 1
@@ -176,6 +186,7 @@ def measure(sizes: list[int]) -> dict[str, Any]:
                     created_at[name] = time.monotonic()
                     names.append(name)
                 clock.wait(names, 600)
+                ready_tally = emulator.tally()
                 latencies = [clock.ready_at[n] - created_at[n] for n in names]
                 span = max(clock.ready_at[n] for n in names) - min(created_at.values())
                 cpu = cpu_seconds(operator.process.pid) - cpu_before  # type: ignore[union-attr]
@@ -185,6 +196,11 @@ def measure(sizes: list[int]) -> dict[str, Any]:
                     # What the operator alone would sustain on one core, were the API instant.
                     "operator_cpu_ms_per_app": round(cpu / size * 1000, 1),
                 }
+                time.sleep(2)  # the reconciles the children's last status changes trigger
+                results[str(size)]["writes_per_app"] = {
+                    "until_ready": writes_per_app(tally_before, ready_tally, size),
+                    "settled": writes_per_app(tally_before, emulator.tally(), size),
+                }
             results["rss_mib_peak"] = round(peak_rss_mib(operator.process.pid), 1)  # type: ignore[union-attr]
             results["apps"] = count
             results["noop_resync"] = _noop_writes(emulator, operator, count)
@@ -192,6 +208,41 @@ def measure(sizes: list[int]) -> dict[str, Any]:
             operator.stop()
         results["emulator_ceiling_apps_per_s"] = emulator_ceiling(emulator)
     return results
+
+
+Tally = dict[tuple[str, str, int], int]
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def _delta(before: Tally, after: Tally) -> dict[tuple[str, str, int], int]:
+    return {
+        key: count - before.get(key, 0)
+        for key, count in after.items()
+        if key[0] in WRITE_METHODS and count > before.get(key, 0)
+    }
+
+
+def writes_per_app(before: Tally, after: Tally, apps: int) -> dict[str, Any]:
+    """Write requests sent between two tallies, per App: child writes by resource, the Apps'
+    status patches, their finalizer/metadata patches, Events, and 409 conflicts."""
+    children: dict[str, float] = {}
+    summary: dict[str, Any] = {"children": children}
+    totals = {"status_patches": 0, "app_patches": 0, "events": 0, "conflicts": 0}
+    for (_, resource, code), count in _delta(before, after).items():
+        if code == 409:
+            totals["conflicts"] += count
+        if resource == "apps/status":
+            totals["status_patches"] += count
+        elif resource == "apps":
+            totals["app_patches"] += count
+        elif resource == "events":
+            totals["events"] += count
+        elif "/" not in resource and resource not in ("leases",):
+            children[resource] = children.get(resource, 0) + count
+    for resource in children:
+        children[resource] = round(children[resource] / apps, 2)
+    summary.update({key: round(value / apps, 2) for key, value in totals.items()})
+    return summary
 
 
 def _summary(latencies: list[float]) -> dict[str, float]:
@@ -207,8 +258,10 @@ def _noop_writes(emulator: Emulator, operator: OperatorProcess, apps: int) -> di
     time.sleep(RESYNC_SECONDS)
     before = operator.metrics()
     writes_before = dict(emulator.writes)
+    tally_before = emulator.tally()
     time.sleep(RESYNC_SECONDS * 3 + 1)
     after = operator.metrics()
+    sent = _delta(tally_before, emulator.tally())
     reconciles = after["konfiguru_reconciles_total"] - before["konfiguru_reconciles_total"]
     writes = after["konfiguru_api_writes_total"] - before["konfiguru_api_writes_total"]
     resyncs = reconciles / max(apps, 1)
@@ -217,6 +270,9 @@ def _noop_writes(emulator: Emulator, operator: OperatorProcess, apps: int) -> di
         "resyncs_per_app": round(resyncs, 1),
         "operator_writes": int(writes),
         "writes_per_resync_per_app": round(writes / reconciles, 4) if reconciles else None,
+        # Every write request the emulator saw (no-ops included), and the Events among them.
+        "write_requests": sum(sent.values()),
+        "events": sum(n for (_, resource, _), n in sent.items() if resource == "events"),
         "cluster_writes": {
             k: emulator.writes[k] - writes_before.get(k, 0) for k in ("create", "update", "delete")
         },
