@@ -111,3 +111,76 @@ def test_a_smaller_volume_stalls_and_keeps_the_running_statefulset(emulator, ope
     )
     pvc = emulator.get("persistentvolumeclaims", "data-shop-0", "default")
     assert pvc["spec"]["resources"]["requests"]["storage"] == "20Gi"
+
+
+def _job_of(emulator) -> dict:
+    jobs = [
+        j
+        for j in emulator.list("jobs", "default")
+        if j["metadata"]["labels"].get("konfiguru.io/owner-name") == "shop"
+    ]
+    return jobs[0] if len(jobs) == 1 else None
+
+
+def test_a_job_app_is_ready_once_its_job_completed_and_renders_nothing_that_serves(
+    emulator, operator
+):
+    emulator.create(app(workload="Job", port=None, args=["--once"]))
+    ready = wait_ready(emulator)
+    kinds = {c["kind"] for c in ready["status"]["children"]}
+    assert "Job" in kinds
+    assert not {"Deployment", "Service", "PodDisruptionBudget"} & kinds
+    job = _job_of(emulator)
+    assert ready["status"]["finishedJobs"] == [
+        {
+            "name": job["metadata"]["name"],
+            "specHash": ready["status"]["finishedJobs"][0]["specHash"],
+            "succeeded": True,
+        }
+    ]
+
+
+def test_a_failed_job_app_stalls_saying_which_job_failed(emulator, operator):
+    emulator.controllers.pause("jobs")
+    emulator.create(app(workload="Job", port=None))
+    job = emulator.wait_for(lambda: _job_of(emulator), timeout=15)
+    emulator.controllers.fail_job(job["metadata"]["name"])
+    obj = emulator.wait_for_object(APPS, "shop", "default", is_stalled, timeout=15)
+    stalled = next(c for c in obj["status"]["conditions"] if c["type"] == "Stalled")
+    assert f"Job {job['metadata']['name']} failed" in stalled["message"]
+    assert obj["status"]["finishedJobs"][0]["succeeded"] is False
+
+
+def test_a_cronjob_app_is_ready_with_its_cronjob_and_heals_it(emulator, operator):
+    emulator.create(app(workload="CronJob", port=None, run={"schedule": "@hourly"}))
+    wait_ready(emulator)
+    assert emulator.get("cronjobs", "shop", "default")["spec"]["schedule"] == "@hourly"
+    emulator.patch(
+        "cronjobs", "shop", {"spec": {"schedule": "* * * * *"}}, "default", manager="kubectl-edit"
+    )
+    emulator.wait_for_object(
+        "cronjobs", "shop", "default", lambda c: c["spec"]["schedule"] == "@hourly"
+    )
+
+
+def test_deployment_to_cronjob_prunes_the_deployment_service_and_pdb(emulator, operator):
+    emulator.create(app(replicas=2))
+    wait_ready(emulator)
+    assert emulator.find("poddisruptionbudgets", "shop", "default") is not None
+
+    def to_cron(spec):
+        spec.pop("port")
+        spec.pop("replicas")
+        spec.update(workload="CronJob", run={"schedule": "@daily"})
+
+    edit_spec(emulator, "shop", to_cron)
+    emulator.wait_for_object("cronjobs", "shop", "default", lambda c: True)
+    for plural in ("deployments", "services", "poddisruptionbudgets"):
+        emulator.wait_for_absence(plural, "shop", "default")
+    wait_ready(emulator)
+    events = emulator.list("events", "default")
+    assert any(
+        e.get("reason") == "WorkloadReplaced"
+        and "Replaced Deployment shop with CronJob shop" in e.get("message", "")
+        for e in events
+    )

@@ -36,7 +36,7 @@ def check(spec: dict[str, Any], name: str) -> list[FieldError]:
     _check_connect(spec, errors)
     _check_network(spec, errors)
     _check_runs(spec, name, errors)
-    _check_stateful(spec, name, errors)
+    _check_stateful(spec, errors)
     _check_lifecycle(spec, errors)
     _check_security(spec, errors)
     _check_paths_unique(spec, errors)
@@ -393,19 +393,9 @@ def _check_network(spec: Mapping[str, Any], errors: list[FieldError]) -> None:
 # --- stateful apps --------------------------------------------------------------------------------
 
 
-def _check_stateful(spec: Mapping[str, Any], app: str, errors: list[FieldError]) -> None:
+def _check_stateful(spec: Mapping[str, Any], errors: list[FieldError]) -> None:
     for index, volume in enumerate(spec.get("volumes") or []):
         check_quantity(volume["size"], f"spec.volumes[{index}].size", errors)
-    if spec["workload"] == "StatefulSet" and len(app) > names.MAX_STATEFULSET_NAME:
-        errors.append(
-            FieldError(
-                "metadata.name",
-                app,
-                "is too long for a StatefulSet",
-                f'its pods are labelled "<name>-<revision hash>", at most 63 characters: use'
-                f" at most {names.MAX_STATEFULSET_NAME} characters",
-            )
-        )
 
 
 # --- jobs and schedules --------------------------------------------------------------------------
@@ -443,6 +433,14 @@ def _check_runs(spec: Mapping[str, Any], app: str, errors: list[FieldError]) -> 
             )
         check_schedule(schedule["schedule"], f"{path}.schedule", errors)
         _check_run(spec, schedule, path, errors)
+    _check_own_run(spec, errors)
+
+
+def _check_own_run(spec: Mapping[str, Any], errors: list[FieldError]) -> None:
+    """workload CronJob: its schedule. (Every name fits: the pipeline limits resource names to
+    52 characters, which leaves room for "<name>-<hash>" and "<name>-<revision hash>".)"""
+    if spec["workload"] == "CronJob":
+        check_schedule(spec["run"]["schedule"], "spec.run.schedule", errors)
 
 
 def _check_run(

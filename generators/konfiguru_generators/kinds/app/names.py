@@ -17,8 +17,6 @@ JOB_HASH_CHARS = 8
 # Kubernetes limits: label values (a Job's pods carry their Job's name) and CronJob names.
 MAX_JOB_NAME = 63
 MAX_CRONJOB_NAME = 52
-# A StatefulSet's pods carry controller-revision-hash "<name>-<10 characters>", a label value.
-MAX_STATEFULSET_NAME = 52
 ENGINE_PORTS = {"postgres": 5432, "mysql": 3306, "mongodb": 27017, "redis": 6379}
 ENGINE_SCHEMES = {
     "postgres": "postgresql",
@@ -88,6 +86,11 @@ def secret_name(app: str, entry: Mapping[str, Any]) -> str:
 
 def job_name(app: str, job: str, digest: str) -> str:
     return f"{app}-{job}-{digest[:JOB_HASH_CHARS]}"
+
+
+def run_name(app: str, job: str | None, digest: str) -> str:
+    """A one-off Job: ``<app>-<job>-<hash>``, or ``<app>-<hash>`` for a Job app's own run."""
+    return job_name(app, job, digest) if job else f"{app}-{digest[:JOB_HASH_CHARS]}"
 
 
 def job_name_length(app: str, job: str) -> int:

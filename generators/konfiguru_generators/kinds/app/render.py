@@ -14,7 +14,7 @@ from ..base import Manifest, Resource
 from . import names
 from . import render_stateful as stateful
 from .render_config import PodParts, connect_env, render_config, render_secrets
-from .render_jobs import render_jobs, render_schedules
+from .render_jobs import render_jobs, render_run, render_schedules
 from .render_network import render_ingress, render_network_policy, render_service, service_ports
 from .render_pod import automount_token, is_replicated, pod_template, service_account_name
 
@@ -38,6 +38,8 @@ def render(resource: Resource) -> list[Manifest]:
 
 def render_workload(resource: Resource, parts: PodParts) -> list[Manifest]:
     spec = resource.spec
+    if spec["workload"] in ("Job", "CronJob"):
+        return render_run(resource, parts)
     version = labels.image_version(spec["image"])
     if spec["workload"] == "StatefulSet":
         parts = stateful.pod_parts(resource, parts)

@@ -42,7 +42,7 @@ def test_every_problem_is_reported_at_once() -> None:
 def test_schema_errors_carry_the_crd_messages() -> None:
     messages = errors({"autoscale": {"min": 5, "max": 2}, "workload": "Deploymnet", "replicas": -1})
     assert (
-        'spec.workload: "Deploymnet" is not an accepted value; did you mean "Deployment"? accepted: Deployment, StatefulSet, DaemonSet'  # noqa: E501
+        'spec.workload: "Deploymnet" is not an accepted value; did you mean "Deployment"? accepted: Deployment, StatefulSet, DaemonSet, Job, CronJob'  # noqa: E501
         in messages
     )
     assert "spec.replicas: -1 is too small; must be ≥ 0" in messages

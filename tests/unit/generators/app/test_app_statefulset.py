@@ -202,3 +202,15 @@ def test_a_smaller_volume_is_refused_naming_the_volume_field() -> None:
     (error,) = caught.value.errors
     assert error.path == "spec.volumes[0].size"
     assert "data-web-1 (20Gi)" in str(error) and "never shrink" in str(error)
+
+
+def test_a_volume_size_must_be_a_quantity() -> None:
+    messages = errors({**KAFKA, "volumes": [{**KAFKA["volumes"][0], "size": "20GB"}]})
+    assert any(
+        m.startswith('spec.volumes[0].size: "20GB" is not a Kubernetes quantity') for m in messages
+    )
+
+
+def test_a_volume_mount_path_must_not_clash_with_another_mount() -> None:
+    messages = errors({**KAFKA, "volumes": [{**KAFKA["volumes"][0], "mountPath": "/tmp"}]})
+    assert any(m.startswith("spec.volumes[0].mountPath") and "also mounted" in m for m in messages)
