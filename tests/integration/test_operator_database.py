@@ -18,10 +18,12 @@ def database(size: str = "10Gi") -> dict:
     }
 
 
-def _data_pvc(emulator, size: str) -> None:
+def _data_pvc(emulator, operator, size: str) -> None:
     """What the StatefulSet controller would create for ordinal 0 (the emulator's does so only
     when asked): labelled from the claim template, without the owner's uid, which the operator
-    adds when it finds the claim by its name and owner labels."""
+    adds when it finds the claim by its name and owner labels. Returns once the operator
+    reconciled twice since (it resyncs every 0.5 s here), so the next edit is planned knowing the
+    volume, as it would be on a cluster where the PVC exists long before."""
     sts = emulator.get("statefulsets", "orders-db", "default")
     labels = sts["spec"]["volumeClaimTemplates"][0]["metadata"]["labels"]
     assert "konfiguru.io/owner-uid" not in labels
@@ -37,6 +39,8 @@ def _data_pvc(emulator, size: str) -> None:
             },
         }
     )
+    seen = operator.reconciles()
+    emulator.wait_for(lambda: operator.reconciles() >= seen + 2, timeout=15)
 
 
 def test_a_database_reports_its_connection_secret_and_keeps_its_password(emulator, operator):
@@ -56,7 +60,7 @@ def test_a_database_reports_its_connection_secret_and_keeps_its_password(emulato
 def test_storage_growth_resizes_the_volumes_in_place_and_keeps_the_pods(emulator, operator):
     emulator.create(database("10Gi"))
     wait_ready(emulator, "orders-db", DATABASES)
-    _data_pvc(emulator, "10Gi")
+    _data_pvc(emulator, operator, "10Gi")
     old = emulator.get("statefulsets", "orders-db", "default")
     emulator.patch(DATABASES, "orders-db", {"spec": {"storage": {"size": "20Gi"}}}, "default")
     emulator.wait_for_object(
@@ -87,7 +91,7 @@ def _events(emulator, reason: str) -> list[dict]:
 def test_growing_storage_posts_one_resized_and_one_recreated_event(emulator, operator):
     emulator.create(database("10Gi"))
     wait_ready(emulator, "orders-db", DATABASES)
-    _data_pvc(emulator, "10Gi")
+    _data_pvc(emulator, operator, "10Gi")
     old = emulator.get("statefulsets", "orders-db", "default")
     emulator.patch(DATABASES, "orders-db", {"spec": {"storage": {"size": "20Gi"}}}, "default")
     uid = old["metadata"]["uid"]
@@ -107,7 +111,7 @@ def test_growing_storage_posts_one_resized_and_one_recreated_event(emulator, ope
 def test_shrinking_storage_stalls_with_what_to_do(emulator, operator):
     emulator.create(database("20Gi"))
     wait_ready(emulator, "orders-db", DATABASES)
-    _data_pvc(emulator, "20Gi")
+    _data_pvc(emulator, operator, "20Gi")
     sts = emulator.get("statefulsets", "orders-db", "default")
     emulator.patch(DATABASES, "orders-db", {"spec": {"storage": {"size": "5Gi"}}}, "default")
 

@@ -13,9 +13,11 @@ def stateful(size: str = "10Gi", **spec):
     return app(workload="StatefulSet", replicas=2, volumes=[{**VOLUME, "size": size}], **spec)
 
 
-def _data_pvc(emulator, ordinal: int, size: str) -> None:
+def _data_pvc(emulator, operator, ordinal: int, size: str) -> None:
     """What the StatefulSet controller would create (the emulator's does so only when asked):
-    labelled from the claim template, which is how the operator finds it."""
+    labelled from the claim template, which is how the operator finds it. Returns once the
+    operator reconciled twice since (it resyncs every 0.5 s here), so the next edit is planned
+    knowing the volume, as it would be on a cluster where the PVC exists long before."""
     sts = emulator.get("statefulsets", "shop", "default")
     labels = sts["spec"]["volumeClaimTemplates"][0]["metadata"]["labels"]
     emulator.create(
@@ -29,6 +31,8 @@ def _data_pvc(emulator, ordinal: int, size: str) -> None:
             },
         }
     )
+    seen = operator.reconciles()
+    emulator.wait_for(lambda: operator.reconciles() >= seen + 2, timeout=15)
 
 
 def test_a_stateful_app_becomes_ready_with_its_statefulset_and_headless_service(emulator, operator):
@@ -78,8 +82,8 @@ def test_deployment_to_statefulset_replaces_the_workload_and_says_so(emulator, o
 def test_a_bigger_volume_grows_the_pvcs_in_place_and_recreates_the_statefulset(emulator, operator):
     emulator.create(stateful("10Gi"))
     wait_ready(emulator)
-    _data_pvc(emulator, 0, "10Gi")
-    _data_pvc(emulator, 1, "10Gi")
+    _data_pvc(emulator, operator, 0, "10Gi")
+    _data_pvc(emulator, operator, 1, "10Gi")
     old = emulator.get("statefulsets", "shop", "default")
     edit_spec(emulator, "shop", lambda spec: spec["volumes"][0].update(size="30Gi"))
     for ordinal in (0, 1):
@@ -100,7 +104,7 @@ def test_a_bigger_volume_grows_the_pvcs_in_place_and_recreates_the_statefulset(e
 def test_a_smaller_volume_stalls_and_keeps_the_running_statefulset(emulator, operator):
     emulator.create(stateful("20Gi"))
     wait_ready(emulator)
-    _data_pvc(emulator, 0, "20Gi")
+    _data_pvc(emulator, operator, 0, "20Gi")
     sts = emulator.get("statefulsets", "shop", "default")
     edit_spec(emulator, "shop", lambda spec: spec["volumes"][0].update(size="5Gi"))
     obj = emulator.wait_for_object(APPS, "shop", "default", is_stalled)
