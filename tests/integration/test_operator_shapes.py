@@ -35,6 +35,21 @@ def _data_pvc(emulator, operator, ordinal: int, size: str) -> None:
     emulator.wait_for(lambda: operator.reconciles() >= seen + 2, timeout=15)
 
 
+def _wait_event(emulator, reason: str, text: str) -> dict:
+    """Events are posted in the background: wait for the one with ``reason`` saying ``text``."""
+    return emulator.wait_for(  # type: ignore[no-any-return]
+        lambda: next(
+            (
+                e
+                for e in emulator.list("events", "default")
+                if e.get("reason") == reason and text in e.get("message", "")
+            ),
+            None,
+        ),
+        timeout=15,
+    )
+
+
 def test_a_stateful_app_becomes_ready_with_its_statefulset_and_headless_service(emulator, operator):
     emulator.create(stateful())
     ready = wait_ready(emulator)
@@ -72,10 +87,7 @@ def test_deployment_to_statefulset_replaces_the_workload_and_says_so(emulator, o
     emulator.wait_for(lambda: emulator.find("statefulsets", "shop", "default"), timeout=15)
     emulator.wait_for(lambda: emulator.find("deployments", "shop", "default") is None, timeout=15)
     wait_ready(emulator)
-    events = emulator.list("events", "default")
-    replaced = [e for e in events if e.get("reason") == "WorkloadReplaced"]
-    assert replaced, [e.get("reason") for e in events]
-    assert "Replaced Deployment shop with StatefulSet shop" in replaced[0]["message"]
+    _wait_event(emulator, "WorkloadReplaced", "Replaced Deployment shop with StatefulSet shop")
     assert deployment["metadata"]["uid"]  # the old object was ours, and is gone
 
 
@@ -182,9 +194,4 @@ def test_deployment_to_cronjob_prunes_the_deployment_service_and_pdb(emulator, o
     for plural in ("deployments", "services", "poddisruptionbudgets"):
         emulator.wait_for_absence(plural, "shop", "default")
     wait_ready(emulator)
-    events = emulator.list("events", "default")
-    assert any(
-        e.get("reason") == "WorkloadReplaced"
-        and "Replaced Deployment shop with CronJob shop" in e.get("message", "")
-        for e in events
-    )
+    _wait_event(emulator, "WorkloadReplaced", "Replaced Deployment shop with CronJob shop")
