@@ -274,6 +274,7 @@ def test_every_cron_field_carries_the_cron_rule() -> None:
     fields = _fields_with(admission.CRON_RULE)
     assert {f.split(":")[1] for f in fields} == {
         "spec.schedules[].schedule",
+        "spec.run.schedule",
         "spec.backup.schedule",
         "spec.schedule",
         "spec.training.schedule",

@@ -110,3 +110,10 @@ def test_a_job_app_keeps_its_own_jobs_and_schedules() -> None:
 )
 def test_batch_settings_are_refused_where_they_cannot_work(spec: dict, message: str) -> None:
     assert any(message in text for text in errors(spec)), errors(spec)
+
+
+def test_run_is_refused_at_admission_like_jobs_and_schedules() -> None:
+    cron = errors({"workload": "CronJob", "run": {"schedule": "0 25 * * *"}})
+    assert any(m.startswith("spec.run.schedule") and "cron schedule" in m for m in cron)
+    job = errors({"workload": "Job", "run": {"parallelism": 3, "completions": 1}})
+    assert any(m.startswith("spec.run.parallelism") for m in job)
