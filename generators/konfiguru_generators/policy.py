@@ -117,29 +117,26 @@ def compile_policy(document: Any) -> list[Check]:
     def add(rule: str, kind: str, expression: str, message: str) -> None:
         checks.append(Check(rule, kind, expression, message))
 
+    def every_image(rule: str, test: str, message: str) -> None:
+        """One check per kind with image fields: ``test`` (over ``img``) holds for each."""
+        for kind in kinds:
+            terms = [_every_image(path, test) for path in image_paths(kind)]
+            if terms:
+                add(rule, kind, " && ".join(terms), message)
+
     registries = spec.get("allowedRegistries")
     if registries:
-        test = f"{_lit(registries)}.exists(r, img.startsWith(r))"
-        for kind in kinds:
-            terms = [_every_image(p, test) for p in image_paths(kind)]
-            if terms:
-                add(
-                    "allowedRegistries",
-                    kind,
-                    " && ".join(terms),
-                    f"every image must come from one of {', '.join(registries)}",
-                )
+        every_image(
+            "allowedRegistries",
+            f"{_lit(registries)}.exists(r, img.startsWith(r))",
+            f"every image must come from one of {', '.join(registries)}",
+        )
     if spec.get("forbidLatestTag"):
-        test = "!img.matches(':latest(@|$)') && img.matches('(@sha256:[0-9a-f]+|:[^/:@]+)$')"
-        for kind in kinds:
-            terms = [_every_image(p, test) for p in image_paths(kind)]
-            if terms:
-                add(
-                    "forbidLatestTag",
-                    kind,
-                    " && ".join(terms),
-                    "every image needs a version tag or a digest, never :latest or none",
-                )
+        every_image(
+            "forbidLatestTag",
+            "!img.matches(':latest(@|$)') && img.matches('(@sha256:[0-9a-f]+|:[^/:@]+)$')",
+            "every image needs a version tag or a digest, never :latest or none",
+        )
     for label in spec.get("requiredLabels") or []:
         for kind in kinds:
             add(
