@@ -129,24 +129,22 @@ def _template(
     return text
 
 
+# JSON schema type names; bool before int (a bool is an int in Python).
+_JSON_TYPES: tuple[tuple[type | tuple[type, ...], str], ...] = (
+    (bool, "boolean"),
+    (int, "integer"),
+    (float, "number"),
+    (str, "string"),
+    (list, "array"),
+    (Mapping, "object"),
+)
+
+
 def _types(values: Sequence[Any]) -> list[str]:
-    names = {
-        "boolean"
-        if isinstance(v, bool)
-        else "integer"
-        if isinstance(v, int)
-        else "number"
-        if isinstance(v, float)
-        else "string"
-        if isinstance(v, str)
-        else "array"
-        if isinstance(v, list)
-        else "object"
-        if isinstance(v, Mapping)
-        else "null"
-        for v in values
-    }
-    return sorted(names)
+    """The JSON schema types of ``values``, sorted."""
+    return sorted(
+        {next((name for kind, name in _JSON_TYPES if isinstance(v, kind)), "null") for v in values}
+    )
 
 
 def export(bundle: Bundle, name: str = "konfiguru") -> dict[str, str]:
