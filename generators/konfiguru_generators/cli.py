@@ -34,7 +34,7 @@ import os
 import re
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -62,6 +62,13 @@ class Document:
     body: Any
     # Set for a resource written in another language (.kfg): where each field was written.
     origin: SourceDocument | None = None
+    # A file of an environments directory's envs/<name>/: a patch, merged only with --env.
+    patch: bool = False
+
+    @property
+    def environment(self) -> str | None:
+        """The environment a ``.kfg`` ``env`` block patches (None: a resource of every one)."""
+        return self.origin.environment if self.origin is not None else None
 
     @property
     def where(self) -> str:
@@ -132,56 +139,65 @@ def _load(text: str, source: str) -> Iterator[Document]:
 
 
 def _read_files(target: str) -> list[Document]:
-    documents: list[Document] = []
-    for path in _input_files(target):
-        documents.extend(_load(_read(path), str(path)))
-    return documents
+    """The documents of a file or directory; of a directory with ``base/``, those of ``base/``
+    (its ``envs/`` hold patches, read by ``read_documents`` for ``--env``)."""
+    root = Path(target)
+    if (root / "base").is_dir():
+        root = root / "base"
+    return [
+        document for path in _input_files(str(root)) for document in _load(_read(path), str(path))
+    ]
 
 
 def environments(target: str) -> list[str]:
-    """The environments of a ``base/`` + ``envs/<name>/`` source directory (none elsewhere)."""
-    envs = Path(target) / "envs"
-    if not (Path(target) / "base").is_dir() or not envs.is_dir():
+    """The environments a source defines: the ``envs/<name>/`` of a ``base/`` + ``envs/``
+    directory, and the ``env <name> { ... }`` blocks of its ``.kfg`` files."""
+    if target == "-":
         return []
-    return sorted(p.name for p in envs.iterdir() if p.is_dir())
+    root = Path(target)
+    found = {document.environment for document in _read_files(target)}
+    if (root / "base").is_dir() and (root / "envs").is_dir():
+        found.update(p.name for p in (root / "envs").iterdir() if p.is_dir())
+    return sorted(env for env in found if env)
 
 
 def read_documents(targets: Sequence[str], stdin: TextIO, env: str | None = None) -> list[Document]:
-    """Every document of the targets. A directory with ``base/`` gives its base resources, with
-    the patches of ``envs/<env>/`` merged in when ``env`` is given (``environments.py``)."""
-    documents: list[Document] = []
+    """Every resource of the targets. A directory with ``base/`` gives its base resources; with
+    ``env``, the environment's patches are merged in (``environments.py``): the files of
+    ``envs/<env>/`` and the ``env <env> { ... }`` blocks of ``.kfg`` files."""
+    resources: list[Document] = []
+    patches: list[Document] = []
     for target in targets:
-        if target == "-":
-            if env:
-                raise InputError("--env needs a source directory with base/ and envs/, not -")
-            documents.extend(_load(stdin.read(), "<stdin>"))
-            continue
-        root = Path(target)
-        if not (root / "base").is_dir():
-            if env:
-                raise InputError(
-                    f"{target}: --env {env} needs a directory with base/ and envs/{env}/"
-                )
-            documents.extend(_read_files(target))
-            continue
-        base = _read_files(str(root / "base"))
-        if not env:
-            documents.extend(base)
-            continue
-        if env not in environments(target):
-            known = ", ".join(environments(target)) or "none"
-            raise InputError(f"{target}: no environment {env!r} in envs/ (there: {known})")
-        patches = _read_files(str(root / "envs" / env))
-        try:
-            merged = environments_mod.apply(
-                [environments_mod.Source(d.where, d.body) for d in base],
-                [environments_mod.Source(d.where, d.body) for d in patches],
-                env,
+        read = list(_load(stdin.read(), "<stdin>")) if target == "-" else _read_files(target)
+        envs = Path(target) / "envs" / (env or "")
+        if env and target != "-" and (Path(target) / "base").is_dir() and envs.is_dir():
+            read += [replace(d, patch=True) for d in _read_files(str(envs))]
+        for document in read:
+            if document.environment is None and not document.patch:
+                resources.append(document)
+            elif document.patch or document.environment == env:
+                patches.append(document)
+    if not env:
+        return resources
+    known = sorted({name for target in targets for name in environments(target)})
+    if env not in known:
+        where = ", ".join(targets)
+        if not known:
+            raise InputError(
+                f"{where}: --env {env} needs a directory with base/ and envs/{env}/,"
+                f" or env {env} {{ ... }} blocks in .kfg files"
             )
-        except environments_mod.PatchError as error:
-            raise InputError(str(error)) from error
-        documents.extend(Document(source.where, 0, source.body) for source in merged)
-    return documents
+        layout = "envs/" if any((Path(t) / "base").is_dir() for t in targets) else "env blocks"
+        raise InputError(f"{where}: no environment {env!r} in {layout} (there: {', '.join(known)})")
+    try:
+        merged = environments_mod.apply(
+            [environments_mod.Source(d.where, d.body, d.origin) for d in resources],
+            [environments_mod.Source(d.where, d.body, d.origin) for d in patches],
+            env,
+        )
+    except environments_mod.PatchError as error:
+        raise InputError(str(error)) from error
+    return [Document(source.where, 0, source.body, source.origin) for source in merged]
 
 
 def _seed(args: argparse.Namespace) -> bytes | None:

@@ -9,6 +9,10 @@ what Kustomize patches and Score overrides users expect. A document that matches
 resource is a mistake (a misspelt name would otherwise be ignored) unless it is a complete
 resource of its own, which says so by carrying ``apiVersion``: it exists in that environment only.
 
+The ``.kfg`` language writes the same patches inline, as ``env <name> { <blocks> }`` (see
+``frontends/kfg/kfg.lark``); they patch, they never add a resource, and a patched field's errors
+point at the line of the env block that wrote it.
+
 Pure: documents in, documents out. Called by ``cli.py`` before the pipeline, so nothing after the
 waist knows that a resource came from an environment.
 """
@@ -19,6 +23,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .frontends import SourceDocument
+
 Identity = tuple[str, str | None, str]
 
 
@@ -28,10 +34,12 @@ class PatchError(ValueError):
 
 @dataclass(frozen=True)
 class Source:
-    """A document and where it came from (``file#index``), for error messages."""
+    """A document and where it came from (``file#index``), for error messages; ``origin`` when
+    a front end other than YAML wrote it (field positions, see ``frontends``)."""
 
     where: str
     body: Any
+    origin: SourceDocument | None = None
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -81,8 +89,12 @@ def apply(base: Sequence[Source], patches: Sequence[Source], env: str) -> list[S
             )
         if hits:
             index = hits[0]
-            merged = merge_patch(result[index].body, patch.body)
-            result[index] = Source(f"{result[index].where} (env {env}: {patch.where})", merged)
+            resource = result[index]
+            merged = merge_patch(resource.body, patch.body)
+            origin = resource.origin and resource.origin.patched(
+                patch.origin or SourceDocument(patch.body, resource.origin.position), merged
+            )
+            result[index] = Source(f"{resource.where} (env {env}: {patch.where})", merged, origin)
             continue
         if isinstance(patch.body, Mapping) and patch.body.get("apiVersion"):
             result.append(patch)  # a complete resource of this environment only
@@ -90,9 +102,14 @@ def apply(base: Sequence[Source], patches: Sequence[Source], env: str) -> list[S
         names = sorted(
             f"{found[0]} {found[2]}" for source in base if (found := _identity(source.body))
         )
+        there = f"(there: {', '.join(names) or 'none'})"
+        if patch.origin is not None:  # a .kfg env block: it patches, it never adds
+            raise PatchError(
+                f"{patch.where}: {wanted[0]} {wanted[2]} matches no resource written outside"
+                f" env blocks {there}; an env block changes resources, it does not add them"
+            )
         raise PatchError(
-            f"{patch.where}: {wanted[0]} {wanted[2]} matches no resource in base/"
-            f" (there: {', '.join(names) or 'none'}); a resource of this environment only"
-            " must be complete, with apiVersion"
+            f"{patch.where}: {wanted[0]} {wanted[2]} matches no resource in base/ {there};"
+            " a resource of this environment only must be complete, with apiVersion"
         )
     return result

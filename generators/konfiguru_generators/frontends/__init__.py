@@ -56,6 +56,10 @@ def _parent(path: str) -> str:
     return path[:cut] if cut > 0 else ""
 
 
+# Paths every block "writes" at its header; a patch's header does not move the resource's.
+_HEADER_PATHS = frozenset({"metadata", "metadata.name", "spec"})
+
+
 @dataclass(frozen=True)
 class SourceDocument:
     """One resource compiled from a front end, with where each of its fields was written."""
@@ -64,6 +68,19 @@ class SourceDocument:
     position: Position
     positions: Mapping[str, Position] = field(default_factory=dict)
     notes: tuple[Located, ...] = ()
+    # Set for a patch of one environment (``.kfg``'s ``env prod { ... }``): a partial resource,
+    # merged into the resource of the same kind and name only by ``render --env prod``.
+    environment: str | None = None
+
+    def patched(self, patch: SourceDocument, body: dict[str, Any]) -> SourceDocument:
+        """This resource with an environment's patch merged in (``body``): errors about a field
+        the patch wrote point at the patch, the others still at this resource."""
+        written = {
+            path: where for path, where in patch.positions.items() if path not in _HEADER_PATHS
+        }
+        return SourceDocument(
+            body, self.position, {**self.positions, **written}, self.notes + patch.notes
+        )
 
     def locate(self, path: str) -> Position:
         """Where a field path (as SpecError names it) was written, or its nearest parent.

@@ -44,8 +44,18 @@ from ...kinds import REGISTRY
 from ...resources import API_GROUP, API_VERSION, version_schema
 from ...schema import child_path
 from .. import FrontEndError, Located, Position, SourceDocument
-from .keywords import ALIASES, NAMESPACE_DIRECTIVE, Keyword, keywords
-from .syntax import Block, Directive, Entry, File, ListNode, Mapping, Node, Scalar
+from .keywords import ALIASES, ENVIRONMENT_BLOCK, NAMESPACE_DIRECTIVE, Keyword, keywords
+from .syntax import (
+    Block,
+    Directive,
+    Entry,
+    Environment,
+    File,
+    ListNode,
+    Mapping,
+    Node,
+    Scalar,
+)
 
 Schema = AnyMapping[str, Any]
 
@@ -90,7 +100,8 @@ def spec_schema(kind: str) -> Schema:
 
 
 def compile_file(tree: File, source: str) -> list[SourceDocument]:
-    """Every resource of one file, or a FrontEndError listing every problem in it."""
+    """Every resource of one file, then the patches of its ``env`` blocks (``environment`` set),
+    or a FrontEndError listing every problem in it."""
     documents: list[SourceDocument] = []
     problems: list[Located] = []
     namespace: str | None = None
@@ -102,26 +113,56 @@ def compile_file(tree: File, source: str) -> list[SourceDocument]:
             else:
                 namespace = statement.name or None
             continue
-        keyword = table.get(statement.keyword)
-        if keyword is None:
-            problems.append(_unknown_word(statement.keyword, statement.keyword_position, table))
-            continue
-        compilation = _Compilation(keyword=keyword.word)
-        document = _resource(statement, keyword, namespace, compilation)
-        problems.extend(compilation.problems)
-        if not compilation.problems:
-            where = statement.keyword_position or Position(source, 1, 1)
-            documents.append(
-                SourceDocument(document, where, compilation.positions, tuple(compilation.notes))
+        blocks = statement.blocks if isinstance(statement, Environment) else [statement]
+        environment = statement.name if isinstance(statement, Environment) else None
+        if isinstance(statement, Environment) and statement.word != ENVIRONMENT_BLOCK:
+            problems.append(
+                Located(
+                    statement.keyword_position or _NOWHERE,
+                    f'"{statement.word} {statement.name}" holds blocks; only'
+                    f" {ENVIRONMENT_BLOCK} blocks do",
+                    f"{ENVIRONMENT_BLOCK} <name> {{ <blocks> }} patches resources per"
+                    ' environment; fields are written "key: value" or "key { ... }"',
+                )
             )
+            continue
+        for block in blocks:
+            document = _document(block, table, namespace, environment, source, problems)
+            if document is not None:
+                documents.append(document)
     _check_unique(documents, problems)
     if problems:
         raise FrontEndError(problems)
     return documents
 
 
+def _document(
+    block: Block,
+    table: AnyMapping[str, Keyword],
+    namespace: str | None,
+    environment: str | None,
+    source: str,
+    problems: list[Located],
+) -> SourceDocument | None:
+    """One block compiled: a resource, or (inside ``env``) a patch of one, without apiVersion
+    and without the checks for required fields, since it holds only what differs."""
+    keyword = table.get(block.keyword)
+    if keyword is None:
+        problems.append(_unknown_word(block.keyword, block.keyword_position, table))
+        return None
+    compilation = _Compilation(keyword=keyword.word)
+    body = _resource(block, keyword, namespace, compilation, partial=environment is not None)
+    problems.extend(compilation.problems)
+    if compilation.problems:
+        return None
+    if environment is not None:
+        del body["apiVersion"]
+    where = block.keyword_position or Position(source, 1, 1)
+    return SourceDocument(body, where, compilation.positions, tuple(compilation.notes), environment)
+
+
 def _unknown_word(word: str, position: Position | None, table: AnyMapping[str, Keyword]) -> Located:
-    accepted = [*table, NAMESPACE_DIRECTIVE]
+    accepted = [*table, NAMESPACE_DIRECTIVE, ENVIRONMENT_BLOCK]
     hint = did_you_mean(word, accepted)
     return Located(
         position or _NOWHERE,
@@ -131,15 +172,17 @@ def _unknown_word(word: str, position: Position | None, table: AnyMapping[str, K
 
 
 def _check_unique(documents: list[SourceDocument], problems: list[Located]) -> None:
-    seen: dict[tuple[str, str | None, str], Position] = {}
+    seen: dict[tuple[str | None, str, str | None, str], Position] = {}
     for document in documents:
         metadata = document.body["metadata"]
-        key = (document.body["kind"], metadata.get("namespace"), metadata["name"])
+        kind, name = document.body["kind"], metadata["name"]
+        key = (document.environment, kind, metadata.get("namespace"), name)
         if key in seen:
+            where = f" in env {document.environment}" if document.environment else ""
             problems.append(
                 Located(
                     document.position,
-                    f'{key[0]} "{key[2]}" is written twice',
+                    f'{kind} "{name}" is written twice{where}',
                     f"first at line {seen[key].line}",
                 )
             )
@@ -147,7 +190,11 @@ def _check_unique(documents: list[SourceDocument], problems: list[Located]) -> N
 
 
 def _resource(
-    block: Block, keyword: Keyword, namespace: str | None, compilation: _Compilation
+    block: Block,
+    keyword: Keyword,
+    namespace: str | None,
+    compilation: _Compilation,
+    partial: bool = False,
 ) -> dict[str, Any]:
     name = block.name
     if "_" in name:
@@ -175,12 +222,16 @@ def _resource(
                 entry = Entry(aliases[entry.key], entry.key_position, entry.value, entry.nested)
             entries.append(entry)
     spec = _mapping(Mapping(entries, block.body.position), schema, "spec", compilation)
-    _apply_keyword(block, keyword, spec, compilation)
+    _apply_keyword(block, keyword, spec, compilation, partial)
     return {"apiVersion": API, "kind": keyword.kind, "metadata": metadata, "spec": spec}
 
 
 def _apply_keyword(
-    block: Block, keyword: Keyword, spec: dict[str, Any], compilation: _Compilation
+    block: Block,
+    keyword: Keyword,
+    spec: dict[str, Any],
+    compilation: _Compilation,
+    partial: bool = False,
 ) -> None:
     for name, value in keyword.implies.items():
         if name in spec and spec[name] != value:
@@ -192,7 +243,7 @@ def _apply_keyword(
         spec[name] = value
         # An implied field is "written" by the keyword: errors about it point there.
         compilation.positions.setdefault(f"spec.{name}", block.keyword_position or _NOWHERE)
-    for name in keyword.requires:
+    for name in () if partial else keyword.requires:
         if name not in spec:
             compilation.problem(
                 block.keyword_position, f"a {keyword.word} needs {name}", f"add {name}: ..."

@@ -20,7 +20,18 @@ from ...kinds import REGISTRY
 from .compiler import API, METADATA_FIELDS, spec_schema
 from .keywords import NAMESPACE_DIRECTIVE, keyword_for
 from .printer import format_file
-from .syntax import Block, Directive, Entry, File, ListNode, Mapping, Node, Scalar, scalar_text
+from .syntax import (
+    Block,
+    Directive,
+    Entry,
+    File,
+    ListNode,
+    Mapping,
+    Node,
+    Scalar,
+    Statement,
+    scalar_text,
+)
 
 Schema = AnyMapping[str, Any]
 
@@ -31,7 +42,7 @@ class ConvertError(ValueError):
 
 def convert(resources: Sequence[Any], header: Sequence[str] = ()) -> str:
     """``.kfg`` text for resources; ``header`` comment lines go first (without ``#``)."""
-    statements: list[Directive | Block] = []
+    statements: list[Statement] = []
     namespace: str | None = None
     for index, resource in enumerate(resources):
         where = f"document {index + 1}"

@@ -70,6 +70,8 @@ ALIASES: dict[str, dict[str, str]] = {"Database": {"type": "engine"}}
 
 # The keyword `convert` writes for a resource, and the spec fields that keyword implies.
 NAMESPACE_DIRECTIVE = "namespace"
+# `env prod { <blocks> }`: the patches of one environment.
+ENVIRONMENT_BLOCK = "env"
 
 
 def keyword_for(kind: str, spec: Mapping[str, Any]) -> Keyword:

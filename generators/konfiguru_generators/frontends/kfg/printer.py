@@ -13,9 +13,21 @@ Called by ``frontends/kfg/__init__.py``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .syntax import Block, Comment, Directive, File, ListNode, Mapping, Node, Scalar, key_text
+from .syntax import (
+    Comment,
+    Directive,
+    Environment,
+    File,
+    ListNode,
+    Mapping,
+    Node,
+    Scalar,
+    Statement,
+    key_text,
+)
 
 _WIDTH = 100
 # A nested block this short (on one line) stays on one line: `tls { issuer: letsencrypt }`.
@@ -55,27 +67,43 @@ class _Printer:
 def format_file(tree: File) -> str:
     """The canonical text of a parsed file, comments included."""
     printer = _Printer(sorted(tree.comments, key=lambda c: c.position), [], tree.blank_lines)
-    previous: Directive | Block | None = None
-    for statement in tree.statements:
-        line = _line_of(statement)
-        if previous is not None and (isinstance(statement, Block) or isinstance(previous, Block)):
-            printer.lines.append("")
-        printer.comments_before(line, "")
-        if isinstance(statement, Directive):
-            printer.lines.append(f"{statement.word} {key_text(statement.name)}")
-            printer.trailing(line)
-        else:
-            printer.lines.append(f"{statement.keyword} {key_text(statement.name)} {{")
-            printer.trailing(line, _first_line(statement.body))
-            _entries(printer, statement.body, _INDENT)
-            printer.lines.append("}")
-            printer.trailing(statement.body.end.line if statement.body.end else None)
-        previous = statement
+    _statements(printer, tree.statements, "")
     printer.comments_before(None, "")
     return "\n".join(printer.lines).strip("\n") + "\n"
 
 
-def _line_of(statement: Directive | Block) -> int | None:
+def _statements(printer: _Printer, statements: Sequence[Statement], indent: str) -> None:
+    """Directives, blocks and env blocks, a blank line around each block."""
+    previous: Statement | None = None
+    for statement in statements:
+        line = _line_of(statement)
+        if previous is not None and not (
+            isinstance(statement, Directive) and isinstance(previous, Directive)
+        ):
+            printer.lines.append("")
+        printer.comments_before(line, indent)
+        if isinstance(statement, Directive):
+            printer.lines.append(f"{indent}{statement.word} {key_text(statement.name)}")
+            printer.trailing(line)
+        elif isinstance(statement, Environment):
+            printer.lines.append(f"{indent}{statement.word} {key_text(statement.name)} {{")
+            first = statement.blocks[0].keyword_position if statement.blocks else None
+            printer.trailing(line, first.line if first else None)
+            _statements(printer, statement.blocks, indent + _INDENT)
+            end = statement.end.line if statement.end else None
+            printer.comments_before(end, indent + _INDENT)
+            printer.lines.append(f"{indent}}}")
+            printer.trailing(end)
+        else:
+            printer.lines.append(f"{indent}{statement.keyword} {key_text(statement.name)} {{")
+            printer.trailing(line, _first_line(statement.body))
+            _entries(printer, statement.body, indent + _INDENT)
+            printer.lines.append(f"{indent}}}")
+            printer.trailing(statement.body.end.line if statement.body.end else None)
+        previous = statement
+
+
+def _line_of(statement: Statement) -> int | None:
     position = (
         statement.word_position if isinstance(statement, Directive) else statement.keyword_position
     )

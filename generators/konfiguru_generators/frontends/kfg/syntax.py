@@ -97,6 +97,21 @@ class Block:
     body: Mapping
 
 
+@dataclass
+class Environment:
+    """``env prod { service web { replicas: 5 } }``: the blocks one environment patches."""
+
+    word: str
+    keyword_position: Position | None
+    name: str
+    name_position: Position | None
+    blocks: list[Block]
+    end: Position | None = None
+
+
+Statement = Directive | Block | Environment
+
+
 @dataclass(frozen=True)
 class Comment:
     position: Position
@@ -105,7 +120,7 @@ class Comment:
 
 @dataclass
 class File:
-    statements: list[Directive | Block]
+    statements: list[Statement]
     comments: list[Comment] = field(default_factory=list)
     # Lines holding only white space: the printer keeps one where groups of entries were apart.
     blank_lines: frozenset[int] = frozenset()
@@ -153,8 +168,20 @@ class _ToTree(Transformer[Token, File]):
         self.source = source
 
     @v_args(meta=True)
-    def start(self, meta: Meta, statements: list[Directive | Block]) -> File:
+    def start(self, meta: Meta, statements: list[Statement]) -> File:
         return File(statements)
+
+    @v_args(meta=True)
+    def environment(self, meta: Meta, children: list[Any]) -> Environment:
+        word, (name, name_position), *blocks = children
+        return Environment(
+            str(word),
+            _position(self.source, word),
+            name,
+            name_position,
+            blocks,
+            _end(self.source, meta),
+        )
 
     @v_args(meta=True)
     def directive(self, meta: Meta, children: list[Any]) -> Directive:
