@@ -41,7 +41,7 @@ from typing import Any, TextIO
 from . import collisions, editor_schema, exports, graph, pipeline, plan, policy, yamltext
 from . import environments as environments_mod
 from .errors import SpecError
-from .frontends import FRONT_ENDS, FrontEndError, SourceDocument
+from .frontends import FRONT_ENDS, FrontEndError, SourceDocument, kustomization
 from .frontends import kfg as kfg_language
 from .kinds import REGISTRY
 from .model import Existing
@@ -140,10 +140,17 @@ def _load(text: str, source: str) -> Iterator[Document]:
 
 def _read_files(target: str) -> list[Document]:
     """The documents of a file or directory; of a directory with ``base/``, those of ``base/``
-    (its ``envs/`` hold patches, read by ``read_documents`` for ``--env``)."""
+    (its ``envs/`` hold patches, read by ``read_documents`` for ``--env``); of a kustomization
+    directory, the resources ``kubectl kustomize`` builds from it (``frontends/kustomization``)."""
     root = Path(target)
     if (root / "base").is_dir():
         root = root / "base"
+    if root.is_dir() and kustomization.kustomization_file(root) is not None:
+        try:
+            text = kustomization.build(root)
+        except kustomization.KustomizeError as error:
+            raise InputError(str(error)) from error
+        return list(_load(text, f"{root} (kubectl kustomize)"))
     return [
         document for path in _input_files(str(root)) for document in _load(_read(path), str(path))
     ]
