@@ -17,8 +17,8 @@ is given such a directory; rendering, validation and the operator never reach it
 
 from __future__ import annotations
 
-import subprocess
 import re
+import subprocess
 from pathlib import Path
 
 # The file names Kustomize looks for, in its order.
@@ -62,7 +62,6 @@ def build(directory: Path, kubectl: str = "kubectl") -> str:
         message = _message(result.stderr) or f"exit {result.returncode}"
         raise KustomizeError(f"{directory}: kubectl kustomize failed: {message}")
     return result.stdout
-
 
 
 def _message(stderr: str) -> str:
