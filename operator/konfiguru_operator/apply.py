@@ -29,7 +29,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
-from collections.abc import Awaitable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -232,17 +232,19 @@ class Applier:
         desired: Sequence[JSON],
         live: Mapping[Key, JSON],
         resizes: Sequence[tuple[str, str]] = (),
+        held: Collection[Key] = (),
     ) -> SyncResult:
         """Grow the planned volumes, apply what differs, prune what is no longer desired;
         return what happened.
 
         Writes go in waves (:func:`wave`): the volumes to grow and what pods need first, then
         the workloads, then what points at them; the objects of one wave are written
-        concurrently.
+        concurrently. ``held`` objects (waiting for a Job, ``jobs.gate``) are desired but left
+        as they are: not written, not pruned.
         """
         result = SyncResult(live=dict(live))
         await self._grow(owner_uid, resizes, result)
-        wanted: set[Key] = set()
+        wanted: set[Key] = set(held)
         waves: dict[int, list[tuple[JSON, JSON | None]]] = {}
         for obj in desired:
             key = (obj["kind"], obj["metadata"]["name"])
@@ -257,7 +259,7 @@ class Applier:
                     )
                 )
                 continue
-            if not up_to_date(obj, current):
+            if key not in held and not up_to_date(obj, current):
                 waves.setdefault(wave(obj["kind"]), []).append((obj, current))
         for number in sorted(waves):
             await _all(

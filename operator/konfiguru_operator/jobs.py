@@ -19,6 +19,14 @@ reconcile saw it finished: the child handler keeps the last state of each delete
 (``cache.LiveState.job_deleted``) until the next reconcile, which records it from there. Only
 a Job that finished and was deleted while the operator was not running is run again.
 
+Ordering (:func:`gate`): a Job marked to run first (an App's ``jobs[].runBefore: rollout``, an
+Argo CD sync wave on the rendered objects, ``konfiguru_generators.order``) holds every object of
+a later wave (the App's workload) until it completed: a held object is neither written nor
+pruned, so the previous pods keep running while the migration of the new spec runs, and for
+good when it fails. The Job's name carries its spec's hash, so a new spec is a new Job that
+holds the rollout again; the same Job that already completed (or completed and was deleted,
+see above) holds nothing.
+
 Pure functions, no I/O; called by ``reconciler.py`` before ``apply.Applier.sync``.
 """
 
@@ -30,9 +38,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from konfiguru_generators.order import sync_wave
+
 from .apply import up_to_date
 from .cache import Key, controller_uid
-from .status import Health
+from .status import Health, Problem
 
 JSON = dict[str, Any]
 FIELD = "finishedJobs"
@@ -123,4 +133,68 @@ def settle(
         else:
             result.apply.append(obj)
     result.records.sort(key=lambda r: str(r["name"]))
+    return result
+
+
+@dataclass
+class Gate:
+    """The desired objects held back by a Job that runs before them: key → that Job's name, and
+    whether it failed (name → True), so the reconciler reports why they wait."""
+
+    held: dict[Key, str] = field(default_factory=dict)
+    failed: dict[str, bool] = field(default_factory=dict)
+
+    def health(self, key: Key) -> Health:
+        """The held object's health: waiting for the Job (not failed itself: the Job is)."""
+        job = self.held[key]
+        if self.failed[job]:
+            return Health(False, message=f"{key[0]} {key[1]} keeps its previous version")
+        return Health(
+            False,
+            message=f"{key[0]} {key[1]}: rollout held until Job {job} completes",
+            reason="WaitingForJob",
+        )
+
+    def problems(self) -> list[Problem]:
+        """One problem per failed Job that holds a rollout (the resource is Stalled)."""
+        return [
+            Problem(
+                "JobFailed",
+                f"Job {job} failed, so the rollout of "
+                + ", ".join(f"{k[0]} {k[1]}" for k, j in sorted(self.held.items()) if j == job)
+                + " is held and the previous version keeps running; fix the job (a new spec"
+                " runs a new Job) or remove its runBefore",
+            )
+            for job in sorted(name for name, failed in self.failed.items() if failed)
+        ]
+
+
+def gate(desired: Sequence[JSON], live: Mapping[Key, JSON], settled: Settled) -> Gate:
+    """Which desired objects wait for a Job of an earlier sync wave that has not completed.
+
+    A Job is done when its live copy holds the desired spec and has completed, or when it ran
+    for this spec and is gone (``settled.gone``). Objects in the Job's own wave or an earlier
+    one are never held; objects without a wave are wave 0.
+    """
+    result = Gate()
+    pending: list[tuple[int, str]] = []
+    for obj in desired:
+        wave = sync_wave(obj)
+        if obj.get("kind") != "Job" or wave == 0:
+            continue
+        name = str(obj["metadata"]["name"])
+        if name in settled.gone:
+            done: bool | None = settled.gone[name]
+        else:
+            current = live.get(("Job", name))
+            fresh = current is not None and up_to_date(obj, current)
+            done = outcome(current) if current is not None and fresh else None
+        if done is not True:
+            pending.append((wave, name))
+            result.failed[name] = done is False
+    for obj in desired:
+        wave = sync_wave(obj)
+        waits = [name for job_wave, name in sorted(pending) if job_wave < wave]
+        if waits:
+            result.held[(str(obj["kind"]), str(obj["metadata"]["name"]))] = waits[0]
     return result

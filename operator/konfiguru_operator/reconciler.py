@@ -7,7 +7,10 @@ generators as ``konfiguru render``, write only the difference, and report. Calls
 never overlap (a lock per uid); a call with nothing to change writes nothing, status included.
 
 One-off Jobs run once: a finished Job deleted since (``ttlSecondsAfterFinished``) is not created
-again while its spec is unchanged (``jobs.py``, remembered in ``status.finishedJobs``).
+again while its spec is unchanged (``jobs.py``, remembered in ``status.finishedJobs``). A Job that
+runs before the rollout (a migration) holds the workload as it is until it completed
+(``jobs.gate``): status Progressing (reason WaitingForJob) meanwhile, Stalled (JobFailed) if it
+fails, while the previous pods keep running.
 
 Generated Secrets: their stored values are read back (from the watch cache, or from the API when
 the cache has not seen a Secret yet) and passed to the generator, which reuses them verbatim; a
@@ -334,8 +337,12 @@ class Reconciler:
         # One-off Jobs that finished and were deleted since (a TTL) are not run again.
         deleted_jobs = self.state.deleted_jobs(uid)
         jobs = jobs_mod.settle(uid, desired, live, previous.get(jobs_mod.FIELD), deleted_jobs)
+        # Migrations first: the workload waits, as it is, until the Job of this spec completed.
+        gate = jobs_mod.gate(desired, live, jobs)
         try:
-            result = await self.applier.sync(uid, jobs.apply, live, resizes)
+            result = await self.applier.sync(
+                uid, jobs.apply, live, resizes, held=_kept_while_held(gate.held, live)
+            )
         except Exception as error:
             outcome = classify(error, 0, self.settings)
             if outcome is None or outcome.stalled is None:
@@ -352,24 +359,14 @@ class Reconciler:
             self._events(body, result, fresh, previous, previous)
             raise result.retry
         children = [
-            (
-                obj["kind"],
-                obj["metadata"]["name"],
-                jobs.health(obj["metadata"]["name"])
-                if obj["kind"] == "Job" and obj["metadata"]["name"] in jobs.gone
-                else status_mod.child_health(
-                    obj["kind"],
-                    result.live.get((obj["kind"], obj["metadata"]["name"])),
-                    obj["metadata"]["name"],
-                ),
-            )
+            (obj["kind"], obj["metadata"]["name"], _health(obj, result, jobs, gate))
             for obj in desired
         ]
         extra = {**self._extra(kind, desired, result), jobs_mod.FIELD: jobs.records or None}
         report = status_mod.Report(
             generation=generation,
             children=children,
-            problems=result.problems,
+            problems=result.problems + gate.problems(),
             extra=extra,
         )
         new = self._declared(kind, status_mod.compute(report, previous))
@@ -520,6 +517,28 @@ class Reconciler:
                 "Stalled",
             )
             _post(target, "Warning", reason=reason, message=message[:1000])
+
+
+def _health(
+    obj: JSON, result: SyncResult, settled: jobs_mod.Settled, gate: jobs_mod.Gate
+) -> status_mod.Health:
+    key = (str(obj["kind"]), str(obj["metadata"]["name"]))
+    if key in gate.held:
+        return gate.health(key)
+    if key[0] == "Job" and key[1] in settled.gone:
+        return settled.health(key[1])
+    return status_mod.child_health(key[0], result.live.get(key), key[1])
+
+
+def _kept_while_held(held: Mapping[Key, str], live: Mapping[Key, JSON]) -> set[Key]:
+    """The held objects, and a live workload of the same name and another kind (workload
+    Deployment → StatefulSet with a migration): it keeps running until the migration completed."""
+    names = {name for kind, name in held if kind in _WORKLOAD_KINDS}
+    return set(held) | {
+        (kind, name)
+        for kind, name in live
+        if kind in _WORKLOAD_KINDS and kind != "Job" and name in names
+    }
 
 
 def replaced_workloads(result: SyncResult) -> list[tuple[Key, Key]]:

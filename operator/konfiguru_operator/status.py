@@ -48,6 +48,7 @@ class Health:
     ready: bool
     failed: bool = False
     message: str = ""
+    reason: str = ""  # why it waits, when more telling than "Progressing" (e.g. WaitingForJob)
 
 
 @dataclass(frozen=True)
@@ -248,7 +249,8 @@ def compute(report: Report, previous: Mapping[str, Any] | None, now: str | None 
     previous = previous or {}
     healths = [health for _, _, health in report.children]
     failed = [h.message for h in healths if h.failed]
-    waiting = [h.message for h in healths if not h.ready and not h.failed]
+    unready = [h for h in healths if not h.ready and not h.failed]
+    waiting = [h.message for h in unready]
     problems = list(report.problems) + [Problem("ChildFailed", message) for message in failed]
     if problems:
         stall_reason = problems[0].reason
@@ -263,10 +265,11 @@ def compute(report: Report, previous: Mapping[str, Any] | None, now: str | None 
         message = "; ".join(waiting[:5]) + (
             f"; and {len(waiting) - 5} more" if len(waiting) > 5 else ""
         )
+        reason = next((h.reason for h in unready if h.reason), "Progressing")
         wanted = {
-            "Ready": (False, "Progressing", message),
-            "Reconciling": (True, "Progressing", message),
-            "Stalled": (False, "Progressing", "Making progress"),
+            "Ready": (False, reason, message),
+            "Reconciling": (True, reason, message),
+            "Stalled": (False, reason, "Making progress"),
         }
         phase = "Progressing"
     else:

@@ -591,3 +591,50 @@ def test_a_spec_nested_past_the_limit_stalls_and_leaves_children_untouched(harne
     assert "nests deeper than 100 levels (the limit)" in stalled.value.message
     assert {k: v for k, v in harness.client.objects.items() if v["kind"] != "App"} == before
     assert _conditions(harness)["Stalled"]["reason"] == "InvalidSpec"
+
+
+def _deployment_image(h: Harness) -> str | None:
+    deployment = h.client.find("Deployment", "web")
+    if deployment is None:
+        return None
+    return str(deployment["spec"]["template"]["spec"]["containers"][0]["image"])
+
+
+def test_a_migration_holds_the_rollout_until_the_job_of_the_new_spec_completed(harness, app):
+    app["spec"]["jobs"] = [{"name": "migrate", "command": ["migrate"], "runBefore": "rollout"}]
+    _create(harness, app)
+    reconcile(harness)
+    # First install: no Deployment until the migration ran; the status names the Job.
+    (job,) = _jobs(harness)
+    assert _deployment_image(harness) is None
+    ready = _conditions(harness)["Ready"]
+    assert ready["reason"] == "WaitingForJob"
+    assert f"Deployment web: rollout held until Job {job['metadata']['name']}" in ready["message"]
+    make_ready(harness)
+    reconcile(harness)
+    assert _deployment_image(harness) == "ghcr.io/acme/web:1.0.0"
+    make_ready(harness)
+    reconcile(harness)
+    assert harness.client.find("App", "web")["status"]["phase"] == "Ready"
+    # A release: a new Job (its name from the new spec's hash) runs while the old pods stay.
+    edit(harness, "web", lambda spec: spec.update(image="ghcr.io/acme/web:1.5.0"))
+    reconcile(harness)
+    (new_job,) = _jobs(harness)
+    assert new_job["metadata"]["name"] != job["metadata"]["name"]
+    assert _deployment_image(harness) == "ghcr.io/acme/web:1.0.0"
+    assert _conditions(harness)["Reconciling"]["reason"] == "WaitingForJob"
+    # It fails: the old version goes on running, and the App is Stalled saying why.
+    new_job["status"] = {"conditions": [{"type": "Failed", "status": "True", "message": "exit 3"}]}
+    reconcile(harness)
+    assert _deployment_image(harness) == "ghcr.io/acme/web:1.0.0"
+    stalled = _conditions(harness)["Stalled"]
+    assert stalled["status"] == "True" and stalled["reason"] == "JobFailed"
+    assert f"Job {new_job['metadata']['name']} failed" in stalled["message"]
+    assert "previous version keeps running" in stalled["message"]
+
+
+def test_a_job_without_run_before_does_not_hold_the_rollout(harness, app):
+    app["spec"]["jobs"] = [{"name": "seed", "command": ["seed"]}]
+    _create(harness, app)
+    reconcile(harness)
+    assert _deployment_image(harness) == "ghcr.io/acme/web:1.0.0"

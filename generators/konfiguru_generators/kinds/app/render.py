@@ -14,7 +14,7 @@ from ..base import Manifest, Resource
 from . import names
 from . import render_stateful as stateful
 from .render_config import PodParts, connect_env, render_config, render_secrets
-from .render_jobs import render_jobs, render_run, render_schedules
+from .render_jobs import render_jobs, render_run, render_schedules, rollout_order
 from .render_network import render_ingress, render_network_policy, render_service, service_ports
 from .render_pod import automount_token, is_replicated, pod_template, service_account_name
 
@@ -48,7 +48,8 @@ def render_workload(resource: Resource, parts: PodParts) -> list[Manifest]:
         template["metadata"]["labels"][labels.VERSION] = version
     common = {
         "labels": resource.labels(COMPONENT, version),
-        "annotations": spec.get("annotations") or {},
+        # After the migrations (jobs[].runBefore: rollout), when there are any.
+        "annotations": {**(spec.get("annotations") or {}), **rollout_order(spec)},
         "selector": resource.selector(COMPONENT),
         "pod_template": template,
     }

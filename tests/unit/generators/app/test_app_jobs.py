@@ -150,3 +150,35 @@ def test_a_worker_with_a_schedule_has_no_service_and_no_probes() -> None:
     assert "Service" not in kinds(objects)
     assert "livenessProbe" not in container(objects)
     assert one(objects, "CronJob")["spec"]["schedule"] == "@hourly"
+
+
+def test_a_migration_is_ordered_before_the_workload_in_argo_cd_sync_waves() -> None:
+    migrate = {"name": "migrate", "command": ["./migrate"], "runBefore": "rollout"}
+    objects = render({**BASE, "jobs": [migrate, {"name": "seed", "command": ["./seed"]}]})
+    jobs = {job["metadata"]["name"].split("-")[1]: job for job in objects if job["kind"] == "Job"}
+    wave = "argocd.argoproj.io/sync-wave"
+    assert jobs["migrate"]["metadata"]["annotations"] == {wave: "1"}
+    assert "annotations" not in jobs["seed"]["metadata"]
+    assert one(objects, "Deployment")["metadata"]["annotations"][wave] == "2"
+    # Nothing else moves: config, identity and Services stay in wave 0, before the Job.
+    marked = {obj["kind"] for obj in objects if wave in obj["metadata"].get("annotations", {})}
+    assert marked == {"Job", "Deployment"}
+
+
+def test_without_a_migration_nothing_carries_a_sync_wave() -> None:
+    objects = render({**BASE, "jobs": [{"name": "seed", "command": ["./seed"]}]})
+    assert not any(
+        "argocd.argoproj.io/sync-wave" in obj["metadata"].get("annotations", {}) for obj in objects
+    )
+
+
+def test_a_batch_apps_own_job_waits_for_its_migration_too() -> None:
+    migrate = {"name": "migrate", "command": ["./migrate"], "runBefore": "rollout"}
+    spec = {k: v for k, v in BASE.items() if k != "port"}
+    objects = render({**spec, "workload": "Job", "jobs": [migrate]})
+    waves = sorted(
+        job["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]
+        for job in objects
+        if job["kind"] == "Job"
+    )
+    assert waves == ["1", "2"]
