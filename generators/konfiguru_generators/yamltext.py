@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -111,6 +112,24 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 
 
 _Dumper.add_representer(str, _represent_str)
+
+
+@dataclass(frozen=True)
+class Tagged:
+    """A value written with an explicit local tag (``!override [...]``, ``!reset null``), for
+    formats that give tags a meaning (compose override files)."""
+
+    tag: str
+    value: Any
+
+
+def _represent_tagged(dumper: yaml.SafeDumper, value: Tagged) -> yaml.Node:
+    node: yaml.Node = dumper.represent_data(value.value)
+    node.tag = value.tag
+    return node
+
+
+_Dumper.add_representer(Tagged, _represent_tagged)
 
 
 def dump_all(

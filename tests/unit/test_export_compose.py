@@ -4,13 +4,18 @@ the Compose Specification (the `compose-spec` parser), with no secret value in a
 from __future__ import annotations
 
 import base64
+import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 from compose_spec import PyCompose
 
 import kfgtest
+from konfiguru_generators import yamltext
+from konfiguru_generators.cli import read_documents
+from konfiguru_generators.exports.compose import override
 
 EXAMPLES = kfgtest.ROOT / "examples"
 SEED = str(kfgtest.GOLDEN_SEED_FILE)
@@ -36,25 +41,117 @@ def test_every_example_becomes_compose_files_the_specification_accepts(tmp_path)
     assert expected <= set(compose.service_names())
 
 
-def test_each_environment_is_a_complete_file_of_its_own(tmp_path) -> None:
+class _Reset:
+    """``!reset``: the attribute is removed from the merged model."""
+
+
+class _Override:
+    """``!override``: the attribute replaces the base's instead of merging with it."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+class _ComposeLoader(yaml.SafeLoader):
+    """YAML as Docker Compose reads it: the two merge tags of the Compose Specification."""
+
+
+_ComposeLoader.add_constructor("!reset", lambda loader, node: _Reset())
+
+
+def _construct_override(loader: yaml.SafeLoader, node: yaml.Node) -> _Override:
+    if isinstance(node, yaml.SequenceNode):
+        return _Override(loader.construct_sequence(node, deep=True))
+    if isinstance(node, yaml.MappingNode):
+        return _Override(loader.construct_mapping(node, deep=True))
+    raise yaml.constructor.ConstructorError(None, None, "a scalar is never tagged", node.start_mark)
+
+
+_ComposeLoader.add_constructor("!override", _construct_override)
+# Service attributes whose value the later file replaces (the specification's "shell commands").
+_REPLACED = {("command",), ("entrypoint",), ("healthcheck", "test")}
+# Sequences merged by a unique key rather than appended (the specification's "unique resources").
+_UNIQUE = {"ports": "target", "volumes": "target", "secrets": "target", "configs": "target"}
+
+
+def compose_merge(base: Any, override: Any, path: tuple[str, ...] = ()) -> Any:
+    """The Compose Specification's merge of two files (docs: reference/compose-file/merge)."""
+    if isinstance(override, _Override):
+        return override.value
+    if isinstance(base, dict) and isinstance(override, dict):
+        merged = dict(base)
+        for key, value in override.items():
+            if isinstance(value, _Reset):
+                merged.pop(key, None)
+            elif key in merged:
+                merged[key] = compose_merge(merged[key], value, (*path, key))
+            else:
+                merged[key] = value.value if isinstance(value, _Override) else value
+        return merged
+    if isinstance(base, list) and isinstance(override, list):
+        attribute = path[2:] if path[:1] == ("services",) else ()
+        if attribute in _REPLACED:
+            return override
+        key = _UNIQUE.get(attribute[0]) if len(attribute) == 1 else None
+        if key:
+            kept = [i for i in base if i.get(key) not in {o.get(key) for o in override}]
+            return kept + override
+        return base + override
+    return override
+
+
+def test_compose_merge_follows_the_specification_examples() -> None:
+    assert compose_merge({"s": {"a": 1, "b": 2}}, {"s": {"b": 3, "c": 4}}) == {
+        "s": {"a": 1, "b": 3, "c": 4}
+    }
+    dns = compose_merge({"services": {"x": {"dns": ["1"]}}}, {"services": {"x": {"dns": ["8"]}}})
+    assert dns["services"]["x"]["dns"] == ["1", "8"], "sequences are appended"
+    tagged = yaml.load("x: !override [8]\ny: !reset null\n", Loader=_ComposeLoader)
+    assert compose_merge({"x": [1], "y": 2, "z": 3}, tagged) == {"x": [8], "z": 3}
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_each_environment_is_an_override_that_merged_onto_the_base_gives_its_whole_model(
+    env: str, tmp_path: Path
+) -> None:
     out = export(tmp_path, EXAMPLES / "environments")
-    files = {p.name: yaml.safe_load(p.read_text()) for p in out.glob("docker-compose*.yaml")}
-    assert sorted(files) == [
+    assert sorted(p.name for p in out.glob("docker-compose*.yaml")) == [
         "docker-compose.dev.yaml",
         "docker-compose.prod.yaml",
         "docker-compose.yaml",
     ]
-    for name, document in files.items():
-        PyCompose.from_yaml((out / name).read_text())
-        assert document["services"]["storefront"]["depends_on"] == {
-            "storefront-db": {"condition": "service_healthy"}
-        }
-    images = {n: d["services"]["storefront"]["image"] for n, d in files.items()}
-    assert images["docker-compose.dev.yaml"].endswith(":3.2.0-rc.1")
-    assert "storefront-db-backup" in files["docker-compose.prod.yaml"]["services"]
-    assert files["docker-compose.prod.yaml"]["services"]["storefront-db-backup"]["profiles"] == [
-        "scheduled"
-    ]
+    base = yaml.safe_load((out / "docker-compose.yaml").read_text())
+    override = yaml.load((out / f"docker-compose.{env}.yaml").read_text(), Loader=_ComposeLoader)
+    merged = compose_merge(base, override)
+    # The environment's whole model: the compose export of its render, as a base of its own.
+    resources = read_documents([str(EXAMPLES / "environments")], io.StringIO(), env)
+    (tmp_path / "env.yaml").write_text(yamltext.dump_all([d.body for d in resources]))
+    whole = export(tmp_path / env, tmp_path / "env.yaml") / "docker-compose.yaml"
+    assert merged == yaml.safe_load(whole.read_text())
+    PyCompose.from_yaml(yaml.safe_dump(merged))  # the merged model is valid Compose
+    assert merged["services"]["storefront"]["depends_on"] == {
+        "storefront-db": {"condition": "service_healthy"}
+    }
+
+
+def test_an_override_replaces_what_changed_and_leaves_the_rest_out(tmp_path: Path) -> None:
+    out = export(tmp_path, EXAMPLES / "environments")
+    dev = (out / "docker-compose.dev.yaml").read_text()
+    assert "    image: ghcr.io/acme/storefront:3.2.0-rc.1\n" in dev, "a scalar replaces plainly"
+    assert "depends_on" not in dev, "unchanged attributes are not repeated"
+    prod = yaml.load((out / "docker-compose.prod.yaml").read_text(), Loader=_ComposeLoader)
+    backup = prod["services"]["storefront-db-backup"]
+    assert backup["profiles"] == ["scheduled"], "a service only prod has is written in full"
+
+
+def test_a_service_an_environment_drops_is_reset(tmp_path: Path) -> None:
+    text = yamltext.dump(
+        override(
+            {"services": {"a": {"image": "x", "ports": ["80"]}, "b": {"image": "y"}}},
+            {"services": {"a": {"image": "x"}}},
+        )
+    )
+    assert text == "services:\n  a:\n    ports: !reset null\n  b: !reset null\n"
 
 
 def test_what_compose_cannot_express_is_listed_in_the_header(tmp_path) -> None:
