@@ -11,7 +11,6 @@ from typing import Any
 
 from ...checks_common import check_env, check_schedule, resource_amounts
 from ...errors import FieldError
-from ...quantity import check_quantity
 from .spark import MIN_POD_MEMORY_MIB, pod_memory_mib
 
 
@@ -35,13 +34,12 @@ def check(spec: dict[str, Any], name: str) -> list[FieldError]:
         for key in ("memory", "memoryLimit"):
             if valid.get(key) is not None:
                 _spark_memory(resources[key], f"spec.resources.{key}", errors)
+        # Executors, like the driver: a cpuLimit below cpu renders limit.cores under
+        # request.cores, and Spark's executor pods are then refused at run time.
         executor = spec["spark"]["executors"]["resources"]
         path = "spec.spark.executors.resources"
-        for key in ("cpu", "memory", "cpuLimit"):
-            if key in executor:
-                amount = check_quantity(executor[key], f"{path}.{key}", errors)
-                if key == "memory" and amount is not None:
-                    _spark_memory(executor[key], f"{path}.memory", errors)
+        if resource_amounts(executor, path, errors).get("memory") is not None:
+            _spark_memory(executor["memory"], f"{path}.memory", errors)
     check_schedule(spec.get("schedule"), "spec.schedule", errors)
     check_env(spec.get("env"), "spec.env", errors)
     return errors

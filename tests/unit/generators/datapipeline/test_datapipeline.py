@@ -253,6 +253,17 @@ def errors_of(document: dict[str, Any]) -> list[str]:
             "spec.spark.executors.resources.memory",
             "1Gi",
         ),
+        (
+            pipeline(
+                spark={
+                    "application": "local:///a.jar",
+                    "executors": {"resources": {"cpu": "2", "cpuLimit": "1500m"}},
+                }
+            ),
+            "spec.spark.executors.resources.cpuLimit",
+            "is less than cpu (2)",
+        ),
+        (pipeline(resources={"cpu": 2, "cpuLimit": 1}), "spec.resources.cpuLimit", "cpu (2)"),
         (pipeline(timeout="two hours"), "spec.timeout", "duration"),
         (pipeline("container", spark={"application": "x"}), "spec.spark", "spark engine"),
         (pipeline(command=["bash"]), "spec.command", "spark-submit"),
@@ -263,6 +274,8 @@ def errors_of(document: dict[str, Any]) -> list[str]:
         "cron-range",
         "memory-units",
         "executor-too-small",
+        "executor-cpu-limit-below-request",
+        "driver-cpu-limit-below-request",
         "bad-timeout",
         "spark-on-container",
         "command-with-spark",
