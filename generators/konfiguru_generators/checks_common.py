@@ -39,14 +39,16 @@ _REF_FIELDS = {
 
 
 def resource_amounts(
-    resources: Mapping[str, Any] | None, path: str, errors: list[FieldError]
+    resources: Mapping[str, Any] | None,
+    path: str,
+    errors: list[FieldError],
+    keys: tuple[str, ...] = RESOURCE_KEYS,
 ) -> dict[str, Decimal | None]:
     """Every ``resources`` quantity checked, and each limit at least its request (the API server
-    rejects a pod otherwise); the good ones parsed (``None``: absent or bad)."""
+    rejects a pod otherwise); the good ones parsed (``None``: absent or bad). ``keys``: the
+    fields this ``resources`` block declares, when it has fewer than the usual four."""
     resources = resources or {}
-    amounts = {
-        key: check_quantity(resources.get(key), f"{path}.{key}", errors) for key in RESOURCE_KEYS
-    }
+    amounts = {key: check_quantity(resources.get(key), f"{path}.{key}", errors) for key in keys}
     for request, limit in (("cpu", "cpuLimit"), ("memory", "memoryLimit")):
         low, high = amounts.get(request), amounts.get(limit)
         if low is not None and high is not None and high < low:

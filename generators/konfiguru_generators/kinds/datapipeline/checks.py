@@ -38,7 +38,8 @@ def check(spec: dict[str, Any], name: str) -> list[FieldError]:
         # request.cores, and Spark's executor pods are then refused at run time.
         executor = spec["spark"]["executors"]["resources"]
         path = "spec.spark.executors.resources"
-        if resource_amounts(executor, path, errors).get("memory") is not None:
+        amounts = resource_amounts(executor, path, errors, ("cpu", "memory", "cpuLimit"))
+        if amounts["memory"] is not None:
             _spark_memory(executor["memory"], f"{path}.memory", errors)
     check_schedule(spec.get("schedule"), "spec.schedule", errors)
     check_env(spec.get("env"), "spec.env", errors)
