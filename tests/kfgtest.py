@@ -103,12 +103,25 @@ def seeded() -> Existing:
     return Existing(secret_seed=golden_seed())
 
 
+def env_files(path: Path) -> list[str]:
+    """``--env-file NAME=FILE`` for each ``<stem>.NAME.env`` beside ``<stem>.kfg.yaml``: the
+    env files an example is rendered with (``examples/release/checkout.payments.env``)."""
+    if not path.name.endswith(SUFFIX):
+        return []
+    stem = path.name[: -len(SUFFIX)]
+    found = sorted(path.parent.glob(f"{stem}.*.env"))
+    return [f"--env-file={p.name[len(stem) + 1 : -len('.env')]}={p}" for p in found]
+
+
 @functools.cache
 def cli_render_text(path: Path) -> str:
-    """``konfiguru render -f PATH`` with the golden seed: exactly what a user would commit."""
+    """``konfiguru render -f PATH`` with the golden seed (and the example's env files, see
+    :func:`env_files`): exactly what a user would apply."""
     out, err = io.StringIO(), io.StringIO()
     code = cli_main(
-        ["render", "-f", str(path), "--secret-seed-file", str(GOLDEN_SEED_FILE)], out=out, err=err
+        ["render", "-f", str(path), "--secret-seed-file", str(GOLDEN_SEED_FILE), *env_files(path)],
+        out=out,
+        err=err,
     )
     if code != 0:
         raise AssertionError(f"konfiguru render -f {path} exited {code}:\n{err.getvalue()}")

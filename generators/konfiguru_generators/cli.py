@@ -1,6 +1,7 @@
 """The ``konfiguru`` command: render and validate Konfiguru resources offline, print the CRDs.
 
     konfiguru render   -f FILE|DIR|- [-o DIR] [--kube-version 1.33] [--templates DIR]
+                       [--env-file NAME=PATH --secret-seed-file SEED]
     konfiguru validate -f FILE|DIR|-
     konfiguru crds
     konfiguru diff     -f SRC              # against the cluster (needs the `operator` extra)
@@ -24,7 +25,10 @@ Generated Secrets offline: a GitOps repository must never hold random values tha
 every render, nor values anyone could derive from the public spec. So ``render`` leaves generated
 Secrets out (and says so on stderr) unless it is given a private seed with ``--secret-seed-file``
 or ``KONFIGURU_SECRET_SEED``; with a seed, values are derived by HMAC and identical on every
-render. In a cluster the operator creates them once and keeps them.
+render. In a cluster the operator creates them once and keeps them. The same holds for a Secret
+filled from an env file (``--env-file``): refused without a seed, which is how a user says the
+output holds secret values (to apply, never to commit); otherwise the values belong in a secret
+manager, read through ``secrets[].external`` (an ExternalSecret).
 """
 
 from __future__ import annotations
@@ -33,12 +37,12 @@ import argparse
 import os
 import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import collisions, editor_schema, exports, graph, pipeline, plan, policy, yamltext
+from . import collisions, editor_schema, envfile, exports, graph, pipeline, plan, policy, yamltext
 from . import environments as environments_mod
 from .errors import SpecError
 from .frontends import FRONT_ENDS, FrontEndError, SourceDocument, kustomization
@@ -229,18 +233,25 @@ def _output_names(objects: Sequence[dict[str, Any]]) -> list[str]:
 
 
 def _render_all(
-    documents: Sequence[Document], args: argparse.Namespace, err: TextIO
+    documents: Sequence[Document],
+    args: argparse.Namespace,
+    err: TextIO,
+    provided: Mapping[str, Mapping[str, str]] | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """Every object of every document, in input order, and how many documents failed."""
-    results, failures = _render_each(documents, args, err)
+    results, failures = _render_each(documents, args, err, provided)
     return [obj for result in results for obj in result.children], failures
 
 
 def _render_each(
-    documents: Sequence[Document], args: argparse.Namespace, err: TextIO
+    documents: Sequence[Document],
+    args: argparse.Namespace,
+    err: TextIO,
+    provided: Mapping[str, Mapping[str, str]] | None = None,
 ) -> tuple[list[exports.Rendered], int]:
-    """Each document that renders, with its children; errors and notes are written to ``err``."""
-    existing = Existing(secret_seed=_seed(args))
+    """Each document that renders, with its children; errors and notes are written to ``err``.
+    ``provided``: Secret values from env files (``render --env-file``), by Secret name."""
+    existing = Existing(secret_seed=_seed(args), provided_secrets=provided or {})
     objects: list[exports.Rendered] = []
     failures = 0
     # Two resources rendered together must not both write one object (an App and a Database
@@ -363,9 +374,84 @@ def cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO
     return 0
 
 
+def _referenced_secrets(documents: Sequence[Document]) -> dict[str, dict[str, Any]]:
+    """Every Secret an App of the input references in ``secrets[]``, by name (the entry)."""
+    found: dict[str, dict[str, Any]] = {}
+    for document in documents:
+        body = document.body
+        if not isinstance(body, dict) or body.get("kind") != "App":
+            continue
+        for entry in (body.get("spec") or {}).get("secrets") or []:
+            if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+                found.setdefault(entry["name"], entry)
+    return found
+
+
+def _env_files(
+    specs: Sequence[str], documents: Sequence[Document], seed: bytes | None, err: TextIO
+) -> dict[str, dict[str, str]]:
+    """``--env-file NAME=PATH``: the values of each env file, by the Secret name they fill.
+
+    Refused without a seed: the output then holds secret values in clear, and only a render the
+    user marked as holding secret values (``--secret-seed-file``, as for generated Secrets) may."""
+    if not specs:
+        return {}
+    if seed is None:
+        raise InputError(
+            "--env-file puts the file's values into the output in clear, and rendered output"
+            " tends to end up in Git: pass --secret-seed-file (or set"
+            f" {SEED_ENV}) to say this output holds secret values (apply it, never commit it),"
+            " or keep the values in a secret manager and read them with secrets[].external"
+            " (an ExternalSecret)"
+        )
+    referenced = _referenced_secrets(documents)
+    provided: dict[str, dict[str, str]] = {}
+    for spec in specs:
+        name, sep, path = spec.partition("=")
+        if not sep or not name or not path:
+            raise InputError(f"--env-file {spec!r}: expected NAME=PATH, e.g. payments=./.env")
+        entry = referenced.get(name)
+        if entry is None:
+            known = ", ".join(sorted(referenced)) or "none"
+            raise InputError(
+                f"--env-file {name}={path}: no App of the input reads a Secret {name!r} in"
+                f" spec.secrets (names there: {known})"
+            )
+        for source in ("generate", "external"):
+            if source in entry:
+                raise InputError(
+                    f"--env-file {name}={path}: spec.secrets entry {name!r} has {source}: its"
+                    " values come from there; an env file fills an entry without generate or"
+                    " external"
+                )
+        if name in provided:
+            raise InputError(f"--env-file {name}: given twice")
+        try:
+            with Path(path).open("rb") as handle:
+                raw = handle.read(envfile.MAX_BYTES + 1)
+        except OSError as error:
+            raise InputError(f"--env-file {name}={path}: cannot read it: {error}") from error
+        try:
+            if len(raw) > envfile.MAX_BYTES:
+                raise envfile.too_large(path, f"more than {envfile.MAX_BYTES} bytes")
+            provided[name] = envfile.parse(raw.decode("utf-8"), path)
+        except UnicodeDecodeError as error:
+            raise InputError(
+                f"{path}: not UTF-8 text (byte {error.start}); an env file is text"
+            ) from error
+        except envfile.EnvFileError as error:
+            raise InputError(str(error)) from error
+        err.write(
+            f"note: Secret {name} holds the values of {path} in clear: apply this output,"
+            " never commit it\n"
+        )
+    return provided
+
+
 def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     documents = read_documents(args.filename, stdin, args.env)
-    objects, failures = _render_all(documents, args, err)
+    provided = _env_files(args.env_file or [], documents, _seed(args), err)
+    objects, failures = _render_all(documents, args, err, provided)
     if failures:
         return 1
     if args.output_dir:
@@ -640,6 +726,14 @@ def build_parser() -> argparse.ArgumentParser:
     render = commands.add_parser("render", help="print the manifests for resources")
     with_inputs(render)
     render.add_argument("-o", "--output-dir", help="write one file per object into this directory")
+    render.add_argument(
+        "--env-file",
+        action="append",
+        metavar="NAME=PATH",
+        help="render the Secret NAME that an App reads (spec.secrets, no generate/external) from"
+        " the env file PATH (python-dotenv rules); needs --secret-seed-file, as the output then"
+        " holds secret values; repeatable",
+    )
     render.set_defaults(func=cmd_render)
 
     validate = commands.add_parser("validate", help="check resources; exit 1 listing every error")

@@ -26,11 +26,16 @@ class Existing:
             spec alone would be guessable, and a random one would change on every render.
         pvc_sizes: current ``spec.resources.requests.storage`` of existing PVCs by name, so a
             storage change can be planned as an in-place resize. Default: none.
+        provided_secrets: values for Secrets an App references by name (a ``secrets[]`` entry
+            without ``generate`` or ``external``), by Secret name then key: such a Secret is
+            rendered with them (``konfiguru render --env-file NAME=PATH``). Default: none, and
+            always none in the operator (it never sees the files).
     """
 
     secrets: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     secret_seed: bytes | None = None
     pvc_sizes: Mapping[str, str] = field(default_factory=dict)
+    provided_secrets: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 EMPTY = Existing()

@@ -86,6 +86,8 @@ def render_secrets(resource: Resource, parts: PodParts) -> list[Manifest]:
                 objects.append(generated)
         elif "external" in entry:
             objects.append(_external_secret(resource, entry["external"], secret))
+        elif secret in resource.existing.provided_secrets:
+            objects.append(_provided_secret(resource, secret))
         if entry["mount"] in ("env", "both"):
             source: Fragment = {"secretRef": {"name": secret}}
             if entry.get("prefix"):
@@ -125,6 +127,17 @@ def _generated_secret(resource: Resource, entry: dict[str, Any], secret: str) ->
         labels=resource.labels("secret"),
         data=encoded,
         generated_keys=",".join(keys),
+    )
+
+
+def _provided_secret(resource: Resource, secret: str) -> Manifest:
+    """The Secret an entry references, from values given offline (an env file)."""
+    values = resource.existing.provided_secrets[secret]
+    return resource.template(
+        "app/secret-provided.yaml.j2",
+        name=secret,
+        labels=resource.labels("secret"),
+        data={key: base64.b64encode(values[key].encode()).decode() for key in sorted(values)},
     )
 
 
