@@ -358,8 +358,9 @@ class Reconciler:
             # the sync that finishes the work will not do these actions again.
             self._events(body, result, fresh, previous, previous)
             raise result.retry
+        floors = status_mod.autoscaler_floors(desired)
         children = [
-            (obj["kind"], obj["metadata"]["name"], _health(obj, result, jobs, gate))
+            (obj["kind"], obj["metadata"]["name"], _health(obj, result, jobs, gate, floors))
             for obj in desired
         ]
         extra = {**self._extra(kind, desired, result), jobs_mod.FIELD: jobs.records or None}
@@ -520,14 +521,20 @@ class Reconciler:
 
 
 def _health(
-    obj: JSON, result: SyncResult, settled: jobs_mod.Settled, gate: jobs_mod.Gate
+    obj: JSON,
+    result: SyncResult,
+    settled: jobs_mod.Settled,
+    gate: jobs_mod.Gate,
+    floors: Mapping[Key, int],
 ) -> status_mod.Health:
+    """One desired child's health: held for a Job, a finished Job deleted since by its TTL as it
+    was last seen, a workload against its autoscaler's minimum (``floors``)."""
     key = (str(obj["kind"]), str(obj["metadata"]["name"]))
     if key in gate.held:
         return gate.health(key)
     if key[0] == "Job" and key[1] in settled.gone:
         return settled.health(key[1])
-    return status_mod.child_health(key[0], result.live.get(key), key[1])
+    return status_mod.child_health(key[0], result.live.get(key), key[1], floors.get(key, 0))
 
 
 def _kept_while_held(held: Mapping[Key, str], live: Mapping[Key, JSON]) -> set[Key]:

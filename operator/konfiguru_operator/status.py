@@ -32,7 +32,7 @@ The contract (kstatus, sigs.k8s.io/cli-utils):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -88,16 +88,33 @@ def _condition(obj: Mapping[str, Any], kind: str) -> Mapping[str, Any]:
     return {}
 
 
-def _deployment(obj: Mapping[str, Any]) -> Health:
-    # The same test as `kubectl rollout status`.
-    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+def _replicas(obj: Mapping[str, Any]) -> int:
+    replicas = (obj.get("spec") or {}).get("replicas", 1)
+    return replicas if isinstance(replicas, int) else 1
+
+
+def _below_floor(kind: str, name: str, ready: int, floor: int) -> Health | None:
+    """Not ready while fewer pods than the autoscaler's ``minReplicas`` are: the HPA raises
+    ``spec.replicas`` (defaulted to 1 by the server) to it only after it exists."""
+    if ready >= floor:
+        return None
+    return Health(
+        False,
+        message=f"{kind} {name}: {ready} of {floor} pods ready (autoscale.min {floor};"
+        " the HorizontalPodAutoscaler has not scaled it up yet)",
+    )
+
+
+def _deployment(obj: Mapping[str, Any], floor: int = 0) -> Health:
+    # The same test as `kubectl rollout status`, then the autoscaler's minimum.
+    status = obj.get("status") or {}
     name = (obj.get("metadata") or {}).get("name", "")
     progressing = _condition(obj, "Progressing")
     if progressing.get("reason") == "ProgressDeadlineExceeded":
         return Health(False, True, f"Deployment {name} exceeded its progress deadline")
     if not _generation_seen(obj):
         return Health(False, message=f"Deployment {name}: rollout not yet observed")
-    want = spec.get("replicas", 1) if isinstance(spec.get("replicas", 1), int) else 1
+    want = _replicas(obj)
     updated, total = _int(status.get("updatedReplicas")), _int(status.get("replicas"))
     available = _int(status.get("availableReplicas"))
     if updated < want:
@@ -107,15 +124,15 @@ def _deployment(obj: Mapping[str, Any]) -> Health:
         return Health(False, message=f"Deployment {name}: {old} old pods pending termination")
     if available < updated:
         return Health(False, message=f"Deployment {name}: {available} of {updated} available")
-    return Health(True)
+    return _below_floor("Deployment", name, available, floor) or Health(True)
 
 
-def _statefulset(obj: Mapping[str, Any]) -> Health:
+def _statefulset(obj: Mapping[str, Any], floor: int = 0) -> Health:
     spec, status = obj.get("spec") or {}, obj.get("status") or {}
     name = (obj.get("metadata") or {}).get("name", "")
     if not _generation_seen(obj):
         return Health(False, message=f"StatefulSet {name}: rollout not yet observed")
-    want = spec.get("replicas", 1) if isinstance(spec.get("replicas", 1), int) else 1
+    want = _replicas(obj)
     ready = _int(status.get("readyReplicas"))
     if ready < want:
         return Health(False, message=f"StatefulSet {name}: {ready} of {want} pods ready")
@@ -123,10 +140,10 @@ def _statefulset(obj: Mapping[str, Any]) -> Health:
     update = status.get("updateRevision")
     if strategy == "RollingUpdate" and update and status.get("currentRevision") != update:
         return Health(False, message=f"StatefulSet {name}: rolling update in progress")
-    return Health(True)
+    return _below_floor("StatefulSet", name, ready, floor) or Health(True)
 
 
-def _daemonset(obj: Mapping[str, Any]) -> Health:
+def _daemonset(obj: Mapping[str, Any], floor: int = 0) -> Health:
     status = obj.get("status") or {}
     name = (obj.get("metadata") or {}).get("name", "")
     if not _generation_seen(obj):
@@ -141,7 +158,7 @@ def _daemonset(obj: Mapping[str, Any]) -> Health:
     return Health(True)
 
 
-def _job(obj: Mapping[str, Any]) -> Health:
+def _job(obj: Mapping[str, Any], floor: int = 0) -> Health:
     name = (obj.get("metadata") or {}).get("name", "")
     if _condition(obj, "Complete").get("status") == "True":
         return Health(True)
@@ -152,7 +169,7 @@ def _job(obj: Mapping[str, Any]) -> Health:
     return Health(False, message=f"Job {name} has not completed yet")
 
 
-def _pvc(obj: Mapping[str, Any]) -> Health:
+def _pvc(obj: Mapping[str, Any], floor: int = 0) -> Health:
     name = (obj.get("metadata") or {}).get("name", "")
     phase = (obj.get("status") or {}).get("phase")
     if phase == "Bound":
@@ -162,7 +179,7 @@ def _pvc(obj: Mapping[str, Any]) -> Health:
     return Health(False, message=f"PersistentVolumeClaim {name} is {phase or 'Pending'}")
 
 
-_CHECKS = {
+_CHECKS: dict[str, Callable[[Mapping[str, Any], int], Health]] = {
     "Deployment": _deployment,
     "StatefulSet": _statefulset,
     "DaemonSet": _daemonset,
@@ -171,12 +188,31 @@ _CHECKS = {
 }
 
 
-def child_health(kind: str, live: Mapping[str, Any] | None, name: str = "") -> Health:
-    """A child's health from its live object; ``None`` means it does not exist (yet)."""
+def child_health(
+    kind: str, live: Mapping[str, Any] | None, name: str = "", floor: int = 0
+) -> Health:
+    """A child's health from its live object; ``None`` means it does not exist (yet).
+    ``floor``: the fewest ready pods a workload counts ready with (its autoscaler's minimum)."""
     if live is None:
         return Health(False, message=f"{kind} {name} does not exist yet")
     check = _CHECKS.get(kind)
-    return check(live) if check else Health(True)
+    return check(live, floor) if check else Health(True)
+
+
+def autoscaler_floors(desired: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], int]:
+    """``(kind, name)`` of each workload a desired HorizontalPodAutoscaler scales → its
+    ``minReplicas`` (default 1): the workload is not ready with fewer pods, although its
+    ``spec.replicas`` (defaulted to 1 by the server) says less until the autoscaler acts."""
+    floors: dict[tuple[str, str], int] = {}
+    for obj in desired:
+        if obj.get("kind") != "HorizontalPodAutoscaler":
+            continue
+        spec = obj.get("spec") or {}
+        target = spec.get("scaleTargetRef") or {}
+        minimum = spec.get("minReplicas", 1)
+        if target.get("kind") and target.get("name") and isinstance(minimum, int):
+            floors[(str(target["kind"]), str(target["name"]))] = minimum
+    return floors
 
 
 def _now() -> str:

@@ -12,6 +12,10 @@ generation changes, writes the status the real controllers would write once ever
 * Job: ``succeeded`` = completions, conditions ``SuccessCriteriaMet`` and ``Complete``.
 * PersistentVolumeClaim: ``phase: Bound`` with ``capacity`` = the requested storage (also after a
   resize).
+* HorizontalPodAutoscaler: when one is created, its spec changes or the controllers resume, its
+  target's ``spec.replicas`` is brought within ``minReplicas``..``maxReplicas`` through the
+  ``scale`` subresource, as the real HPA does first on each sync (with no metrics it does nothing
+  more; a target at 0 replicas is left alone: autoscaling is off). Its status is not written.
 
 Tests steer it: :meth:`set_ready` (``False`` pins a child unready until set ``True`` again),
 :meth:`fail_job`, :meth:`pause`/:meth:`resume` (all kinds or one). Writes go through the
@@ -88,6 +92,7 @@ class SimulatedControllers:
         ("batch", "jobs"),
         ("", "persistentvolumeclaims"),
     }
+    HPA: ClassVar[tuple[str, str]] = ("autoscaling", "horizontalpodautoscalers")
 
     def __init__(
         self,
@@ -143,7 +148,7 @@ class SimulatedControllers:
         else:
             self.paused.discard(rt.storage_key)
         for rt_, obj in list(self.cluster.all_objects()):
-            if rt_.storage_key in self.KINDS:
+            if rt_.storage_key in self.KINDS or rt_.storage_key == self.HPA:
                 self._schedule(rt_, obj)
 
     def trigger_cronjob(self, rt: ResourceType, namespace: str | None, name: str) -> Obj:
@@ -252,7 +257,7 @@ class SimulatedControllers:
     def _on_event(self, kind: str, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
         if rt.storage_key == ("batch", "jobs") and kind != "ADDED":
             self._job_finished(obj, deleted=kind == "DELETED")
-        if kind == "DELETED" or rt.storage_key not in self.KINDS:
+        if kind == "DELETED" or (rt.storage_key not in self.KINDS and rt.storage_key != self.HPA):
             return
         if (
             old is not None
@@ -277,6 +282,9 @@ class SimulatedControllers:
         obj = self.cluster.find(rt, namespace, name)
         if obj is None or obj["metadata"].get("deletionTimestamp"):
             return
+        if rt.storage_key == self.HPA:
+            self._autoscale(obj)
+            return
         if rt.kind == "StatefulSet" and self.statefulset_pvcs:
             self._claim_volumes(obj)
         compute: Callable[[Obj, Obj, bool], Obj] = getattr(self, f"_status_{rt.kind.lower()}")
@@ -288,6 +296,34 @@ class SimulatedControllers:
             return
         with contextlib.suppress(ApiError):
             self._write_status(rt, namespace, name, obj, status)
+
+    def _autoscale(self, hpa: Obj) -> None:
+        """The HPA's first step on each sync: a target outside min..max is scaled into it."""
+        spec = hpa.get("spec") or {}
+        target = spec.get("scaleTargetRef") or {}
+        namespace = hpa["metadata"].get("namespace")
+        try:
+            rt = self.cluster.catalogue.resolve(str(target.get("kind")))
+        except LookupError:
+            return
+        workload = self.cluster.find(rt, namespace, str(target.get("name")))
+        if workload is None:
+            return  # the real HPA reports FailedGetScale and tries again on its next sync
+        current = int((workload.get("spec") or {}).get("replicas", 1))
+        low, high = int(spec.get("minReplicas", 1)), int(spec.get("maxReplicas", current))
+        wanted = min(max(current, low), high)
+        if current == 0 or wanted == current:
+            return
+        with contextlib.suppress(ApiError):
+            self.cluster.patch(
+                rt,
+                namespace,
+                workload["metadata"]["name"],
+                {"spec": {"replicas": wanted}},
+                "merge",
+                manager=MANAGER,
+                subresource="scale",
+            )
 
     def _claim_volumes(self, sts: Obj) -> None:
         """PVCs ``<template>-<statefulset>-<ordinal>`` for every replica, never deleted on scale

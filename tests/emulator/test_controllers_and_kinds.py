@@ -285,6 +285,34 @@ def test_hpa_scaling_goes_through_the_scale_subresource_and_takes_replicas(emu):
     assert "f:replicas" not in konfiguru["fieldsV1"]["f:spec"]
 
 
+def _hpa(target: str, low: int, high: int) -> dict:
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": target, "namespace": "default"},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": target},
+            "minReplicas": low,
+            "maxReplicas": high,
+        },
+    }
+
+
+def test_an_hpa_raises_its_target_to_min_and_caps_it_at_max_like_the_real_one(emu):
+    emu.apply(deployment("web", replicas=None), manager="konfiguru")
+    emu.controllers.pause("hpa")
+    emu.create(_hpa("web", 2, 5))
+    assert emu.get("deploy", "web")["spec"]["replicas"] == 1  # paused: as the server defaulted
+    emu.controllers.resume("hpa")
+    raised = emu.wait_for_object("deploy", "web", predicate=lambda d: d["spec"]["replicas"] == 2)
+    assert any(
+        e["manager"] == "kube-controller-manager" and e.get("subresource") == "scale"
+        for e in raised["metadata"]["managedFields"]
+    )
+    emu.patch("hpa", "web", {"spec": {"minReplicas": 1, "maxReplicas": 1}})
+    emu.wait_for_object("deploy", "web", predicate=lambda d: d["spec"]["replicas"] == 1)
+
+
 def test_statefulsets_can_claim_their_volumes_like_the_real_controller(emulator_factory):
     emu = emulator_factory(crds=[], statefulset_pvcs=True)
     sts = deployment("db", replicas=2)

@@ -1,0 +1,52 @@
+"""When a resource counts Ready, and what its Progressing message says while it does not.
+
+Against the emulator's simulated controllers, which do what the real ones do first: the
+HorizontalPodAutoscaler raises a workload to ``minReplicas`` only after it exists (the server
+defaulted ``spec.replicas`` to 1) (issue 8 item 5, issue 15 item 6).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from helpers import app, conditions, wait_ready
+
+from emulator import Emulator
+
+
+def _progressing_with(text: str) -> Any:
+    def check(obj: dict[str, Any]) -> bool:
+        ready = conditions(obj).get("Ready") or {}
+        return (
+            (obj.get("status") or {}).get("phase") == "Progressing"
+            and ready.get("status") == "False"
+            and text in str(ready.get("message"))
+        )
+
+    return check
+
+
+def _still_progressing(emulator: Emulator, name: str, text: str, seconds: float = 1.5) -> None:
+    """Progressing with ``text`` now, and still after a few resyncs (never Ready in between)."""
+    check = _progressing_with(text)
+    emulator.wait_for_object("apps.konfiguru.io", name, "default", check, timeout=15)
+    time.sleep(seconds)  # the operator's resync runs every 0.5 s here
+    obj = emulator.get("apps.konfiguru.io", name, "default")
+    assert check(obj), obj.get("status")
+
+
+def test_an_app_is_not_ready_below_its_autoscaler_minimum_until_the_autoscaler_raises_it(
+    emulator, operator
+):
+    emulator.controllers.pause("horizontalpodautoscalers")
+    emulator.create(app(autoscale={"min": 2, "max": 5}, resources={"cpu": "100m"}))
+    emulator.wait_for_object(
+        "deployments", "shop", "default", lambda d: d.get("status", {}).get("readyReplicas") == 1
+    )
+    _still_progressing(emulator, "shop", "Deployment shop: 1 of 2 pods ready (autoscale.min 2")
+
+    emulator.controllers.resume("horizontalpodautoscalers")
+    obj = wait_ready(emulator)
+    assert emulator.get("deployments", "shop", "default")["spec"]["replicas"] == 2
+    assert obj["status"]["replicas"] == 2
