@@ -1,7 +1,9 @@
 """Training data sources (s3, gcs, nfs, pvc) → the env, volumes and mounts of a training pod.
 
 Every source gives the pod ``DATA_URI``; mounted sources also ``DATA_DIR``. Credentials come
-from a Secret the user already has, never from the spec. Called by ``render.py``.
+from a Secret the user already has, never from the spec. An nfs source reaches this module only
+when ``security.allowNfsVolume`` is true: the CRD refuses it otherwise, because the restricted Pod
+Security Standard does not allow nfs volumes. Called by ``render.py``.
 """
 
 from __future__ import annotations

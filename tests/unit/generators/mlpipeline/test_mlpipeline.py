@@ -10,6 +10,7 @@ from typing import Any
 import kubernetes_validate
 import pytest
 
+import kfgtest
 from konfiguru_generators import SpecError, render
 
 KUBE_VERSIONS = ("1.30", "1.37")
@@ -274,7 +275,14 @@ def test_data_sources_give_credentials_from_secrets_and_mount_read_only() -> Non
     mount = next(m for m in gcs["containers"][0]["volumeMounts"] if m["name"] == "gcs-credentials")
     assert path == f"{mount['mountPath']}/key.json" and mount["readOnly"] is True
 
-    nfs = pod_spec(render(pipeline(data={"source": "nfs", "server": "nas", "path": "/x"})))
+    nfs = pod_spec(
+        render(
+            pipeline(
+                data={"source": "nfs", "server": "nas", "path": "/x"},
+                security={"allowNfsVolume": True},
+            )
+        )
+    )
     (volume,) = [v for v in nfs["volumes"] if v["name"] == "data"]
     assert volume["nfs"] == {"server": "nas", "path": "/x", "readOnly": True}
     assert {"name": "data", "mountPath": "/data", "readOnly": True} in nfs["containers"][0][
@@ -369,6 +377,21 @@ def errors_of(document: dict[str, Any]) -> list[str]:
     with pytest.raises(SpecError) as caught:
         render(document)
     return [str(error) for error in caught.value.errors]
+
+
+def test_an_nfs_data_source_is_refused_unless_the_spec_opts_out_of_restricted_pods() -> None:
+    data = {"source": "nfs", "server": "nas", "path": "/x"}
+    (message,) = errors_of(pipeline(data=data))
+    assert message.startswith('spec.data.source: "nfs" mounts an nfs volume')
+    assert "restricted Pod Security Standard" in message
+    assert "security.allowNfsVolume" in message and "pvc" in message
+
+
+def test_the_nfs_opt_out_is_false_by_default_and_changes_nothing_for_other_sources() -> None:
+    pvc = pipeline(data={"source": "pvc", "claimName": "corpus"})
+    opted = copy.deepcopy(pvc)
+    opted["spec"]["security"] = {"allowNfsVolume": True}
+    assert render(pvc) == render(opted)
 
 
 @pytest.mark.parametrize(
@@ -507,3 +530,42 @@ def test_the_model_volume_is_kept_when_the_pipeline_goes_unless_asked_otherwise(
     assert claim["metadata"]["annotations"]["konfiguru.io/deletion-policy"] == "Retain"
     claim = one(render(pipeline(model={"deletionPolicy": "Delete"})), "PersistentVolumeClaim")
     assert claim["metadata"]["annotations"]["konfiguru.io/deletion-policy"] == "Delete"
+
+
+# The volume types the restricted Pod Security Standard allows (kubernetes.io/docs/concepts/
+# security/pod-security-standards, "Volume Types").
+RESTRICTED_VOLUME_TYPES = {
+    "configMap",
+    "csi",
+    "downwardAPI",
+    "emptyDir",
+    "ephemeral",
+    "persistentVolumeClaim",
+    "projected",
+    "secret",
+}
+MLPIPELINES = [(name, doc) for name, doc in kfgtest.all_resources() if doc["kind"] == "MLPipeline"]
+
+
+@pytest.mark.parametrize(("name", "document"), MLPIPELINES, ids=[n for n, _ in MLPIPELINES])
+def test_every_example_pod_has_only_restricted_volumes_unless_its_spec_opts_out_of_them(
+    name: str, document: dict[str, Any]
+) -> None:
+    opted_out = ((document["spec"].get("security") or {}).get("allowNfsVolume")) is True
+    for obj in render(document):
+        pods = [obj["spec"]["template"]["spec"]] if obj["kind"] in ("Job", "Deployment") else []
+        if obj["kind"] == "CronJob":
+            pods.append(obj["spec"]["jobTemplate"]["spec"]["template"]["spec"])
+        for pod in pods:
+            for volume in pod.get("volumes", []):
+                (kind,) = set(volume) - {"name"}
+                allowed = RESTRICTED_VOLUME_TYPES | ({"nfs"} if opted_out else set())
+                assert kind in allowed, f"{name}: {obj['kind']} volume {volume['name']} is {kind}"
+
+
+def test_the_distributed_example_mounts_its_nfs_data_because_it_opts_out() -> None:
+    ((_, document),) = [(n, d) for n, d in MLPIPELINES if d["metadata"]["name"] == "llm-finetune"]
+    assert document["spec"]["security"]["allowNfsVolume"] is True
+    volumes = pod_spec(render(document))["volumes"]
+    nfs = {"server": "nfs.storage.internal", "path": "/exports/corpora", "readOnly": True}
+    assert {"name": "data", "nfs": nfs} in volumes
