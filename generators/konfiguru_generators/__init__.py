@@ -33,9 +33,10 @@ from .pipeline import validate as _validate
 from .rendering import TemplateError
 
 
-def validate(document: Any) -> dict[str, Any]:
-    """The resource with CRD defaults applied; raises :class:`SpecError` listing every problem."""
-    return _validate(document)[1]
+def validate(document: Any, *, ingress_controller: str | None = None) -> dict[str, Any]:
+    """The resource with CRD defaults applied; raises :class:`SpecError` listing every problem.
+    ``ingress_controller``: the default of ``spec.ingress.controller`` (see ``pipeline``)."""
+    return _validate(document, ingress_controller=ingress_controller)[1]
 
 
 KINDS: tuple[str, ...] = tuple(REGISTRY)

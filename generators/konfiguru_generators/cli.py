@@ -2,6 +2,7 @@
 
     konfiguru render   -f FILE|DIR|- [-o DIR] [--kube-version 1.33] [--templates DIR]
                        [--env-file NAME=PATH --secret-seed-file SEED]
+                       [--ingress-controller nginx|traefik|gateway]
     konfiguru validate -f FILE|DIR|-
     konfiguru crds
     konfiguru diff     -f SRC              # against the cluster (needs the `operator` extra)
@@ -29,6 +30,10 @@ render. In a cluster the operator creates them once and keeps them. The same hol
 filled from an env file (``--env-file``): refused without a seed, which is how a user says the
 output holds secret values (to apply, never to commit); otherwise the values belong in a secret
 manager, read through ``secrets[].external`` (an ExternalSecret).
+
+``--ingress-controller`` (or ``KONFIGURU_INGRESS_CONTROLLER``) is the controller of every ingress
+that names none (``spec.ingress.controller``); the operator reads the same variable, so both
+render the same children.
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ from .rendering import TemplateError
 from .resources import crd_text
 
 SEED_ENV = "KONFIGURU_SECRET_SEED"
+INGRESS_CONTROLLER_ENV = "KONFIGURU_INGRESS_CONTROLLER"
 _YAML_SUFFIXES = (".kfg.yaml", ".kfg.yml", ".yaml", ".yml")
 _SUFFIXES = (*_YAML_SUFFIXES, *FRONT_ENDS)
 
@@ -265,6 +271,7 @@ def _render_each(
                 existing,
                 templates_dir=args.templates,
                 kube_version=args.kube_version,
+                ingress_controller=args.ingress_controller,
             )
         except SpecError as error:
             failures += 1
@@ -478,13 +485,16 @@ def _policy_checks(path: str) -> list[policy.Check]:
 
 
 def _policy_failures(
-    documents: Sequence[Document], checks: Sequence[policy.Check], err: TextIO
+    documents: Sequence[Document],
+    checks: Sequence[policy.Check],
+    err: TextIO,
+    ingress_controller: str | None,
 ) -> int:
     """Documents that break the policy (evaluated on the defaulted resource, as at admission)."""
     failures = 0
     for document in documents:
         try:
-            resource = pipeline.validate(document.body)[1]
+            resource = pipeline.validate(document.body, ingress_controller=ingress_controller)[1]
         except SpecError:
             continue  # already reported by the render
         found = policy.violations(checks, resource)
@@ -498,7 +508,9 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: Text
     documents = read_documents(args.filename, stdin, args.env)
     objects, failures = _render_all(documents, args, err)
     if args.policy:
-        failures += _policy_failures(documents, _policy_checks(args.policy), err)
+        failures += _policy_failures(
+            documents, _policy_checks(args.policy), err, args.ingress_controller
+        )
     if failures:
         err.write(f"{failures} of {len(documents)} resources are invalid\n")
         return 1
@@ -534,6 +546,7 @@ def owned(documents: Sequence[Document], args: argparse.Namespace) -> list[plan.
                 existing,
                 templates_dir=args.templates,
                 kube_version=args.kube_version,
+                ingress_controller=args.ingress_controller,
             )
         except (SpecError, TemplateError) as error:
             message = error.message if isinstance(error, SpecError) else f"template: {error}"
@@ -712,6 +725,12 @@ def build_parser() -> argparse.ArgumentParser:
             help=f"target Kubernetes version (default {pipeline.DEFAULT_KUBE_VERSION})",
         )
         sub.add_argument("--templates", help="a directory of templates overriding the built-in")
+        sub.add_argument(
+            pipeline.INGRESS_CONTROLLER_FLAG,
+            default=os.environ.get(INGRESS_CONTROLLER_ENV) or None,
+            help="controller of every ingress that names none: nginx, traefik or gateway"
+            f" (or env {INGRESS_CONTROLLER_ENV}; default nginx)",
+        )
         sub.add_argument(
             "--env",
             help="an environment: each -f DIR holds base/ and envs/<env>/, whose partial"

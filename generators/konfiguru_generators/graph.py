@@ -7,7 +7,7 @@ picture shows what the resources say about each other:
 - ``connectTo`` of an App (to an App or a Database), ``connectFrom`` of a Database and
   ``allowFrom`` of an App, as arrows from caller to callee (one arrow per pair, its labels
   joined);
-- an Ingress host as an arrow from "internet";
+- an Ingress or HTTPRoute host as an arrow from "internet";
 - a target that none of the given resources defines as a dashed node, so a typo or a missing
   file shows.
 
@@ -108,8 +108,13 @@ def build(resources: Sequence[tuple[Mapping[str, Any], Sequence[JSON]]]) -> Grap
             if child.get("kind") == "Ingress"
             for rule in (child.get("spec") or {}).get("rules") or []
             if rule.get("host")
+        ] + [
+            str(host)
+            for child in children
+            if child.get("kind") == "HTTPRoute"
+            for host in (child.get("spec") or {}).get("hostnames") or []
         ]
-        for host in hosts:
+        for host in dict.fromkeys(hosts):
             nodes.setdefault(INTERNET, Node(INTERNET, "internet"))
             edge(INTERNET, me, host)
     ordered = dict(sorted(nodes.items(), key=lambda item: (item[0] != INTERNET, item[0])))

@@ -2,8 +2,8 @@
 
 Dependencies first, like Helm's install order: namespaced policy, identities and RBAC, Secrets
 and ConfigMaps, storage, Services, workloads, then autoscalers and Ingresses. Kinds from other
-projects (ExternalSecret, Certificate, ServiceMonitor) follow the core kind they feed. Within a
-kind, objects sort by name. Called by ``pipeline.py``.
+projects (ExternalSecret, Certificate, HTTPRoute, ServiceMonitor) follow the core kind they feed.
+Within a kind, objects sort by name. Called by ``pipeline.py``.
 
 Beyond that fixed order, an object may have to wait for another to *finish*: an App's migration
 Job (``jobs[].runBefore: rollout``) before its workload. The generator marks that order on the
@@ -38,6 +38,7 @@ KIND_ORDER: tuple[str, ...] = (
     "CronJob",
     "Certificate",
     "Ingress",
+    "HTTPRoute",
     "ServiceMonitor",
 )
 # Argo CD applies the objects of a wave, waits until they are all healthy (a Job: completed),

@@ -84,12 +84,23 @@ def check_bounds(document: Any) -> None:
         raise SpecError([beyond], _describe(document))
 
 
-def validate(document: Any) -> tuple[KindDefinition, dict[str, Any]]:
+def validate(
+    document: Any, *, ingress_controller: str | None = None
+) -> tuple[KindDefinition, dict[str, Any]]:
     """Parse, apply CRD defaults and run every check; return the defaulted resource (keys
-    sorted, also those defaulting added)."""
+    sorted, also those defaulting added).
+
+    ``ingress_controller`` is the caller's default for ``spec.ingress.controller`` (the CLI's
+    ``--ingress-controller``, the operator's ``KONFIGURU_INGRESS_CONTROLLER``): it fills in an
+    ingress that names no controller, before the CRD defaults and every check."""
     definition, resource = parse(document)
     schema = version_schema(definition.crd_file)
     spec = resource.setdefault("spec", {})
+    if ingress_controller is not None:
+        check_ingress_controller(ingress_controller)
+        ingress = spec.get("ingress") if isinstance(spec, dict) else None
+        if isinstance(ingress, dict) and _ingress_controllers(schema):
+            ingress.setdefault("controller", ingress_controller)
     errors: list[FieldError] = []
     if not isinstance(spec, dict):
         errors.append(FieldError("spec", spec, "has the wrong type", "expected a mapping"))
@@ -110,6 +121,38 @@ def validate(document: Any) -> tuple[KindDefinition, dict[str, Any]]:
     if errors:
         raise SpecError(errors, _describe(resource))
     return definition, resource
+
+
+INGRESS_CONTROLLER_FLAG = "--ingress-controller"
+
+
+def _ingress_controllers(schema: Mapping[str, Any]) -> list[str]:
+    """The controllers ``spec.ingress.controller`` accepts in a kind's CRD (none: no such field)."""
+    spec = schema["properties"]["spec"]
+    ingress = spec.get("properties", {}).get("ingress", {})
+    return list(ingress.get("properties", {}).get("controller", {}).get("enum", []))
+
+
+def check_ingress_controller(value: str) -> None:
+    """SpecError unless some kind's ``spec.ingress.controller`` accepts ``value``."""
+    accepted = sorted(
+        {
+            name
+            for definition in REGISTRY.values()
+            for name in _ingress_controllers(version_schema(definition.crd_file))
+        }
+    )
+    if value not in accepted:
+        raise SpecError(
+            [
+                FieldError(
+                    INGRESS_CONTROLLER_FLAG,
+                    value,
+                    "is not an ingress controller",
+                    "accepted: " + ", ".join(accepted),
+                )
+            ]
+        )
 
 
 def warm_up() -> None:
@@ -151,10 +194,15 @@ def render(
     *,
     templates_dir: str | None = None,
     kube_version: str = DEFAULT_KUBE_VERSION,
+    ingress_controller: str | None = None,
 ) -> list[Manifest]:
     """Every child manifest of one resource, in apply order."""
     return render_with_notes(
-        document, existing, templates_dir=templates_dir, kube_version=kube_version
+        document,
+        existing,
+        templates_dir=templates_dir,
+        kube_version=kube_version,
+        ingress_controller=ingress_controller,
     )[0]
 
 
@@ -164,10 +212,11 @@ def render_with_notes(
     *,
     templates_dir: str | None = None,
     kube_version: str = DEFAULT_KUBE_VERSION,
+    ingress_controller: str | None = None,
 ) -> tuple[list[Manifest], list[str]]:
     """Like :func:`render`, plus notes for the user (e.g. generated Secrets left out)."""
     version = parse_kube_version(kube_version)
-    definition, resource = validate(document)
+    definition, resource = validate(document, ingress_controller=ingress_controller)
     metadata = resource["metadata"]
     context = Resource(
         kind=definition.kind,

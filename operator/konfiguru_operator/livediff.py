@@ -119,7 +119,11 @@ async def _one(
     resource = renderable(body)
     try:
         desired = render(
-            resource, existing, templates_dir=args.templates, kube_version=args.kube_version
+            resource,
+            existing,
+            templates_dir=args.templates,
+            kube_version=args.kube_version,
+            ingress_controller=args.ingress_controller,
         )
         resizes = resize_plan(resource, existing)
     except (SpecError, TemplateError) as error:

@@ -41,6 +41,9 @@ CHILD_KINDS: dict[str, ResourceRef] = {
     "CronJob": ResourceRef("batch/v1", "cronjobs"),
     # External Secrets Operator's kind: watched only where its CRD is installed.
     "ExternalSecret": ResourceRef("external-secrets.io/v1", "externalsecrets"),
+    # Gateway API's route (an App's ingress with controller gateway): likewise only where the
+    # Gateway API CRDs are installed.
+    "HTTPRoute": ResourceRef("gateway.networking.k8s.io/v1", "httproutes"),
 }
 
 # Children: watched (list, watch), read back (get), created and updated by server-side apply

@@ -238,7 +238,12 @@ class Reconciler:
             desired: list[JSON] = json.loads(cached[1])  # fresh objects: callers may change them
             return desired, cached[2]
         # render() raises the SpecError of an impossible change (a volume that would shrink).
-        desired = render(resource, existing, kube_version=self.kube_version)
+        desired = render(
+            resource,
+            existing,
+            kube_version=self.kube_version,
+            ingress_controller=self.settings.ingress_controller or None,
+        )
         resizes = resize_plan(resource, existing)
         self._renders[uid] = (key, json.dumps(desired, separators=(",", ":")), resizes)
         self._renders.move_to_end(uid)
@@ -256,7 +261,10 @@ class Reconciler:
         if self._policy:
             # Before anything is rendered or written: a violating spec leaves the children as
             # they are (Stalled), exactly what admission would have refused.
-            broken = policy.violations(self._policy, validate(resource))
+            broken = policy.violations(
+                self._policy,
+                validate(resource, ingress_controller=self.settings.ingress_controller or None),
+            )
             if broken:
                 raise Stalled(
                     "PolicyViolation", "; ".join(f"{v.rule}: {v.message}" for v in broken)

@@ -23,6 +23,7 @@ naming the variable, never later in a handler.
 | ``KONFIGURU_API_TIMEOUT_SECONDS`` | ``30`` | timeout of one API request |
 | ``KONFIGURU_WORKERS`` | ``0`` | cap of resources reconciled at once; 0 = 256 |
 | ``KONFIGURU_POLICY_FILE`` | (empty) | a ``Policy`` file; a violating resource is Stalled |
+| ``KONFIGURU_INGRESS_CONTROLLER`` | (empty) | controller of an ingress naming none; empty = nginx |
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
+
+from konfiguru_generators import SpecError
+from konfiguru_generators.pipeline import check_ingress_controller
 
 PREFIX = "KONFIGURU_"
 LOG_FORMATS = ("plain", "full", "json")
@@ -108,6 +112,12 @@ class Settings:
     ``PolicyViolation`` and its running children are left as they are; the same CEL checks as
     ``konfiguru validate --policy`` and ``konfiguru policy export``."""
 
+    ingress_controller: str = field(default="", metadata={"env": "INGRESS_CONTROLLER"})
+    """Controller of every App ingress that names none (``KONFIGURU_INGRESS_CONTROLLER``):
+    nginx, traefik or gateway, as ``konfiguru render --ingress-controller``. Default: empty,
+    meaning nginx. Changing it re-renders such Apps: their Ingress gives way to HTTPRoutes (the
+    old child is pruned) or back."""
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Settings from ``KONFIGURU_*`` variables.
@@ -148,6 +158,11 @@ class Settings:
             ("LOG_LEVEL", self.log_level in LOG_LEVELS, "one of " + ", ".join(LOG_LEVELS)),
             ("FIELD_MANAGER", bool(self.field_manager), "a non-empty name"),
         ]
+        if self.ingress_controller:
+            try:
+                check_ingress_controller(self.ingress_controller)
+            except SpecError as error:
+                problems.append(("INGRESS_CONTROLLER", False, error.errors[0].hint))
         for variable, ok, accepted in problems:
             if not ok:
                 raise SettingsError(f"{PREFIX}{variable}: unusable value; expected {accepted}")

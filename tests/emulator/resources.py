@@ -181,6 +181,7 @@ BUILTIN_TYPES: tuple[ResourceType, ...] = (
         sub=["status"],
     ),
     _rt("monitoring.coreos.com/v1", "servicemonitors", "ServiceMonitor", short=["smon"]),
+    _rt("gateway.networking.k8s.io/v1", "httproutes", "HTTPRoute", sub=["status"]),
     _rt("monitoring.coreos.com/v1", "podmonitors", "PodMonitor", short=["pmon"]),
     _rt("kopf.dev/v1", "kopfpeerings", "KopfPeering"),
     _rt("kopf.dev/v1", "clusterkopfpeerings", "ClusterKopfPeering", namespaced=False),

@@ -35,6 +35,7 @@ _AFTER = frozenset(
         "HorizontalPodAutoscaler",
         "PodDisruptionBudget",
         "Ingress",
+        "HTTPRoute",
         "Certificate",
         "ServiceMonitor",
     }

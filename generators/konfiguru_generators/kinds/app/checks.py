@@ -17,6 +17,7 @@ from ...apichecks import config_key_problem
 from ...checks_common import ENV_HINT, ENV_NAME, check_env, check_schedule, resource_amounts
 from ...errors import MISSING, FieldError, did_you_mean
 from ...quantity import check_quantity
+from . import ingress as ingress_mod
 from . import names
 
 # A ConfigMap holds at most 1 MiB.
@@ -198,6 +199,10 @@ def _check_ingress(spec: Mapping[str, Any], errors: list[FieldError]) -> None:
     ingress = spec.get("ingress")
     if ingress is None:
         return
+    ingress_mod.check_controller(ingress, errors)
+    ingress_mod.check_network_policy(spec, errors)
+    if ingress_mod.controller_of(ingress) == ingress_mod.GATEWAY:
+        ingress_mod.check_gateway_paths(spec, errors)
     service_ports = _service_port_names(spec)
     seen: set[tuple[str, str]] = set()
     for index, item in enumerate(ingress["paths"]):

@@ -1,4 +1,5 @@
-"""App traffic → Service, Ingress (with ingress-nginx and cert-manager annotations), NetworkPolicy.
+"""App traffic → Service, Ingress (ingress-nginx or Traefik, with cert-manager annotations) or
+Gateway API HTTPRoutes (``render_gateway.py``), NetworkPolicy.
 
 Called by ``render.py``.
 """
@@ -10,9 +11,12 @@ from typing import Any
 
 from ... import labels
 from ...apichecks import as_cidr
+from ...errors import FieldError, SpecError
 from ...podspec import Fragment
 from ..base import Manifest, Resource
+from . import ingress as ingress_mod
 from . import names
+from .render_gateway import render_httproutes
 
 NGINX = "nginx.ingress.kubernetes.io/"
 DNS_PORTS: list[Fragment] = [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]
@@ -67,20 +71,24 @@ def render_service(resource: Resource) -> list[Manifest]:
             source_ranges=[as_cidr(item) for item in expose.get("loadBalancerSourceRanges") or []]
             if service_type == "LoadBalancer"
             else [],
+            # The CRD admits it only for a LoadBalancer Service.
+            load_balancer_class=expose.get("loadBalancerClass"),
         )
     ]
 
 
 def ingress_annotations(ingress: Mapping[str, Any]) -> dict[str, str]:
     """The ingress-nginx and cert-manager annotations for the ingress features; the user's own
-    annotations are applied over these."""
+    annotations are applied over these. Fields ingress-nginx alone reads are refused for other
+    controllers (``ingress.py``), so for them this holds cert-manager's and the user's only."""
     result: dict[str, str] = {}
     tls = ingress.get("tls")
     if tls is not None:
         if tls.get("issuer"):
             key = "cluster-issuer" if tls["issuerKind"] == "ClusterIssuer" else "issuer"
             result[f"cert-manager.io/{key}"] = tls["issuer"]
-        result[NGINX + "ssl-redirect"] = _bool(ingress["httpsRedirect"])
+        if ingress_mod.controller_of(ingress) == ingress_mod.NGINX:
+            result[NGINX + "ssl-redirect"] = _bool(ingress["httpsRedirect"])
     limit = ingress.get("rateLimit") or {}
     for field, annotation in (
         ("rps", "limit-rps"),
@@ -127,6 +135,19 @@ def render_ingress(resource: Resource) -> list[Manifest]:
     ingress = resource.spec.get("ingress")
     if ingress is None:
         return []
+    controller = ingress_mod.controller_of(ingress)
+    if controller == ingress_mod.GATEWAY:
+        return render_httproutes(resource, ingress.get("annotations") or {})
+    annotations = ingress_annotations(ingress)
+    if controller == ingress_mod.TRAEFIK:
+        errors: list[FieldError] = []
+        # The user's own annotations still win.
+        annotations = {
+            **ingress_mod.traefik_annotations(ingress, resource.namespace, errors),
+            **annotations,
+        }
+        if errors:
+            raise SpecError(errors)
     main = names.main_port(resource.spec)
     paths = []
     for item in ingress["paths"]:
@@ -155,7 +176,7 @@ def render_ingress(resource: Resource) -> list[Manifest]:
         resource.template(
             "app/ingress.yaml.j2",
             labels=resource.labels(names.COMPONENT),
-            annotations=ingress_annotations(ingress),
+            annotations=annotations,
             class_name=ingress.get("className"),
             tls=tls_entries,
             host=ingress["host"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from appspec import errors, kinds, one, render
 
 NGINX = "nginx.ingress.kubernetes.io/"
@@ -159,3 +160,74 @@ def test_bad_ingress_settings_are_reported_together() -> None:
 
 def test_an_ingress_needs_a_port() -> None:
     assert errors({"ingress": {"host": "a.example.com"}})[0].startswith("spec.ingress: ")
+
+
+TRAEFIK_NETWORK = {"ingressControllerNamespace": "traefik"}
+
+
+def test_traefik_middlewares_become_the_router_annotation_in_order() -> None:
+    obj = one(
+        render(
+            {
+                "port": 8080,
+                "networkPolicy": TRAEFIK_NETWORK,
+                "ingress": {
+                    "controller": "traefik",
+                    "host": "shop.example.com",
+                    "className": "traefik",
+                    "tls": {"issuer": "letsencrypt"},
+                    "httpsRedirect": False,
+                    "middlewares": [{"name": "auth"}, {"name": "ratelimit", "namespace": "edge"}],
+                },
+            }
+        ),
+        "Ingress",
+    )
+    assert obj["metadata"]["annotations"] == {
+        "cert-manager.io/cluster-issuer": "letsencrypt",
+        "traefik.ingress.kubernetes.io/router.middlewares": (
+            "shop-auth@kubernetescrd,edge-ratelimit@kubernetescrd"
+        ),
+    }
+    assert obj["spec"]["ingressClassName"] == "traefik"
+
+
+def test_a_traefik_middleware_without_any_namespace_is_an_error() -> None:
+    (message,) = errors(
+        {
+            "port": 8080,
+            "networkPolicy": TRAEFIK_NETWORK,
+            "ingress": {
+                "controller": "traefik",
+                "host": "shop.example.com",
+                "middlewares": [{"name": "auth"}],
+            },
+        },
+        namespace=None,
+    )
+    assert message.startswith("spec.ingress.middlewares[0].namespace: is needed")
+
+
+@pytest.mark.parametrize(
+    ("controller", "field", "value", "said"),
+    [
+        ("traefik", "rateLimit", {"rps": 5}, "rateLimit Middleware"),
+        ("traefik", "ipAllowList", ["10.0.0.0/8"], "ipAllowList Middleware"),
+        ("traefik", "headers", {"request": {"set": {"X-A": "b"}}}, "headers Middleware"),
+        ("traefik", "httpsRedirect", True, "redirectScheme Middleware"),
+        ("nginx", "headers", {"response": {"set": {"X-A": "b"}}}, "allow-snippet-annotations"),
+        ("nginx", "middlewares", [{"name": "auth"}], "controller traefik"),
+        ("nginx", "gateway", {"name": "edge"}, "controller gateway"),
+        ("nginx", "timeouts", {"request": 30}, "accepted here: connect, read, send"),
+    ],
+)
+def test_what_a_controller_cannot_express_is_refused_never_dropped(
+    controller: str, field: str, value: object, said: str
+) -> None:
+    ingress: dict[str, object] = {"controller": controller, "host": "shop.example.com"}
+    if field == "httpsRedirect":
+        ingress["tls"] = {}
+    ingress[field] = value
+    (message,) = errors({"port": 8080, "networkPolicy": TRAEFIK_NETWORK, "ingress": ingress})
+    assert message.startswith(f"spec.ingress.{field}")
+    assert f"is not supported by controller {controller}" in message and said in message

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from appspec import container, kinds, one, pod_spec, render
+import pytest
+from appspec import container, errors, kinds, one, pod_spec, render
+
+import kfgtest
 
 SELECTOR = {"app.kubernetes.io/name": "web", "app.kubernetes.io/component": "app"}
 
@@ -184,6 +187,34 @@ def test_external_expose_gives_a_load_balancer() -> None:
     )
     assert service["spec"]["type"] == "LoadBalancer"
     assert service["spec"]["loadBalancerSourceRanges"] == ["203.0.113.0/24"]
+
+
+def test_a_load_balancer_class_picks_the_load_balancer_implementation() -> None:
+    service = one(
+        render(
+            {"port": 8080, "expose": {"external": True, "loadBalancerClass": "service.k8s.aws/nlb"}}
+        ),
+        "Service",
+    )
+    assert service["spec"]["loadBalancerClass"] == "service.k8s.aws/nlb"
+    for version in kfgtest.KUBE_VERSIONS:
+        assert kfgtest.strict_errors(service, version) == []
+    assert "loadBalancerClass" not in one(render({"port": 8080}), "Service")["spec"]
+
+
+@pytest.mark.parametrize(
+    ("expose", "said"),
+    [
+        ({"loadBalancerClass": "example.com/lb"}, "is only for a LoadBalancer Service"),
+        ({"type": "NodePort", "loadBalancerClass": "example.com/lb"}, "is only for a LoadBalancer"),
+        ({"external": True, "loadBalancerClass": "not a class"}, "label-style name"),
+    ],
+)
+def test_a_load_balancer_class_is_refused_where_the_api_server_refuses_it(
+    expose: dict[str, object], said: str
+) -> None:
+    (message,) = errors({"port": 8080, "expose": expose})
+    assert message.startswith("spec.expose.loadBalancerClass") and said in message
 
 
 def test_a_worker_without_ports_has_no_service() -> None:
