@@ -30,6 +30,7 @@ class Runtime:
     scheduler: Scheduler | None = None
     resync_task: asyncio.Task[None] | None = None
     metrics: Any = None  # the metrics endpoint's aiohttp runner, when on
+    webhook_task: asyncio.Task[None] | None = None  # the admission webhook, when on
     indexed: bool = False  # set by the first resource handler: Kopf has filled every index
 
     def start(self, client: Client, kube_version: str) -> None:
@@ -42,9 +43,10 @@ class Runtime:
         )
 
     async def stop(self) -> None:
-        if self.resync_task is not None:
-            self.resync_task.cancel()
-            await asyncio.gather(self.resync_task, return_exceptions=True)
+        for task in (self.resync_task, self.webhook_task):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         if self.scheduler is not None:
             await self.scheduler.close()
         if self.metrics is not None:

@@ -24,6 +24,11 @@ naming the variable, never later in a handler.
 | ``KONFIGURU_WORKERS`` | ``0`` | cap of resources reconciled at once; 0 = 256 |
 | ``KONFIGURU_POLICY_FILE`` | (empty) | a ``Policy`` file; a violating resource is Stalled |
 | ``KONFIGURU_INGRESS_CONTROLLER`` | (empty) | controller of an ingress naming none; empty = nginx |
+| ``KONFIGURU_WEBHOOK_PORT`` | ``0`` | HTTPS port of the validating admission webhook; 0 = off |
+| ``KONFIGURU_WEBHOOK_ADDRESS`` | ``0.0.0.0`` | address the webhook listens on |
+| ``KONFIGURU_WEBHOOK_CERT_DIR`` | (empty) | ``tls.crt``/``tls.key`` there; empty = self-signed |
+| ``KONFIGURU_WEBHOOK_HOSTS`` | ``localhost`` | DNS names of the self-signed certificate |
+| ``KONFIGURU_WEBHOOK_CONFIGURATION`` | (empty) | webhook configuration given the self-signed CA |
 """
 
 from __future__ import annotations
@@ -118,6 +123,32 @@ class Settings:
     meaning nginx. Changing it re-renders such Apps: their Ingress gives way to HTTPRoutes (the
     old child is pruned) or back."""
 
+    webhook_port: int = field(default=0, metadata={"env": "WEBHOOK_PORT"})
+    """HTTPS port of the validating admission webhook (``KONFIGURU_WEBHOOK_PORT``; Helm value
+    ``webhook.enabled``). Default: 0, off. The API server then asks the operator about every
+    create and update of a Konfiguru resource, and the operator answers with the checks of
+    ``konfiguru validate`` and the policy file (``webhook.py``)."""
+
+    webhook_address: str = field(default="0.0.0.0", metadata={"env": "WEBHOOK_ADDRESS"})  # noqa: S104
+    """Address the webhook listens on (``KONFIGURU_WEBHOOK_ADDRESS``). Default: 0.0.0.0, every
+    interface of the pod (the API server connects through the webhook Service)."""
+
+    webhook_cert_dir: str = field(default="", metadata={"env": "WEBHOOK_CERT_DIR"})
+    """Directory holding the webhook's ``tls.crt`` and ``tls.key`` (``KONFIGURU_WEBHOOK_CERT_DIR``;
+    in the chart, cert-manager's Secret), re-read when they change. Default: empty, meaning a
+    self-signed certificate made and renewed by the operator (``certs.py``)."""
+
+    webhook_hosts: tuple[str, ...] = field(
+        default=("localhost",), metadata={"env": "WEBHOOK_HOSTS"}
+    )
+    """DNS names (or IP addresses) of the self-signed certificate (``KONFIGURU_WEBHOOK_HOSTS``,
+    comma-separated; in the chart, the webhook Service's names). Default: localhost."""
+
+    webhook_configuration: str = field(default="", metadata={"env": "WEBHOOK_CONFIGURATION"})
+    """The ValidatingWebhookConfiguration whose ``caBundle`` the operator sets to its
+    self-signed CA, and updates on renewal (``KONFIGURU_WEBHOOK_CONFIGURATION``). Default:
+    empty, none (cert-manager's CA injector, or whoever created it, sets the bundle)."""
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Settings from ``KONFIGURU_*`` variables.
@@ -154,6 +185,7 @@ class Settings:
             ("API_TIMEOUT_SECONDS", self.api_timeout_seconds > 0, "a number of seconds above 0"),
             ("WORKERS", self.workers >= 0, "0 (the default cap, 256) or more"),
             ("METRICS_PORT", 0 <= self.metrics_port < 65536, "0 (off) or a port number"),
+            ("WEBHOOK_PORT", 0 <= self.webhook_port < 65536, "0 (off) or a port number"),
             ("LOG_FORMAT", self.log_format in LOG_FORMATS, "one of " + ", ".join(LOG_FORMATS)),
             ("LOG_LEVEL", self.log_level in LOG_LEVELS, "one of " + ", ".join(LOG_LEVELS)),
             ("FIELD_MANAGER", bool(self.field_manager), "a non-empty name"),

@@ -2,13 +2,16 @@
 
 Startup configures Kopf the Konfiguru way (finalizer and annotation names under ``konfiguru.io``,
 no status writes by Kopf, server-side label selectors for the children, no CRD scanning), opens
-the operator's own API client on the same credentials and starts the periodic resync. Cleanup
+the operator's own API client on the same credentials and starts the periodic resync and, when
+``KONFIGURU_WEBHOOK_PORT`` is set, the admission webhook (``webhook.py``). Cleanup
 (SIGTERM, Ctrl+C) stops the resync and in-flight reconciles and closes the client: a
 reconcile cut short is simply done again on the next start, since every step is idempotent.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import gc
 import logging
 import re
@@ -25,9 +28,10 @@ from konfiguru_generators import (
 )
 from konfiguru_generators.labels import GROUP, OWNER_UID
 
-from .. import metrics
+from .. import metrics, webhook
 from ..kube import ApiError, Client, Credentials
 from ..peering import PeeringGate
+from ..policies import load_policy
 from ..rbac import CHILD_KINDS
 from ..runtime import RUNTIME
 from ..settings import given
@@ -164,6 +168,16 @@ async def startup(settings: kopf.OperatorSettings, **kwargs: Any) -> None:
     )
     if RUNTIME.settings.metrics_port:
         RUNTIME.metrics = await metrics.serve(RUNTIME, RUNTIME.settings.metrics_port)
+    if RUNTIME.settings.webhook_port:
+        # Every replica answers (validation needs no peering lead); see webhook.py.
+        reviewer = functools.partial(
+            webhook.review,
+            checks=load_policy(RUNTIME.settings.policy_file),
+            kube_version=RUNTIME.reconciler.kube_version if RUNTIME.reconciler else "",
+        )
+        RUNTIME.webhook_task = asyncio.create_task(
+            webhook.serve(RUNTIME.settings, reviewer, client), name="konfiguru webhook"
+        )
     logger.info(
         "konfiguru operator started: resync every %ss, field manager %r, rendering for %s",
         RUNTIME.settings.resync_seconds,
