@@ -31,7 +31,15 @@ from typing import Any, cast
 import kopf
 from aiohttp import web
 
-from konfiguru_generators import API, FieldError, SpecError, policy, render, validate
+from konfiguru_generators import (
+    API,
+    DEFAULT_KUBE_VERSION,
+    FieldError,
+    SpecError,
+    policy,
+    render,
+    validate,
+)
 from konfiguru_generators.kinds import REGISTRY
 from konfiguru_generators.resources import API_GROUP
 
@@ -52,17 +60,22 @@ class ReviewError(ValueError):
 
 
 def problems(
-    resource: Mapping[str, Any], checks: Sequence[policy.Check], kube_version: str
+    resource: Mapping[str, Any],
+    checks: Sequence[policy.Check],
+    kube_version: str,
+    ingress_controller: str | None = None,
 ) -> tuple[list[FieldError], list[policy.Violation]]:
     """What ``konfiguru validate [--policy]`` refuses in ``resource``: the spec's errors (the
     same pipeline: defaults, schema, rules, per-kind checks, render) and the policy's
     violations (evaluated, as everywhere, on the defaulted resource)."""
     try:
         # As the CLI renders (no secret seed: generated Secrets are left out, nothing drawn).
-        render(dict(resource), kube_version=kube_version)
+        render(resource, kube_version=kube_version, ingress_controller=ingress_controller)
     except SpecError as error:
         return list(error.errors), []
-    return [], policy.violations(checks, validate(dict(resource))) if checks else []
+    if not checks:
+        return [], []
+    return [], policy.violations(checks, validate(resource, ingress_controller=ingress_controller))
 
 
 def _message(resource: Mapping[str, Any], errors: Sequence[FieldError]) -> str:
@@ -78,9 +91,13 @@ def _describe(resource: Mapping[str, Any]) -> str:
 
 
 def review(
-    request: Any, checks: Sequence[policy.Check] = (), kube_version: str = "1.33"
+    request: Any,
+    checks: Sequence[policy.Check] = (),
+    kube_version: str = DEFAULT_KUBE_VERSION,
+    ingress_controller: str | None = None,
 ) -> dict[str, Any]:
-    """The AdmissionReview answering ``request`` (a decoded AdmissionReview).
+    """The AdmissionReview answering ``request`` (a decoded AdmissionReview), for the operator's
+    policy ``checks``, Kubernetes version and default ingress controller (its settings).
 
     CREATE and UPDATE of a Konfiguru kind are checked; everything else is allowed: a DELETE, a
     resource already being deleted (refusing would block the removal of a finalizer), and a
@@ -108,7 +125,7 @@ def review(
             " installed kinds?)"
         ]
         return answer
-    errors, violations = problems(resource, checks, kube_version)
+    errors, violations = problems(resource, checks, kube_version, ingress_controller)
     if not errors and not violations:
         return answer
     if errors:

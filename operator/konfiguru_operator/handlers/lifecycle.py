@@ -173,7 +173,10 @@ async def startup(settings: kopf.OperatorSettings, **kwargs: Any) -> None:
         reviewer = functools.partial(
             webhook.review,
             checks=load_policy(RUNTIME.settings.policy_file),
-            kube_version=RUNTIME.reconciler.kube_version if RUNTIME.reconciler else "",
+            kube_version=(
+                RUNTIME.reconciler.kube_version if RUNTIME.reconciler else DEFAULT_KUBE_VERSION
+            ),
+            ingress_controller=RUNTIME.settings.ingress_controller or None,
         )
         RUNTIME.webhook_task = asyncio.create_task(
             webhook.serve(RUNTIME.settings, reviewer, client), name="konfiguru webhook"
