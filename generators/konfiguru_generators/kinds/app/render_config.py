@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ... import configformats, secretgen
-from ...podspec import Fragment, env_var
+from ...podspec import Fragment, container_security_context, env_var
 from ..base import Manifest, Resource
 from . import names
 
@@ -30,6 +30,9 @@ class PodParts:
     volumes: list[Fragment] = field(default_factory=list)
     mounts: list[Fragment] = field(default_factory=list)
     annotations: dict[str, str] = field(default_factory=dict)
+    # Containers only the long-running pods get, in a pod sharing its process namespace (the
+    # config reloader signals the app's process).
+    sidecars: list[Fragment] = field(default_factory=list)
 
 
 def config_data(spec: dict[str, Any]) -> dict[str, str]:
@@ -65,7 +68,10 @@ def render_config(resource: Resource, parts: PodParts) -> list[Manifest]:
                 },
             }
         )
+        # The whole directory, never subPath: the kubelet then updates the files in place.
         parts.mounts.append({"name": "config", "mountPath": config["mountPath"], "readOnly": True})
+    if config.get("hotReload"):
+        parts.sidecars.append(_reloader(config["hotReload"], config["mountPath"]))
     if config["restartOnChange"]:
         digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
         parts.annotations[CHECKSUM_ANNOTATION] = digest
@@ -74,6 +80,48 @@ def render_config(resource: Resource, parts: PodParts) -> list[Manifest]:
             "app/configmap.yaml.j2", name=name, labels=resource.labels("config"), data=data
         )
     ]
+
+
+# The kubelet swaps the "..data" symlink of a ConfigMap volume when the data changes (an atomic
+# rename, so a reader never sees half a change): its target changing is the change. Polled, since
+# inotify on a symlink swap is unreliable across runtimes. User input reaches the script only as
+# environment variables, never as script text. The oldest process of the name gets the signal:
+# the master of nginx, haproxy or postgres, which reloads its workers.
+RELOADER_SCRIPT = """\
+last="$(readlink "$CONFIG_DIR/..data")"
+while sleep "$INTERVAL"; do
+  now="$(readlink "$CONFIG_DIR/..data")"
+  if [ "$now" != "$last" ]; then
+    last="$now"
+    if pkill "-$SIGNAL" -o -x "$PROCESS"; then
+      echo "config changed: sent SIG$SIGNAL to $PROCESS"
+    else
+      echo "config changed: no process named $PROCESS to signal" >&2
+    fi
+  fi
+done
+"""
+
+
+def _reloader(reload: dict[str, Any], mount_path: str) -> Fragment:
+    """The sidecar that signals the app's process when its config files change (hotReload).
+
+    It runs as the pod's user (security.runAsUser, required) with every capability dropped: a
+    process may signal another of its own user in its PID namespace without CAP_KILL."""
+    return {
+        "name": "config-reloader",
+        "image": reload["image"],
+        "command": ["sh", "-c", RELOADER_SCRIPT],
+        "env": [
+            env_var("CONFIG_DIR", mount_path),
+            env_var("INTERVAL", str(reload["intervalSeconds"])),
+            env_var("PROCESS", reload["process"]),
+            env_var("SIGNAL", reload["signal"].removeprefix("SIG")),
+        ],
+        "resources": {"requests": {"cpu": "5m", "memory": "16Mi"}, "limits": {"memory": "16Mi"}},
+        "securityContext": container_security_context({}),
+        "volumeMounts": [{"name": "config", "mountPath": mount_path, "readOnly": True}],
+    }
 
 
 def render_secrets(resource: Resource, parts: PodParts) -> list[Manifest]:

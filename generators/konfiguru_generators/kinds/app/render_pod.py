@@ -133,8 +133,11 @@ def pod_template(
         "enableServiceLinks": False,
         "automountServiceAccountToken": automount_token(spec),
         "securityContext": podspec.pod_security_context(spec["security"]),
-        "containers": [container],
+        "containers": [container, *(parts.sidecars if long_running else [])],
     }
+    if long_running and parts.sidecars:
+        # The config reloader signals the app's process (config.hotReload).
+        pod["shareProcessNamespace"] = True
     account = service_account_name(spec, resource.name)
     if account:
         pod["serviceAccountName"] = account
