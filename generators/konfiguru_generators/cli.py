@@ -18,6 +18,8 @@ Every command that reads resources reads ``*.kfg.yaml``/``*.yaml`` and ``*.kfg``
 ``.kfg`` language, ``frontends/kfg``); errors in a ``.kfg`` file are shown at ``file:line:column``.
 In a directory, ``NAME.kfg`` next to ``NAME.kfg.yaml`` (its compiled form, what Argo CD applies) is
 skipped, so a directory holding both renders each resource once; name the ``.kfg`` file to use it.
+A Python module written with the ``konfiguru`` DSL (``-f app.py``, ``frontends/python.py``) is
+read like a file of resources, but only when named: a directory's ``.py`` files are never run.
 
 The edge of the generators: the only module here that reads user files, writes output and reads
 the environment. Bad input ends with every error printed and exit code 1, never a traceback.
@@ -50,7 +52,7 @@ from typing import Any, TextIO
 from . import collisions, editor_schema, envfile, exports, graph, pipeline, plan, policy, yamltext
 from . import environments as environments_mod
 from .errors import SpecError
-from .frontends import FRONT_ENDS, FrontEndError, SourceDocument, kustomization
+from .frontends import EXPLICIT_FRONT_ENDS, FRONT_ENDS, FrontEndError, SourceDocument, kustomization
 from .frontends import kfg as kfg_language
 from .kinds import REGISTRY
 from .model import Existing
@@ -134,7 +136,9 @@ def _compiled_twin(path: Path) -> bool:
 
 
 def _load(text: str, source: str) -> Iterator[Document]:
-    for suffix, load in FRONT_ENDS.items():
+    # A directory walk (_input_files) lists FRONT_ENDS suffixes only, so a .py gets here only
+    # when named on the command line.
+    for suffix, load in {**FRONT_ENDS, **EXPLICIT_FRONT_ENDS}.items():
         if source.endswith(suffix):
             for index, document in enumerate(load(text, source)):
                 yield Document(source, index, document.body, document)

@@ -1,7 +1,8 @@
 """Front ends: the languages resources can be written in, each compiled to the CRD documents.
 
 The hourglass's top half. YAML is the native form (``cli.py`` reads it); every other language is
-one module here exposing the same small interface::
+one module here exposing the same small interface (``.kfg``: ``kfg/``; a Python module written
+with the ``konfiguru`` DSL: ``python.py``)::
 
     load(text: str, source: str) -> list[SourceDocument]
 
@@ -104,6 +105,23 @@ def _kfg_load(text: str, source: str) -> list[SourceDocument]:
     return load(text, source)
 
 
-FRONT_ENDS: dict[str, Loader] = {".kfg": _kfg_load}
+def _python_load(text: str, source: str) -> list[SourceDocument]:
+    from .python import load
 
-__all__ = ["FRONT_ENDS", "FrontEndError", "Loader", "Located", "Position", "SourceDocument"]
+    return load(text, source)
+
+
+FRONT_ENDS: dict[str, Loader] = {".kfg": _kfg_load}
+# Languages read only from a file named on the command line, never from a directory the CLI
+# walks: a Python module runs the user's code (frontends/python.py), so it runs when asked to.
+EXPLICIT_FRONT_ENDS: dict[str, Loader] = {".py": _python_load}
+
+__all__ = [
+    "EXPLICIT_FRONT_ENDS",
+    "FRONT_ENDS",
+    "FrontEndError",
+    "Loader",
+    "Located",
+    "Position",
+    "SourceDocument",
+]
