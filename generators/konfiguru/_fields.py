@@ -124,8 +124,9 @@ class AppFields(Builder):
         return self._put("expose", value)
 
     def ingress(self, value: Mapping[str, Any]) -> Self:
-        """``spec.ingress``: An Ingress for HTTP(S) traffic from outside, with ingress-nginx
-        annotations for rate limits, CORS, IP allow-lists, HTTPS redirect and timeouts.
+        """``spec.ingress``: HTTP(S) traffic from outside: an Ingress for ingress-nginx
+        (annotations for rate limits, CORS, IP allow-lists, HTTPS redirect and timeouts)
+        or Traefik, or a Gateway API HTTPRoute attached to a Gateway (controller).
         Default none."""
         return self._put("ingress", value)
 
