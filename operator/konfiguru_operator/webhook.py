@@ -174,6 +174,11 @@ async def answer(reviewer: Reviewer, data: Any, **_: Any) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------- serving
 
 VWC = ResourceRef("admissionregistration.k8s.io/v1", "validatingwebhookconfigurations", False)
+# What ``inject_ca_bundle`` does to the one webhook configuration it is given (self-signed mode):
+# the chart grants exactly this, for that name only (tests/shipping/test_shipping_rbac.py).
+PERMISSIONS = frozenset(
+    ("admissionregistration.k8s.io", VWC.plural, verb) for verb in ("get", "patch")
+)
 # How often Kopf's server looks for changed certificate files, and the rotator for due work.
 FILE_CHECK_SECONDS = 5.0
 ROTATE_CHECK_SECONDS = 30.0

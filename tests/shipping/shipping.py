@@ -241,17 +241,21 @@ def rbac_rules_text() -> str:
 def granted(
     objects: list[dict[str, Any]],
 ) -> Iterator[tuple[str, str | None, tuple[str, str, str]]]:
-    """(kind, namespace, (group, resource, verb)) for every permission of every Role/ClusterRole."""
+    """(kind, namespace, (group, resource, verb)) for every permission of every Role/ClusterRole.
+    A rule limited to named objects yields ``resource[name]`` for each name."""
     for obj in objects:
         if obj["kind"] not in ("Role", "ClusterRole"):
             continue
         namespace = obj["metadata"].get("namespace")
         for rule in obj.get("rules") or []:
-            assert not rule.get("resourceNames") and not rule.get("nonResourceURLs"), rule
+            assert not rule.get("nonResourceURLs"), rule
+            names = rule.get("resourceNames")
             for group in rule["apiGroups"]:
                 for resource in rule["resources"]:
                     for verb in rule["verbs"]:
-                        yield obj["kind"], namespace, (group, resource, verb)
+                        for name in names or [None]:
+                            named = resource if name is None else f"{resource}[{name}]"
+                            yield obj["kind"], namespace, (group, named, verb)
 
 
 # --- Argo CD ---------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ import pytest
 
 import kfgtest
 import shipping
+from konfiguru_operator.webhook import PERMISSIONS
 
 Triple = tuple[str, str, str]
 
@@ -33,6 +34,13 @@ CHILD_VERBS = ("create", "delete", "get", "list", "patch", "watch")
 CASES = [
     *shipping.values_cases(),
     ("ha-cluster", {"highAvailability": {"enabled": True}}),
+    (
+        "webhook-namespaces",
+        {
+            "webhook": {"enabled": True},
+            "watch": {"scope": "namespaces", "namespaces": ["x"]},
+        },
+    ),
     (
         "ha-namespaces",
         {
@@ -64,14 +72,19 @@ def expected_grants(values: dict[str, Any]) -> dict[tuple[str, str | None], set[
     """(kind, namespace) of each (Cluster)Role → exactly the permissions it must grant."""
     merged = _merged(values)
     ha = merged["highAvailability"]["enabled"]
+    # A self-signed webhook: the operator writes its CA into its own webhook configuration.
+    webhook: set[Triple] = set()
+    if merged["webhook"]["enabled"] and merged["webhook"]["certificates"] == "self-signed":
+        name = f"{shipping.RELEASE}"
+        webhook = {(g, f"{r}[{name}]", v) for g, r, v in PERMISSIONS}
     if merged["watch"]["scope"] == "cluster":
-        cluster = shipping.kopf_cluster_needs(clusterwide=True) | namespaced_needs()
+        cluster = shipping.kopf_cluster_needs(clusterwide=True) | namespaced_needs() | webhook
         if ha:
             cluster |= peering_needs("clusterkopfpeerings")
         return {("ClusterRole", None): cluster}
     expected: dict[tuple[str, str | None], set[Triple]] = {}
-    if kopf_reads := shipping.kopf_cluster_needs(clusterwide=False):
-        expected[("ClusterRole", None)] = kopf_reads
+    if cluster_needs := shipping.kopf_cluster_needs(clusterwide=False) | webhook:
+        expected[("ClusterRole", None)] = cluster_needs
     for namespace in merged["watch"]["namespaces"]:
         role = namespaced_needs() | (peering_needs("kopfpeerings") if ha else set())
         expected[("Role", namespace)] = role

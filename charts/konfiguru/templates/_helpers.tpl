@@ -88,3 +88,26 @@ ClusterKopfPeering object.
   verbs: {{ (include "konfiguru.rbacFile" . | fromYaml).peering.kopfpeerings | toJson }}
 {{- end }}
 {{- end }}
+
+{{/* The admission webhook's Service, certificate Secret and the names its certificate is for. */}}
+{{- define "konfiguru.webhookService" -}}
+{{- printf "%s-webhook" (include "konfiguru.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "konfiguru.webhookHosts" -}}
+{{- $service := include "konfiguru.webhookService" . }}
+{{- printf "%s.%s.svc,%s.%s.svc.cluster.local" $service .Release.Namespace $service .Release.Namespace }}
+{{- end }}
+
+{{- define "konfiguru.webhookSelfSigned" -}}
+{{- if and .Values.webhook.enabled (eq .Values.webhook.certificates "self-signed") }}true{{ end }}
+{{- end }}
+
+{{/* The ConfigMap holding the policy file, if any. */}}
+{{- define "konfiguru.policyConfigMap" -}}
+{{- if .Values.policy.existingConfigMap }}
+{{- .Values.policy.existingConfigMap }}
+{{- else if .Values.policy.document }}
+{{- printf "%s-policy" (include "konfiguru.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
