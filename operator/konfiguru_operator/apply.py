@@ -39,6 +39,7 @@ from konfiguru_generators.labels import OWNER_UID as OWNER_UID_LABEL
 from konfiguru_generators.quantity import parse_quantity
 
 from .cache import OWNS_REPLICAS, Key, LiveState, controller_uid, slim
+from .discovery import ADD_ONS, Discovery, install_hint
 from .errors import Retry
 from .kube import ApiError, Client, ResourceRef
 from .rbac import CHILD_KINDS
@@ -159,10 +160,17 @@ class SyncResult:
 class Applier:
     """Writes children and statuses for the reconciler. One per operator process."""
 
-    def __init__(self, client: Client, settings: Settings, state: LiveState) -> None:
+    def __init__(
+        self,
+        client: Client,
+        settings: Settings,
+        state: LiveState,
+        discovery: Discovery | None = None,
+    ) -> None:
         self.client = client
         self.settings = settings
         self.state = state
+        self.discovery = discovery
 
     # ---- reads that writing depends on -------------------------------------------------------
 
@@ -259,6 +267,11 @@ class Applier:
                     )
                 )
                 continue
+            if self.discovery is not None and not self.discovery.served(key[0]):
+                # Not sent: the server would answer 404 on every reconcile, forever.
+                self.discovery.waits(key[0], owner_uid)
+                result.problems.append(Problem("CRDNotInstalled", install_hint(*key)))
+                continue
             if key not in held and not up_to_date(obj, current):
                 waves.setdefault(wave(obj["kind"]), []).append((obj, current))
         for number in sorted(waves):
@@ -291,6 +304,13 @@ class Applier:
         except ApiError as error:
             if immutable(error) and current is not None:
                 await self._replace(owner_uid, obj, current, error, result)
+                return
+            if error.status == 404 and kind in ADD_ONS and current is None:
+                # Its CRD is gone (or was never there): say what to install, and stop sending.
+                if self.discovery is not None:
+                    self.discovery.lost(kind)
+                    self.discovery.waits(kind, owner_uid)
+                result.problems.append(Problem("CRDNotInstalled", install_hint(kind, name)))
                 return
             if error.status in (400, 404, 422):
                 what = "is not served by this cluster" if error.status == 404 else "was refused"

@@ -175,6 +175,8 @@ class Reconciler:
         # used last; bounded, since a render of a large resource is tens of kilobytes.
         self._renders: OrderedDict[str, tuple[str, str, Resizes]] = OrderedDict()
         self._statuses: dict[str, JSON] = {}
+        # uid → ExternalSecret name → its resourceVersion when its target Secret was seen.
+        self._synced_targets: dict[str, dict[str, str]] = {}
         self._status_fields = {kind: _status_fields(kind) for kind in REGISTRY}
         self._refs: dict[str, ResourceRef] = parent_refs()
         self._policy = load_policy(settings.policy_file)
@@ -185,6 +187,7 @@ class Reconciler:
         """Drop what we remember of a deleted resource."""
         self._renders.pop(uid, None)
         self._statuses.pop(uid, None)
+        self._synced_targets.pop(uid, None)
         self._locks.pop(uid, None)
         self.state.forget(uid)
 
@@ -367,8 +370,13 @@ class Reconciler:
             self._events(body, result, fresh, previous, previous)
             raise result.retry
         floors = status_mod.autoscaler_floors(desired)
+        unsynced = await self._unsynced_targets(uid, desired, result.live)
         children = [
-            (obj["kind"], obj["metadata"]["name"], _health(obj, result, jobs, gate, floors))
+            (
+                obj["kind"],
+                obj["metadata"]["name"],
+                _health(obj, result, jobs, gate, floors, unsynced),
+            )
             for obj in desired
         ]
         extra = {**self._extra(kind, desired, result), jobs_mod.FIELD: jobs.records or None}
@@ -382,6 +390,35 @@ class Reconciler:
         await self._publish(body, uid, previous, new)
         self.state.looked_at_jobs(uid, deleted_jobs)
         self._events(body, result, fresh, previous, new)
+
+    async def _unsynced_targets(
+        self, uid: str, desired: list[JSON], live: Mapping[Key, JSON]
+    ) -> dict[Key, status_mod.Health]:
+        """ExternalSecrets the External Secrets Operator reports Ready whose target Secret does
+        not exist (ESO's Secret carries no label of ours, so it is read: once per version of the
+        ExternalSecret, then remembered)."""
+        found: dict[Key, status_mod.Health] = {}
+        seen = self._synced_targets.setdefault(uid, {})
+        for obj in desired:
+            name = obj["metadata"]["name"]
+            current = live.get(("ExternalSecret", name))
+            if obj["kind"] != "ExternalSecret" or current is None:
+                continue
+            if not status_mod.child_health("ExternalSecret", current, name).ready:
+                continue
+            version = str((current.get("metadata") or {}).get("resourceVersion"))
+            if seen.get(name) == version:
+                continue
+            target = str(((obj.get("spec") or {}).get("target") or {}).get("name") or name)
+            if await self.applier.read_secret(obj["metadata"].get("namespace"), target) is None:
+                found[("ExternalSecret", name)] = status_mod.Health(
+                    False,
+                    message=f"ExternalSecret {name} is Ready, but its target Secret {target}"
+                    " does not exist yet",
+                )
+            else:
+                seen[name] = version
+        return found
 
     async def _finalize(self, body: Mapping[str, Any], uid: str, live: Mapping[Key, JSON]) -> None:
         """The resource is being deleted: release the children that must outlive it, then let
@@ -534,10 +571,14 @@ def _health(
     settled: jobs_mod.Settled,
     gate: jobs_mod.Gate,
     floors: Mapping[Key, int],
+    unsynced: Mapping[Key, status_mod.Health],
 ) -> status_mod.Health:
     """One desired child's health: held for a Job, a finished Job deleted since by its TTL as it
-    was last seen, a workload against its autoscaler's minimum (``floors``)."""
+    was last seen, a workload against its autoscaler's minimum (``floors``), an ExternalSecret
+    without its target Secret (``unsynced``)."""
     key = (str(obj["kind"]), str(obj["metadata"]["name"]))
+    if key in unsynced:
+        return unsynced[key]
     if key in gate.held:
         return gate.health(key)
     if key[0] == "Job" and key[1] in settled.gone:

@@ -14,9 +14,13 @@ from typing import Any
 
 from .apply import Applier
 from .cache import LiveState
+from .discovery import Discovery
 from .kube import Client
 from .reconciler import Reconciler, Scheduler
 from .settings import Settings
+
+# How often a missing add-on kind is asked for while resources wait for it (at most the resync).
+DISCOVERY_SECONDS = 10.0
 
 
 @dataclass
@@ -29,21 +33,31 @@ class Runtime:
     reconciler: Reconciler | None = None
     scheduler: Scheduler | None = None
     resync_task: asyncio.Task[None] | None = None
+    discovery: Discovery | None = None
+    discovery_task: asyncio.Task[None] | None = None
     metrics: Any = None  # the metrics endpoint's aiohttp runner, when on
     webhook_task: asyncio.Task[None] | None = None  # the admission webhook, when on
     indexed: bool = False  # set by the first resource handler: Kopf has filled every index
 
-    def start(self, client: Client, kube_version: str) -> None:
+    async def start(self, client: Client, kube_version: str) -> None:
         self.client = client
-        applier = Applier(client, self.settings, self.state)
+        self.discovery = Discovery(client)
+        await self.discovery.refresh()  # before any reconcile: which add-on kinds to send
+        applier = Applier(client, self.settings, self.state, self.discovery)
         self.reconciler = Reconciler(self.settings, applier, self.state, kube_version)
         self.scheduler = Scheduler(self.settings, self.reconciler, self.state)
         self.resync_task = asyncio.create_task(
             self.scheduler.resync_forever(lambda: self.indexed), name="konfiguru resync"
         )
+        self.discovery_task = asyncio.create_task(
+            self.discovery.watch_forever(
+                self.scheduler.poke, min(self.settings.resync_seconds, DISCOVERY_SECONDS)
+            ),
+            name="konfiguru discovery",
+        )
 
     async def stop(self) -> None:
-        for task in (self.resync_task, self.webhook_task):
+        for task in (self.resync_task, self.discovery_task, self.webhook_task):
             if task is not None:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)

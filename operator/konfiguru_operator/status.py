@@ -13,7 +13,9 @@ The contract (kstatus, sigs.k8s.io/cli-utils):
   and a ``lastTransitionTime`` that changes only when its ``status`` flips:
 
   * ``Ready``: every child exists and is healthy (Deployment rolled out, StatefulSet and DaemonSet
-    ready, Job succeeded, PersistentVolumeClaim bound; other kinds are ready once they exist).
+    ready, at least the autoscaler's minimum of pods ready, Job succeeded, PersistentVolumeClaim
+    bound, ExternalSecret ``Ready`` by the External Secrets Operator with its target Secret; other
+    kinds are ready once they exist).
   * ``Reconciling``: work is under way (children being created or rolled out).
   * ``Stalled``: it cannot progress without a person: an invalid spec, an immutable field, a name
     taken by another owner, a failed Job, a rollout past its deadline.
@@ -179,7 +181,25 @@ def _pvc(obj: Mapping[str, Any], floor: int = 0) -> Health:
     return Health(False, message=f"PersistentVolumeClaim {name} is {phase or 'Pending'}")
 
 
+def _external_secret(obj: Mapping[str, Any], floor: int = 0) -> Health:
+    """Ready once the External Secrets Operator says so (condition ``Ready=True``): it has then
+    written the target Secret (which the reconciler also checks exists)."""
+    name = (obj.get("metadata") or {}).get("name", "")
+    ready = _condition(obj, "Ready")
+    if ready.get("status") == "True":
+        return Health(True)
+    if ready:
+        why = ready.get("message") or ready.get("reason") or "not synced"
+        return Health(False, message=f"ExternalSecret {name} is not synced: {why}")
+    return Health(
+        False,
+        message=f"ExternalSecret {name} has no status from the External Secrets Operator yet"
+        " (is it running, and does its SecretStore exist?)",
+    )
+
+
 _CHECKS: dict[str, Callable[[Mapping[str, Any], int], Health]] = {
+    "ExternalSecret": _external_secret,
     "Deployment": _deployment,
     "StatefulSet": _statefulset,
     "DaemonSet": _daemonset,

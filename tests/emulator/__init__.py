@@ -27,7 +27,9 @@ API of :class:`Emulator` (all methods are thread-safe and synchronous):
   ``schema_validation=True`` (False: custom resources are pruned and defaulted but never 422),
   ``statefulset_pvcs=False`` (True: StatefulSets get their ``<template>-<sts>-<n>`` PVCs from
   ``volumeClaimTemplates`` like the real controller; off by default so tests that create them
-  by hand do not collide).
+  by hand do not collide), ``without=("external-secrets.io",)`` (API groups of add-ons served
+  as built-ins, ExternalSecret, ServiceMonitor..., left unserved until their CRD is created,
+  e.g. ``samples.EXTERNAL_SECRET_CRD``: an add-on installed after the operator).
 * Objects: ``create(obj)`` (a ``status`` in ``obj`` is written through /status afterwards),
   ``apply(obj, manager=, force=True)`` (server-side apply), ``get(ref, name, ns)`` (ApiError 404),
   ``find(...)`` (None if absent), ``list(ref, ns=None, labels="a=b,c in (d)", fields=...)``,

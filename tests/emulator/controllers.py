@@ -12,6 +12,12 @@ generation changes, writes the status the real controllers would write once ever
 * Job: ``succeeded`` = completions, conditions ``SuccessCriteriaMet`` and ``Complete``.
 * PersistentVolumeClaim: ``phase: Bound`` with ``capacity`` = the requested storage (also after a
   resize).
+* ExternalSecret (the External Secrets Operator): the target Secret (``spec.target.name``, else
+  the ExternalSecret's name; owned by it with ``creationPolicy: Owner``) with each
+  ``spec.data[].secretKey``, then ``status.conditions`` ``Ready=True`` (reason ``SecretSynced``),
+  ``refreshTime``, ``syncedResourceVersion`` and ``binding.name``. Unready (``set_ready(...,
+  False)``): ``Ready=False``, reason ``SecretSyncedError``, and no Secret; paused: no status at
+  all, as before ESO ever synced it.
 * HorizontalPodAutoscaler: when one is created, its spec changes or the controllers resume, its
   target's ``spec.replicas`` is brought within ``minReplicas``..``maxReplicas`` through the
   ``scale`` subresource, as the real HPA does first on each sync (with no metrics it does nothing
@@ -25,6 +31,7 @@ produce MODIFIED watch events like the real thing; a status already correct is n
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import copy
 import time
@@ -91,6 +98,7 @@ class SimulatedControllers:
         ("apps", "daemonsets"),
         ("batch", "jobs"),
         ("", "persistentvolumeclaims"),
+        ("external-secrets.io", "externalsecrets"),
     }
     HPA: ClassVar[tuple[str, str]] = ("autoscaling", "horizontalpodautoscalers")
 
@@ -287,6 +295,8 @@ class SimulatedControllers:
             return
         if rt.kind == "StatefulSet" and self.statefulset_pvcs:
             self._claim_volumes(obj)
+        if rt.kind == "ExternalSecret" and key not in self.unready:
+            self._sync_external_secret(obj)
         compute: Callable[[Obj, Obj, bool], Obj] = getattr(self, f"_status_{rt.kind.lower()}")
         old_status = obj.get("status") or {}
         status = compute(obj, old_status, key not in self.unready)
@@ -324,6 +334,57 @@ class SimulatedControllers:
                 manager=MANAGER,
                 subresource="scale",
             )
+
+    def _sync_external_secret(self, es: Obj) -> None:
+        """What ESO does once the provider answered: the target Secret, created or updated."""
+        spec, meta = es.get("spec") or {}, es["metadata"]
+        target = spec.get("target") or {}
+        name = str(target.get("name") or meta["name"])
+        namespace = meta.get("namespace")
+        secrets = self.cluster.catalogue.resolve("v1/secrets")
+        data = {
+            str(item["secretKey"]): base64.b64encode(b"emulated").decode()
+            for item in spec.get("data") or []
+            if item.get("secretKey")
+        }
+        secret_meta: Obj = {"name": name, "namespace": namespace}
+        if target.get("creationPolicy", "Owner") == "Owner":
+            secret_meta["ownerReferences"] = [
+                {
+                    "apiVersion": es["apiVersion"],
+                    "kind": "ExternalSecret",
+                    "name": meta["name"],
+                    "uid": meta["uid"],
+                    "controller": True,
+                    "blockOwnerDeletion": True,
+                }
+            ]
+        body = {"apiVersion": "v1", "kind": "Secret", "metadata": secret_meta, "data": data}
+        with contextlib.suppress(ApiError):
+            self.cluster.apply(secrets, namespace, name, body, manager="external-secrets")
+
+    def _status_externalsecret(self, obj: Obj, old: Obj, ready: bool) -> Obj:
+        spec, meta = obj.get("spec") or {}, obj["metadata"]
+        synced = f"{meta.get('generation', 1)}-{revision_hash(spec)}"
+        previous = next((c for c in old.get("conditions") or [] if c.get("type") == "Ready"), {})
+        status = "True" if ready else "False"
+        since = previous.get("lastTransitionTime") if previous.get("status") == status else None
+        condition = {
+            "type": "Ready",
+            "status": status,
+            "reason": "SecretSynced" if ready else "SecretSyncedError",
+            "message": "secret synced" if ready else "could not get secret data from provider",
+            "lastTransitionTime": since or now_iso(),
+        }
+        if not ready:
+            return {**old, "conditions": [condition]}
+        same = old.get("syncedResourceVersion") == synced
+        return {
+            "conditions": [condition],
+            "refreshTime": old.get("refreshTime") if same else now_iso(),
+            "syncedResourceVersion": synced,
+            "binding": {"name": str((spec.get("target") or {}).get("name") or meta["name"])},
+        }
 
     def _claim_volumes(self, sts: Obj) -> None:
         """PVCs ``<template>-<statefulset>-<ordinal>`` for every replica, never deleted on scale

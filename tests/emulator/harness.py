@@ -72,12 +72,15 @@ class Emulator:
         default_storage_class: bool = True,
         port: int = 0,
         statefulset_pvcs: bool = False,
+        without: Iterable[str] = (),
     ) -> None:
         self.cluster = Cluster(
             strict_namespaces=strict_namespaces,
             gc_delay=gc_delay,
             schema_validation=schema_validation,
         )
+        for group in without:  # add-ons not installed (yet): their CRD makes them served
+            self.cluster.catalogue.remove_group(group)
         self.faults = FaultInjector()
         self.handler = KubeEmulator(cluster=self.cluster, faults=self.faults)
         self.controllers = Controls(

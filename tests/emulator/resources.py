@@ -242,6 +242,14 @@ class Catalogue:
         self.revision += 1
         return gone
 
+    def remove_group(self, group: str) -> list[ResourceType]:
+        """Stop serving an API group (a cluster where that add-on is not installed)."""
+        gone = [rt for rt in self._types.values() if rt.group == group]
+        for rt in gone:
+            del self._types[(rt.group, rt.version, rt.plural)]
+        self.revision += 1
+        return gone
+
     def __iter__(self) -> Any:
         return iter(list(self._types.values()))
 

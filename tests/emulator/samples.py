@@ -125,3 +125,51 @@ def owner_ref(owner: dict[str, Any], controller: bool = True) -> dict[str, Any]:
         "controller": controller,
         "blockOwnerDeletion": True,
     }
+
+
+EXTERNAL_SECRET_CRD: dict[str, Any] = {
+    "apiVersion": "apiextensions.k8s.io/v1",
+    "kind": "CustomResourceDefinition",
+    "metadata": {"name": "externalsecrets.external-secrets.io"},
+    "spec": {
+        "group": "external-secrets.io",
+        "scope": "Namespaced",
+        "names": {
+            "kind": "ExternalSecret",
+            "listKind": "ExternalSecretList",
+            "plural": "externalsecrets",
+            "singular": "externalsecret",
+            "shortNames": ["es"],
+            "categories": ["external-secrets"],
+        },
+        "versions": [
+            {
+                "name": "v1",
+                "served": True,
+                "storage": True,
+                "subresources": {"status": {}},
+                "schema": {
+                    "openAPIV3Schema": {
+                        "type": "object",
+                        "properties": {
+                            "apiVersion": {"type": "string"},
+                            "kind": {"type": "string"},
+                            "metadata": {"type": "object"},
+                            "spec": {
+                                "type": "object",
+                                "x-kubernetes-preserve-unknown-fields": True,
+                            },
+                            "status": {
+                                "type": "object",
+                                "x-kubernetes-preserve-unknown-fields": True,
+                            },
+                        },
+                    }
+                },
+            }
+        ],
+    },
+}
+"""The External Secrets Operator's ExternalSecret CRD, its schema reduced to what the emulator
+needs: install it into an emulator started ``without=("external-secrets.io",)`` to play an
+operator installed after Konfiguru's."""

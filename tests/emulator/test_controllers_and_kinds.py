@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from .cluster import ApiError
-from .samples import deployment
+from .samples import EXTERNAL_SECRET_CRD, deployment
 
 
 def ready(obj):
@@ -311,6 +311,51 @@ def test_an_hpa_raises_its_target_to_min_and_caps_it_at_max_like_the_real_one(em
     )
     emu.patch("hpa", "web", {"spec": {"minReplicas": 1, "maxReplicas": 1}})
     emu.wait_for_object("deploy", "web", predicate=lambda d: d["spec"]["replicas"] == 1)
+
+
+def _external_secret(name: str) -> dict:
+    return {
+        "apiVersion": "external-secrets.io/v1",
+        "kind": "ExternalSecret",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {
+            "secretStoreRef": {"name": "vault", "kind": "ClusterSecretStore"},
+            "target": {"name": f"{name}-target", "creationPolicy": "Owner"},
+            "data": [{"secretKey": "TOKEN", "remoteRef": {"key": "shop/token"}}],
+        },
+    }
+
+
+def _es_ready(obj: dict) -> str | None:
+    conditions = (obj.get("status") or {}).get("conditions") or []
+    return next((c["status"] for c in conditions if c["type"] == "Ready"), None)
+
+
+def test_an_external_secret_gets_its_target_secret_and_ready_like_from_eso(emu):
+    emu.controllers.pause("externalsecrets")
+    emu.create(_external_secret("pay"))
+    assert "status" not in emu.get("externalsecrets", "pay") and not emu.find("secrets", "pay-target")
+    emu.controllers.set_unready("externalsecrets", "pay")
+    failing = emu.wait_for_object("externalsecrets", "pay", predicate=_es_ready)
+    assert _es_ready(failing) == "False" and failing["status"]["conditions"][0]["reason"] == (
+        "SecretSyncedError"
+    )
+    emu.controllers.resume("externalsecrets")
+    emu.controllers.set_ready("externalsecrets", "pay")
+    synced = emu.wait_for_object("es", "pay", predicate=lambda e: _es_ready(e) == "True")
+    assert synced["status"]["binding"] == {"name": "pay-target"}
+    secret = emu.get("secrets", "pay-target")
+    assert set(secret["data"]) == {"TOKEN"}
+    assert secret["metadata"]["ownerReferences"][0]["uid"] == synced["metadata"]["uid"]
+
+
+def test_an_add_on_group_left_out_is_served_once_its_crd_is_created(emulator_factory):
+    emu = emulator_factory(crds=[], without=("external-secrets.io",))
+    status, _, _ = emu.request("GET", "/apis/external-secrets.io/v1")
+    assert status == 404
+    emu.create(EXTERNAL_SECRET_CRD)
+    emu.create(_external_secret("pay"))
+    emu.wait_for_object("es", "pay", predicate=lambda e: _es_ready(e) == "True")
 
 
 def test_statefulsets_can_claim_their_volumes_like_the_real_controller(emulator_factory):

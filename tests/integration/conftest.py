@@ -38,16 +38,18 @@ def assert_no_bugs(process: OperatorProcess) -> None:
 
 
 @pytest.fixture
-def operator_factory(
-    emulator: Emulator, tmp_path: Path, request: pytest.FixtureRequest
-) -> Iterator[Any]:
-    """Start the operator with extra ``KONFIGURU_*`` settings: ``operator_factory(KEY="v")``."""
+def operator_factory(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Start the operator with extra ``KONFIGURU_*`` settings: ``operator_factory(KEY="v")``;
+    against the ``emulator`` fixture, or ``on=`` one made by ``emulator_factory``."""
     started: list[OperatorProcess] = []
 
-    def make(*args: str, kopf_cli: bool = False, **env: str) -> OperatorProcess:
+    def make(
+        *args: str, kopf_cli: bool = False, on: Emulator | None = None, **env: str
+    ) -> OperatorProcess:
         workdir = tmp_path / f"operator{len(started)}"
         workdir.mkdir()
-        process = OperatorProcess(emulator, workdir, **env).start(*args, kopf_cli=kopf_cli)
+        target = on if on is not None else request.getfixturevalue("emulator")
+        process = OperatorProcess(target, workdir, **env).start(*args, kopf_cli=kopf_cli)
         started.append(process)
         return process
 

@@ -50,3 +50,44 @@ def test_an_app_is_not_ready_below_its_autoscaler_minimum_until_the_autoscaler_r
     obj = wait_ready(emulator)
     assert emulator.get("deployments", "shop", "default")["spec"]["replicas"] == 2
     assert obj["status"]["replicas"] == 2
+
+
+def _with_payments(**spec: Any) -> dict[str, Any]:
+    """An App with a secret from Vault: an ExternalSecret ``shop-payments`` child."""
+    external = {
+        "provider": "vault",
+        "store": "vault-shop",
+        "data": [{"key": "STRIPE_API_KEY", "remoteKey": "shop/payments", "property": "key"}],
+    }
+    return app(secrets=[{"name": "payments", "external": external}], **spec)
+
+
+def test_an_external_secret_counts_ready_only_once_eso_synced_it(emulator, operator):
+    emulator.controllers.pause("externalsecrets")  # ESO has not synced it yet
+    emulator.create(_with_payments())
+    _still_progressing(
+        emulator, "shop", "ExternalSecret shop-payments has no status from the External Secrets"
+    )
+    emulator.controllers.set_unready("externalsecrets", "shop-payments")
+    _still_progressing(
+        emulator, "shop", "ExternalSecret shop-payments is not synced: could not get secret data"
+    )
+    emulator.controllers.resume("externalsecrets")
+    emulator.controllers.set_ready("externalsecrets", "shop-payments")
+    wait_ready(emulator)
+    assert emulator.get("secrets", "shop-payments", "default")["data"]["STRIPE_API_KEY"]
+
+
+def test_an_external_secret_reported_ready_without_its_secret_is_not_ready(emulator, operator):
+    emulator.controllers.pause("externalsecrets")
+    emulator.create(_with_payments())
+    es = emulator.wait_for_object("externalsecrets", "shop-payments", "default", lambda e: True)
+    ready = {"type": "Ready", "status": "True", "reason": "SecretSynced", "message": "synced"}
+    emulator.patch_status("externalsecrets", "shop-payments", {"conditions": [ready]}, "default")
+    _still_progressing(
+        emulator, "shop", "ExternalSecret shop-payments is Ready, but its target Secret"
+    )
+    assert es["spec"]["target"]["name"] == "shop-payments"
+    emulator.controllers.resume("externalsecrets")
+    emulator.controllers.set_ready("externalsecrets", "shop-payments")
+    wait_ready(emulator)

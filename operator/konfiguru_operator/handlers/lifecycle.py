@@ -1,7 +1,7 @@
 """Operator-level handlers: login, startup, cleanup and the liveness probe.
 
 Startup configures Kopf the Konfiguru way (finalizer and annotation names under ``konfiguru.io``,
-no status writes by Kopf, server-side label selectors for the children, no CRD scanning), opens
+no status writes by Kopf, server-side label selectors for the children, CRD scanning on), opens
 the operator's own API client on the same credentials and starts the periodic resync and, when
 ``KONFIGURU_WEBHOOK_PORT`` is set, the admission webhook (``webhook.py``). Cleanup
 (SIGTERM, Ctrl+C) stops the resync and in-flight reconciles and closes the client: a
@@ -87,9 +87,11 @@ def configure(settings: kopf.OperatorSettings) -> None:
     # Watch only labelled children, filtered by the API server: nothing else reaches us.
     for ref in CHILD_KINDS.values():
         settings.watching.label_selectors[ref.api_version, ref.plural] = OWNER_UID
-    # Kinds are discovered once at start; no list/watch of all CRDs is needed (a CRD installed
-    # later, e.g. the Prometheus ServiceMonitor, is picked up on the next start).
-    settings.scanning.disabled = True
+    # CRD scanning on: a Konfiguru or add-on CRD installed after the start (the CRDs applied
+    # after the operator, the External Secrets Operator installed later) is watched and served
+    # at once, without a restart. Costs a list/watch of CRDs (and of Namespaces when a list of
+    # namespaces is watched); the chart grants exactly that (tests/shipping).
+    settings.scanning.disabled = False
     # Page initial listings: thousands of children arrive in chunks, not one huge answer.
     settings.watching.chunk_size = 500
     settings.watching.server_timeout = 300
@@ -156,7 +158,7 @@ async def startup(settings: kopf.OperatorSettings, **kwargs: Any) -> None:
         )
     client = Client(Credentials.from_connection_info(info), RUNTIME.settings.api_timeout_seconds)
     RUNTIME.state.bind(kwargs)
-    RUNTIME.start(client, await detect_kube_version(client))
+    await RUNTIME.start(client, await detect_kube_version(client))
     assert RUNTIME.scheduler is not None
     RUNTIME.scheduler.gate = PeeringGate(
         client,
