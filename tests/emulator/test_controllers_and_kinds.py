@@ -334,7 +334,8 @@ def _es_ready(obj: dict) -> str | None:
 def test_an_external_secret_gets_its_target_secret_and_ready_like_from_eso(emu):
     emu.controllers.pause("externalsecrets")
     emu.create(_external_secret("pay"))
-    assert "status" not in emu.get("externalsecrets", "pay") and not emu.find("secrets", "pay-target")
+    assert "status" not in emu.get("externalsecrets", "pay")
+    assert emu.find("secrets", "pay-target") is None
     emu.controllers.set_unready("externalsecrets", "pay")
     failing = emu.wait_for_object("externalsecrets", "pay", predicate=_es_ready)
     assert _es_ready(failing) == "False" and failing["status"]["conditions"][0]["reason"] == (
