@@ -149,6 +149,59 @@ def deploy_operator_text() -> str:
     return GENERATED_HEADER.format(source="charts/konfiguru") + dump_all(objects)
 
 
+# deploy/webhook/: a kustomize Component adding the admission webhook (self-signed certificates)
+# to deploy/: the objects the chart adds with webhook.enabled, and the objects it changes as
+# patches. So `components: [deploy/webhook]` installs what `--set webhook.enabled=true` does.
+WEBHOOK = DEPLOY / "webhook"
+WEBHOOK_DEPLOY_VALUES: dict[str, Any] = {**DEPLOY_VALUES, "webhook": {"enabled": True}}
+
+
+def _deploy_objects(values: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        _strip_helm_labels(obj)
+        for name, text in chart_manifests(values).items()
+        if not name.endswith("NOTES.txt") and "/templates/" in name
+        for obj in load_all(text)
+    ]
+
+
+def _key(obj: dict[str, Any]) -> tuple[str, str]:
+    return obj["kind"], obj["metadata"]["name"]
+
+
+def webhook_component_files() -> dict[Path, Callable[[], str]]:
+    base = {_key(obj): obj for obj in _deploy_objects(DEPLOY_VALUES)}
+    added = [obj for obj in _deploy_objects(WEBHOOK_DEPLOY_VALUES) if _key(obj) not in base]
+    changed = [
+        obj
+        for obj in _deploy_objects(WEBHOOK_DEPLOY_VALUES)
+        if _key(obj) in base and base[_key(obj)] != obj
+    ]
+    header = GENERATED_HEADER.format(source="charts/konfiguru (webhook.enabled)")
+    files: dict[Path, Callable[[], str]] = {
+        WEBHOOK / "webhook.yaml": lambda: header + dump_all(added)
+    }
+    patches = []
+    for obj in changed:
+        name = f"patch-{obj['kind'].lower()}.yaml"
+        patches.append({"path": name})
+        files[WEBHOOK / name] = functools.partial(lambda o: header + dump_all([o]), obj)
+    component = {
+        "apiVersion": "kustomize.config.k8s.io/v1alpha1",
+        "kind": "Component",
+        "resources": ["webhook.yaml"],
+        "patches": patches,
+    }
+    usage = (
+        "# Use: an overlay with `resources: [<deploy/>]` and `components: [<deploy/webhook>]`, in\n"
+        "# namespace konfiguru-system (the webhook's certificate names and namespaceSelector).\n"
+    )
+    files[WEBHOOK / "kustomization.yaml"] = lambda: (
+        header + usage + yaml.safe_dump(component, sort_keys=False)
+    )
+    return files
+
+
 def crd_copies() -> dict[Path, Callable[[], str]]:
     return {
         DEPLOY / "crds" / path.name: functools.partial(path.read_text, "utf-8")
@@ -371,6 +424,7 @@ def generated_files() -> dict[Path, Callable[[], str]]:
     files.update(crd_copies())
     files[DEPLOY / "kustomization.yaml"] = kustomization_text
     files[DEPLOY / "operator.yaml"] = deploy_operator_text
+    files.update(webhook_component_files())
     files[ARGOCD / "argocd-cm.yaml"] = argocd_cm_text
     files[README] = chart_readme_text
     return files

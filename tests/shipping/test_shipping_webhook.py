@@ -10,6 +10,9 @@ is never selected, and ``policy.document`` reaches the operator as ``KONFIGURU_P
 
 from __future__ import annotations
 
+import os
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import helm_python
@@ -211,3 +214,52 @@ def test_an_existing_policy_config_map_is_mounted_and_none_is_created() -> None:
     volumes = workload["spec"]["template"]["spec"]["volumes"]
     assert {"name": "policy", "configMap": {"name": "platform-policy"}} in volumes
     assert operator_settings(objects).policy_file == "/etc/konfiguru/policy/policy.yaml"
+
+
+def unordered_ports(value: Any) -> Any:
+    """``value`` with container port lists sorted by name (a strategic merge patch puts the
+    ports it adds first; their order means nothing to Kubernetes)."""
+    if isinstance(value, dict):
+        return {key: unordered_ports(item) for key, item in value.items()}
+    if isinstance(value, list):
+        items = [unordered_ports(item) for item in value]
+        if items and all(isinstance(i, dict) and "containerPort" in i for i in items):
+            items.sort(key=lambda port: port["name"])
+        return items
+    return value
+
+
+def _kustomize(directory: Path) -> list[dict[str, Any]]:
+    result = subprocess.run(
+        [shipping.KUBECTL, "kustomize", str(directory)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return shipping.load_all(result.stdout)
+
+
+def test_deploy_with_the_webhook_component_installs_what_the_chart_value_does(
+    tmp_path: Path,
+) -> None:
+    overlay = {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": [os.path.relpath(shipping.DEPLOY, tmp_path)],
+        "components": [os.path.relpath(shipping.WEBHOOK, tmp_path)],
+    }
+    (tmp_path / "kustomization.yaml").write_text(yaml.safe_dump(overlay))
+    installed = [
+        obj
+        for obj in _kustomize(tmp_path)
+        if obj["kind"] not in ("CustomResourceDefinition", "Namespace")
+    ]
+    chart = shipping._deploy_objects(shipping.WEBHOOK_DEPLOY_VALUES)
+
+    def keyed(objects: list[dict[str, Any]]) -> dict[tuple[str, str], Any]:
+        return {(o["kind"], o["metadata"]["name"]): unordered_ports(o) for o in objects}
+
+    assert keyed(installed) == keyed(chart)
+    assert ("ValidatingWebhookConfiguration", "konfiguru") in keyed(installed)
+    for kube_version in shipping.KUBE_VERSIONS:
+        errors = [e for obj in installed for e in kfgtest.strict_errors(obj, kube_version)]
+        assert not errors
