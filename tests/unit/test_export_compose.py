@@ -186,7 +186,7 @@ def test_no_secret_value_is_written_and_secret_keys_come_from_env_files(tmp_path
 def test_dollar_signs_survive_compose_interpolation(tmp_path) -> None:
     out = export(tmp_path, EXAMPLES / "databases" / "postgres.kfg.yaml")
     document = yaml.safe_load((out / "docker-compose.yaml").read_text())
-    test = document["services"]["orders-db"]["healthcheck"]["test"]
+    test = document["services"]["inventory-db"]["healthcheck"]["test"]
     assert '"$$POSTGRES_USER"' in test[-1] and '"$POSTGRES_USER"' not in test[-1].replace("$$", "")
 
 

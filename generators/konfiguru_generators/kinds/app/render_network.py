@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ... import labels
 from ...apichecks import as_cidr
 from ...errors import FieldError, SpecError
+from ...netpeers import connect_to_peer, namespace_peer, owned_by, resource_peer
 from ...podspec import Fragment
 from ..base import Manifest, Resource
 from . import ingress as ingress_mod
@@ -20,7 +20,6 @@ from .render_gateway import render_httproutes
 
 NGINX = "nginx.ingress.kubernetes.io/"
 DNS_PORTS: list[Fragment] = [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]
-_NAMESPACE_LABEL = "kubernetes.io/metadata.name"
 
 
 def has_service(spec: Mapping[str, Any]) -> bool:
@@ -185,25 +184,10 @@ def render_ingress(resource: Resource) -> list[Manifest]:
     ]
 
 
-def owned_by(kind: str, name: str) -> dict[str, str]:
-    """Every pod a Konfiguru resource owns (workload, jobs, schedules) carries these labels."""
-    return {labels.OWNER_KIND: kind, labels.OWNER_NAME: name}
-
-
-def _peer(name: str, namespace: str | None, kind: str = "App") -> Fragment:
-    peer: Fragment = {"podSelector": {"matchLabels": owned_by(kind, name)}}
-    if namespace:
-        peer["namespaceSelector"] = {"matchLabels": {_NAMESPACE_LABEL: namespace}}
-    return peer
-
-
-def _namespace_peer(namespace: str) -> Fragment:
-    return {"namespaceSelector": {"matchLabels": {_NAMESPACE_LABEL: namespace}}}
-
-
 def render_network_policy(resource: Resource) -> list[Manifest]:
-    """Ingress only from declared callers, the ingress controller and Prometheus (to the metrics
-    port); egress only to DNS, connectTo targets and egressTo CIDRs (unless unrestricted).
+    """Ingress only from declared callers (apps of this namespace that list it in connectTo, and
+    those in allowFrom), the ingress controller and Prometheus (to the metrics port); egress only
+    to DNS, connectTo targets and egressTo CIDRs (unless unrestricted).
 
     The policy selects every pod of the app by its owner labels (workload, jobs and schedules
     alike), so a migration Job may reach the database its app connects to. Peers are selected
@@ -216,18 +200,20 @@ def render_network_policy(resource: Resource) -> list[Manifest]:
     ports = names.container_ports(spec)
     app_ports = [{"protocol": p.protocol, "port": p.number} for p in ports]
     ingress_rules: list[Fragment] = []
-    callers = [_peer(c["name"], c.get("namespace")) for c in spec.get("allowFrom") or []]
+    # Callers that list this app in connectTo (same namespace), then those it lists in allowFrom.
+    callers = [connect_to_peer(resource.kind, resource.name)]
+    callers += [resource_peer(c["name"], c.get("namespace")) for c in spec.get("allowFrom") or []]
     members = spec["workload"] == "StatefulSet" and bool(app_ports)
     if members:
         # The members of a StatefulSet talk to each other (replication, gossip, quorum).
-        callers.insert(0, _peer(resource.name, None, resource.kind))
-    if callers and app_ports:
+        callers.insert(0, resource_peer(resource.name, None, resource.kind))
+    if app_ports:
         ingress_rules.append({"from": callers, "ports": app_ports})
     main = names.main_port(spec)
     if spec.get("ingress") and main is not None:
         ingress_rules.append(
             {
-                "from": [_namespace_peer(policy["ingressControllerNamespace"])],
+                "from": [namespace_peer(policy["ingressControllerNamespace"])],
                 "ports": [{"protocol": "TCP", "port": main.number}],
             }
         )
@@ -238,7 +224,7 @@ def render_network_policy(resource: Resource) -> list[Manifest]:
     if metrics is not None:
         ingress_rules.append(
             {
-                "from": [_namespace_peer(policy["monitoringNamespace"])],
+                "from": [namespace_peer(policy["monitoringNamespace"])],
                 "ports": [{"protocol": "TCP", "port": metrics}],
             }
         )
@@ -250,14 +236,16 @@ def render_network_policy(resource: Resource) -> list[Manifest]:
         egress = [{"ports": DNS_PORTS}]
         for target in spec.get("connectTo") or []:
             rule: Fragment = {
-                "to": [_peer(target["name"], target.get("namespace"), target["kind"])]
+                "to": [resource_peer(target["name"], target.get("namespace"), target["kind"])]
             }
             if target["kind"] == "Database" and names.connect_port(target) is not None:
                 # A Database serves on its Service port; an App's container port is unknown here.
                 rule["ports"] = [{"protocol": "TCP", "port": names.connect_port(target)}]
             egress.append(rule)
         if members:
-            egress.append({"to": [_peer(resource.name, None, resource.kind)], "ports": app_ports})
+            egress.append(
+                {"to": [resource_peer(resource.name, None, resource.kind)], "ports": app_ports}
+            )
         cidrs = policy.get("egressTo") or []
         if cidrs:
             # ipBlock.cidr must be a CIDR: a bare address is written as a one-address network.

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ... import podspec
+from ... import labels, podspec
 from ...podspec import Fragment
 from ..base import Resource
 from . import names
@@ -173,7 +173,10 @@ def pod_template(
     annotations.update(parts.annotations if inherit else {})
     if long_running:
         annotations.update(_scrape_annotations(spec))
-    metadata: Fragment = {"labels": resource.labels(component)}
+    # Every pod of the app, jobs included, carries the connect-to labels its callees admit.
+    pod_labels = resource.labels(component)
+    pod_labels.update(labels.connect_to_labels(spec.get("connectTo") or [], resource.namespace))
+    metadata: Fragment = {"labels": pod_labels}
     if annotations:
         metadata["annotations"] = annotations
     return {"metadata": metadata, "spec": pod}

@@ -37,7 +37,8 @@ from typing import Any
 
 from ... import podspec
 from ...labels import COMPONENT as COMPONENT_LABEL
-from ...labels import OWNER_KIND, OWNER_NAME, object_labels
+from ...labels import object_labels
+from ...netpeers import connect_to_peer, namespace_peer, owned_by, resource_peer
 from ...volumes import growth_note
 from ..base import Manifest, Resource
 from . import backup, containers, credentials, replicaset, shapes, storage
@@ -295,28 +296,28 @@ def _network_policy(
     selector: dict[str, str],
     monitoring: bool,
 ) -> Manifest:
+    """The database port for its own pods, the Apps that list it in ``connectTo`` (same
+    namespace) and those in ``connectFrom`` (everyone in the namespace without a
+    ``connectFrom``); the exporter port for Prometheus' namespace only."""
     spec = resource.spec
     port = [{"port": engine.port, "protocol": "TCP"}]
     # The Database's own pods: replicas, replica set members, backups, the rs-init Job.
-    own = {"podSelector": {"matchLabels": {OWNER_KIND: resource.kind, OWNER_NAME: resource.name}}}
-    peers: list[dict[str, Any]] = [own]
+    own = {"podSelector": {"matchLabels": owned_by(resource.kind, resource.name)}}
+    peers: list[dict[str, Any]] = [own, connect_to_peer(resource.kind, resource.name)]
     connect_from = spec.get("connectFrom")
     if connect_from is None:
         peers.append({"podSelector": {}})
     else:
         for source in connect_from:
-            peer: dict[str, Any] = {
-                "podSelector": {"matchLabels": {OWNER_KIND: "App", OWNER_NAME: source["app"]}}
-            }
-            if source.get("namespace"):
-                peer["namespaceSelector"] = {
-                    "matchLabels": {"kubernetes.io/metadata.name": source["namespace"]}
-                }
-            peers.append(peer)
+            peers.append(resource_peer(source["app"], source.get("namespace")))
     ingress: list[dict[str, Any]] = [{"from": peers, "ports": port}]
     if monitoring:
-        # Prometheus usually runs in another namespace: the metrics port is open to all.
-        ingress.append({"ports": [{"port": engine.exporter.port, "protocol": "TCP"}]})
+        ingress.append(
+            {
+                "from": [namespace_peer(spec["monitoring"]["namespace"])],
+                "ports": [{"port": engine.exporter.port, "protocol": "TCP"}],
+            }
+        )
     return resource.template(
         "database/networkpolicy.yaml.j2",
         name=resource.name,
@@ -333,7 +334,7 @@ def _jobs_network_policy(resource: Resource, labels: dict[str, str]) -> Manifest
         name=f"{resource.name}-jobs",
         labels=labels,
         pod_selector={
-            "matchLabels": {OWNER_KIND: resource.kind, OWNER_NAME: resource.name},
+            "matchLabels": owned_by(resource.kind, resource.name),
             "matchExpressions": [
                 {
                     "key": COMPONENT_LABEL,

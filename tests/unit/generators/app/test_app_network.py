@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from appspec import env, errors, kinds, one, render
 
 OWNER = "konfiguru.io/owner-name"
 
 
-def policy(spec: dict[str, object]) -> dict[str, object]:
-    return one(render(spec), "NetworkPolicy")["spec"]  # type: ignore[return-value]
+def policy(spec: dict[str, Any], name: str = "web") -> dict[str, Any]:
+    return one(render(spec, name=name), "NetworkPolicy")["spec"]
 
 
 def test_connect_to_an_app_gives_host_port_and_url_variables() -> None:
@@ -90,6 +92,7 @@ def test_the_policy_admits_only_declared_callers_and_the_ingress_controller() ->
     assert spec["podSelector"] == {"matchLabels": {"konfiguru.io/owner-kind": "App", OWNER: "web"}}
     callers, controller = spec["ingress"]
     assert callers["from"] == [
+        {"podSelector": {"matchLabels": {"connect-to.konfiguru.io/app.web": "true"}}},
         {"podSelector": {"matchLabels": {"konfiguru.io/owner-kind": "App", OWNER: "web"}}},
         {
             "podSelector": {"matchLabels": {"konfiguru.io/owner-kind": "App", OWNER: "gateway"}},
@@ -114,16 +117,22 @@ def test_the_ingress_controller_namespace_is_configurable() -> None:
         }
     )
     assert (
-        spec["ingress"][0]["from"][0]["namespaceSelector"]["matchLabels"][
+        spec["ingress"][1]["from"][0]["namespaceSelector"]["matchLabels"][
             "kubernetes.io/metadata.name"
         ]
         == "traefik"
     )
 
 
-def test_nobody_may_call_an_app_that_declares_no_callers() -> None:
+def test_an_app_that_declares_no_callers_admits_only_those_that_connect_to_it() -> None:
     spec = policy({"port": 8080})
-    assert spec["policyTypes"] == ["Ingress", "Egress"] and spec["ingress"] == []
+    assert spec["policyTypes"] == ["Ingress", "Egress"]
+    assert spec["ingress"] == [
+        {
+            "from": [{"podSelector": {"matchLabels": {"connect-to.konfiguru.io/app.web": "true"}}}],
+            "ports": [{"protocol": "TCP", "port": 8080}],
+        }
+    ]
 
 
 def test_egress_goes_only_to_dns_connect_targets_and_declared_cidrs() -> None:
@@ -184,3 +193,54 @@ def test_connect_to_mistakes_are_reported() -> None:
         'spec.connectTo[2].engine: "redis" applies to kind Database only',
         'spec.connectTo[1].name: "db" is already listed at [0]',
     ]
+
+
+def _pod_labels(objects: list[dict[str, Any]]) -> list[dict[str, str]]:
+    templates = [o["spec"]["template"] for o in objects if o["kind"] in ("Deployment", "Job")]
+    templates += [
+        o["spec"]["jobTemplate"]["spec"]["template"] for o in objects if o["kind"] == "CronJob"
+    ]
+    return [t["metadata"]["labels"] for t in templates]
+
+
+def test_every_pod_of_a_caller_carries_a_label_per_target_in_its_namespace() -> None:
+    objects = render(
+        {
+            "connectTo": [
+                {"name": "api"},
+                {"name": "orders-db", "kind": "Database", "engine": "postgres"},
+                {"name": "cache", "kind": "Database", "engine": "redis", "namespace": "shop"},
+                {"name": "search", "namespace": "infra", "port": 9200},
+            ],
+            "jobs": [{"name": "migrate", "command": ["migrate"]}],
+            "schedules": [{"name": "nightly", "schedule": "@daily", "command": ["report"]}],
+        }
+    )
+    all_labels = _pod_labels(objects)
+    assert len(all_labels) == 3  # the Deployment's pods, the Job's and the CronJob's
+    for labels in all_labels:
+        connect = {k: v for k, v in labels.items() if k.startswith("connect-to.")}
+        # "search" lives in another namespace: only its own allowFrom may admit this app there.
+        assert connect == {
+            "connect-to.konfiguru.io/app.api": "true",
+            "connect-to.konfiguru.io/database.orders-db": "true",
+            "connect-to.konfiguru.io/database.cache": "true",
+        }
+
+
+def test_a_callee_admits_the_pods_that_carry_its_label_on_its_ports() -> None:
+    callee = policy({"port": 8080, "ports": [{"name": "grpc", "port": 9090}]}, name="api")
+    (callers,) = callee["ingress"]
+    assert callers["from"] == [
+        {"podSelector": {"matchLabels": {"connect-to.konfiguru.io/app.api": "true"}}}
+    ]
+    assert callers["ports"] == [
+        {"protocol": "TCP", "port": 8080},
+        {"protocol": "TCP", "port": 9090},
+    ]
+    caller = _pod_labels(render({"connectTo": [{"name": "api"}]}, name="web"))[0]
+    assert callers["from"][0]["podSelector"]["matchLabels"].items() <= caller.items()
+
+
+def test_a_callee_without_ports_admits_no_one() -> None:
+    assert policy({"workload": "Job"}, name="api")["ingress"] == []

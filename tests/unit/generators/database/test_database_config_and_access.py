@@ -115,10 +115,14 @@ def _ingress(**spec: object) -> list[dict]:
     return list(policy["spec"]["ingress"])
 
 
-def test_connect_from_admits_only_the_named_apps_and_the_databases_own_pods() -> None:
+CONNECTS_TO_DB = {"podSelector": {"matchLabels": {"connect-to.konfiguru.io/database.db": "true"}}}
+
+
+def test_connect_from_admits_only_the_named_apps_callers_and_the_databases_own_pods() -> None:
     (rule,) = _ingress(connectFrom=[{"app": "web"}, {"app": "etl", "namespace": "data"}])
     assert rule["ports"] == [{"port": 5432, "protocol": "TCP"}]
-    own, web, etl = rule["from"]
+    own, callers, web, etl = rule["from"]
+    assert callers == CONNECTS_TO_DB
     assert own["podSelector"]["matchLabels"] == {
         "konfiguru.io/owner-kind": "Database",
         "konfiguru.io/owner-name": "db",
@@ -136,9 +140,43 @@ def test_without_connect_from_every_pod_of_the_namespace_may_connect() -> None:
     assert {"podSelector": {}} in rule["from"]
 
 
-def test_an_empty_connect_from_admits_only_the_databases_own_pods() -> None:
+def test_an_empty_connect_from_admits_only_the_databases_own_pods_and_its_callers() -> None:
     (rule,) = _ingress(connectFrom=[])
-    assert len(rule["from"]) == 1 and "konfiguru.io/owner-kind" in str(rule["from"][0])
+    own, callers = rule["from"]
+    assert "konfiguru.io/owner-kind" in str(own) and callers == CONNECTS_TO_DB
+
+
+def test_the_database_admits_the_pods_of_an_app_that_lists_it_in_connect_to() -> None:
+    app = {
+        "apiVersion": "konfiguru.io/v1alpha1",
+        "kind": "App",
+        "metadata": {"name": "web", "namespace": "shop"},
+        "spec": {
+            "image": "ghcr.io/acme/web:1.0",
+            "connectTo": [{"name": "db", "kind": "Database", "engine": "postgres"}],
+            "jobs": [{"name": "migrate", "command": ["migrate"]}],
+        },
+    }
+    templates = [o["spec"]["template"] for o in render(app) if o["kind"] in ("Deployment", "Job")]
+    assert len(templates) == 2
+    (rule,) = _ingress(connectFrom=[])
+    selector = rule["from"][1]["podSelector"]["matchLabels"]
+    for template in templates:
+        assert selector.items() <= template["metadata"]["labels"].items()
+
+
+def test_the_exporter_port_admits_only_the_monitoring_namespace() -> None:
+    _, exporter = _ingress(monitoring={})
+    assert exporter == {
+        "from": [
+            {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}
+        ],
+        "ports": [{"port": 9187, "protocol": "TCP"}],
+    }
+    _, elsewhere = _ingress(monitoring={"namespace": "observability"})
+    assert elsewhere["from"] == [
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "observability"}}}
+    ]
 
 
 def test_backup_and_replica_pods_carry_the_labels_the_policy_admits() -> None:
@@ -183,4 +221,4 @@ def test_connect_from_selects_the_pods_an_app_renders() -> None:
     (deployment,) = [o for o in render(app) if o["kind"] == "Deployment"]
     pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
     (rule,) = _ingress(connectFrom=[{"app": "web"}])
-    assert rule["from"][1]["podSelector"]["matchLabels"].items() <= pod_labels.items()
+    assert rule["from"][2]["podSelector"]["matchLabels"].items() <= pod_labels.items()
