@@ -226,3 +226,22 @@ def test_the_database_exporter_is_open_to_prometheus_only() -> None:
 def test_a_pod_that_declares_nothing_reaches_no_locked_down_database() -> None:
     verdict = examples().cluster.verdict(_pod("stranger.shop"), _pod("orders-db-0"), 5432)
     assert not verdict and verdict.reason() == "denied by ingress"
+
+
+def test_every_pod_of_every_example_can_resolve_names_through_cluster_dns() -> None:
+    found = examples()
+    dns = Pod(
+        "coredns",
+        "kube-system",
+        {"k8s-app": "kube-dns"},
+        "10.96.0.10",
+        (netpolicy.ContainerPort(53, "dns", "UDP"), netpolicy.ContainerPort(53, "dns-tcp")),
+    )
+    blocked = [
+        f"{p.pod.namespace}/{p.pod.name} ({protocol})"
+        for p in found.pods
+        if owner(p.pod) is not None
+        for protocol in ("UDP", "TCP")
+        if not found.cluster.verdict(p.pod, dns, 53, protocol)
+    ]
+    assert not blocked, "cannot reach cluster DNS:\n" + "\n".join(blocked)

@@ -144,14 +144,16 @@ def test_members_may_reach_each_other_through_the_network_policy() -> None:
             "matchLabels": {"konfiguru.io/owner-kind": "App", "konfiguru.io/owner-name": "web"}
         }
     }
+    callers = {"podSelector": {"matchLabels": {"connect-to.konfiguru.io/app.web": "true"}}}
     ports = [{"protocol": "TCP", "port": 9092}, {"protocol": "TCP", "port": 9093}]
-    assert {"from": [own], "ports": ports} in policy["ingress"]
+    assert {"from": [own, callers], "ports": ports} in policy["ingress"]
     assert {"to": [own], "ports": ports} in policy["egress"]
 
 
 def test_a_deployment_does_not_admit_its_own_pods() -> None:
     policy = one(render({"port": 8080}), "NetworkPolicy")["spec"]
-    assert policy.get("ingress", []) == []
+    peers = [peer for rule in policy["ingress"] for peer in rule["from"]]
+    assert peers == [{"podSelector": {"matchLabels": {"connect-to.konfiguru.io/app.web": "true"}}}]
 
 
 @pytest.mark.parametrize(
