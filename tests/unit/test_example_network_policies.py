@@ -43,6 +43,12 @@ class Examples:
     specs: dict[Owner, Mapping[str, Any]]  # every example resource, by namespace, kind, name
 
 
+def _ingress_controller_namespace(spec: Mapping[str, Any]) -> str:
+    return str(
+        (spec.get("networkPolicy") or {}).get("ingressControllerNamespace", INGRESS_CONTROLLER)
+    )
+
+
 @functools.cache
 def examples() -> Examples:
     objects: list[Mapping[str, Any]] = []
@@ -59,9 +65,10 @@ def examples() -> Examples:
             specs[key] = doc["spec"]
     ips = netpolicy.addresses()
     pods = netpolicy.pods_of(objects, ips)
-    namespaces = sorted({p.pod.namespace for p in pods})
-    # Pods of no example: a stranger in every namespace, Prometheus, the ingress controller.
-    for namespace in [*namespaces, MONITORING, INGRESS_CONTROLLER]:
+    namespaces = {p.pod.namespace for p in pods} | {MONITORING, INGRESS_CONTROLLER}
+    namespaces |= {_ingress_controller_namespace(spec) for spec in specs.values()}
+    # Pods of no example: a stranger in every namespace, Prometheus, the ingress controllers.
+    for namespace in sorted(namespaces):
         pods.append(WorkloadPod(Pod(f"stranger.{namespace}", namespace, {}, next(ips)), {}))
     return Examples(Cluster(netpolicy.network_policies(objects)), pods, objects, specs)
 
@@ -160,8 +167,13 @@ def _declared(source: Pod, destination: Pod, port: int) -> bool:
         return True
     if dst_kind == "MLPipeline" and component == "inference":
         return True  # a model server takes calls from anyone, on its serving port
-    if source.namespace == INGRESS_CONTROLLER and dst_kind == "App" and dst_spec.get("ingress"):
-        return port == dst_spec.get("port")
+    if dst_kind == "App":
+        expose = dst_spec.get("expose") or {}
+        if expose.get("external") or expose.get("type") in ("LoadBalancer", "NodePort"):
+            return True  # a load balancer or node port admits clients from anywhere
+        controller = _ingress_controller_namespace(dst_spec)
+        if source.namespace == controller and dst_spec.get("ingress"):
+            return port == dst_spec.get("port")
     if src is None:
         return (
             dst_kind == "Database"
