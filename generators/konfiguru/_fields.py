@@ -146,14 +146,19 @@ class AppFields(Builder):
     def connect_to(self, value: Sequence[Mapping[str, Any]]) -> Self:
         """``spec.connectTo``: Apps and Databases this app calls. Each gives environment variables
         <NAME>_HOST, <NAME>_PORT and <NAME>_URL (NAME is the name upper-cased, "-" as
-        "_") and a NetworkPolicy egress rule. A Database in the same namespace also
-        gives <NAME>_USERNAME, <NAME>_PASSWORD and a <NAME>_URL with credentials, from
-        its "<name>-credentials" Secret. At most 64. Default none."""
+        "_") and a NetworkPolicy egress rule. A target in the same namespace admits this
+        app with no further declaration: the app's pods carry the label connect-
+        to.konfiguru.io/<kind>.<name> that the target's NetworkPolicy selects (a target
+        in another namespace must list this app in its allowFrom or connectFrom). A
+        Database in the same namespace also gives <NAME>_USERNAME, <NAME>_PASSWORD and a
+        <NAME>_URL with credentials, from its "<name>-credentials" Secret. At most 64.
+        Default none."""
         return self._put("connectTo", value)
 
     def allow_from(self, value: Sequence[Mapping[str, Any]]) -> Self:
-        """``spec.allowFrom``: Apps allowed to call this one (the NetworkPolicy admits them and the
-        ingress controller; nobody else). Default none."""
+        """``spec.allowFrom``: Apps allowed to call this one besides those that list it in their
+        connectTo, which the NetworkPolicy always admits (same namespace); an App in
+        another namespace must be listed here. Default none."""
         return self._put("allowFrom", value)
 
     def network_policy(self, value: Mapping[str, Any]) -> Self:
@@ -398,9 +403,10 @@ class DatabaseFields(Builder):
         return self._put("monitoring", value)
 
     def connect_from(self, value: Sequence[Mapping[str, Any]]) -> Self:
-        """``spec.connectFrom``: Apps allowed to connect (a NetworkPolicy admits their pods on the
-        database port). Absent: every pod in the namespace may connect. An empty list:
-        only the database's own pods (replicas, backups). Default absent."""
+        """``spec.connectFrom``: Apps allowed to connect besides those that list this Database in
+        their connectTo, which the NetworkPolicy always admits (same namespace). Absent:
+        every pod in the namespace may connect. An empty list: only the database's own
+        pods (replicas, backups) and the Apps that connectTo it. Default absent."""
         return self._put("connectFrom", value)
 
     def deletion_policy(self, value: Literal["Retain", "Delete"]) -> Self:
