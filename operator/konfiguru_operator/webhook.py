@@ -258,11 +258,17 @@ async def serve(settings: Settings, reviewer: Reviewer, client: Client | None) -
             )
             rotation = asyncio.create_task(_rotate(rotator), name="konfiguru webhook rotation")
         try:
-            async for config in server(fn):
-                logger.info("webhook: serving at %s", config.get("url"))
-                bundle = base64.b64decode(config.get("caBundle") or "")
-                if client is not None and settings.webhook_configuration and bundle:
-                    await inject_ca_bundle(client, settings.webhook_configuration, bundle)
+            while True:
+                try:
+                    async for config in server(fn):
+                        logger.info("webhook: serving at %s", config.get("url"))
+                        bundle = base64.b64decode(config.get("caBundle") or "")
+                        if client is not None and settings.webhook_configuration and bundle:
+                            await inject_ca_bundle(client, settings.webhook_configuration, bundle)
+                except OSError as error:  # ssl.SSLError too: a key and certificate caught
+                    # mid-replacement, a port taken. Serve again soon rather than never.
+                    logger.error("webhook: cannot serve (%s); retrying", error)
+                    await asyncio.sleep(FILE_CHECK_SECONDS)
         finally:
             if rotation is not None:
                 rotation.cancel()

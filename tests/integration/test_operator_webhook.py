@@ -6,6 +6,7 @@ CA as the only trust is answered as ``konfiguru validate`` answers, policy inclu
 from __future__ import annotations
 
 import base64
+import datetime
 import json
 import ssl
 import time
@@ -16,6 +17,7 @@ import yaml
 from operator_process import free_port
 
 import kfgtest
+from konfiguru_operator.certs import Issued, issue
 
 NAME = "konfiguru-webhook"
 VWC = f"/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/{NAME}"
@@ -99,3 +101,44 @@ def test_the_webhook_answers_over_https_with_the_clis_message_and_its_ca_injecte
     elsewhere = {**good, "spec": {"image": "docker.io/evil/web:1.0.0"}}
     status = post(port, admission_review(elsewhere, "p1"), context)["response"]["status"]
     assert status["message"].startswith("App web: policy allowedRegistries: ")
+
+
+def test_a_mounted_certificate_is_served_and_a_renewed_one_picked_up(operator_factory, tmp_path):
+    """cert-manager mode: the operator serves tls.crt/tls.key from KONFIGURU_WEBHOOK_CERT_DIR
+    and, when the files are replaced (the kubelet refreshing a renewed Secret), the new ones."""
+    directory = tmp_path / "tls"
+    directory.mkdir()
+
+    def mount(issued: Issued) -> None:
+        (directory / "tls.key").write_bytes(issued.key)
+        (directory / "tls.crt").write_bytes(issued.cert)
+        (directory / "ca.crt").write_bytes(issued.ca)
+
+    now = datetime.datetime.now(datetime.UTC)
+    first, renewed = issue(["localhost"], now), issue(["localhost"], now)
+    mount(first)
+    port = free_port()
+    operator_factory(
+        KONFIGURU_WEBHOOK_PORT=str(port),
+        KONFIGURU_WEBHOOK_ADDRESS="127.0.0.1",
+        KONFIGURU_WEBHOOK_CERT_DIR=str(directory),
+    )
+    good = {"apiVersion": "konfiguru.io/v1alpha1", "kind": "App", "metadata": {"name": "web"},
+            "spec": {"image": "ghcr.io/acme/web:1.0.0"}}  # fmt: skip
+
+    def answered_trusting(ca: bytes) -> bool:
+        context = ssl.create_default_context(cadata=ca.decode())
+        try:
+            return bool(post(port, admission_review(good, "c1"), context)["response"]["allowed"])
+        except (OSError, ssl.SSLError):
+            return False
+
+    deadline = time.monotonic() + 30
+    while not answered_trusting(first.ca) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert answered_trusting(first.ca) and not answered_trusting(renewed.ca)
+    mount(renewed)
+    deadline = time.monotonic() + 30  # Kopf's server looks at the files every few seconds
+    while not answered_trusting(renewed.ca) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert answered_trusting(renewed.ca) and not answered_trusting(first.ca)

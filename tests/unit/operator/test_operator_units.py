@@ -47,6 +47,8 @@ def test_settings_come_from_konfiguru_variables():
         ("KONFIGURU_RESYNC_SECONDS", "0"),
         ("KONFIGURU_STANDALONE", "maybe"),
         ("KONFIGURU_LOG_FORMAT", "xml"),
+        ("KONFIGURU_WEBHOOK_PORT", "70000"),
+        ("KONFIGURU_WEBHOOK_PORT", "https"),
     ],
 )
 def test_a_bad_setting_names_its_variable(variable, value):

@@ -9,8 +9,11 @@ paths, and admit every example.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
+import socket
+import ssl
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +25,8 @@ from konfiguru_generators import policy
 from konfiguru_generators.kinds import REGISTRY
 from konfiguru_generators.resources import version_schema
 from konfiguru_generators.schema import default_and_check
+from konfiguru_operator import certs, webhook
+from konfiguru_operator.settings import Settings
 from konfiguru_operator.webhook import ReviewError, ca_bundle_patch, review
 
 BAD = [
@@ -187,3 +192,51 @@ def test_the_ca_bundle_patch_sets_every_webhook_and_is_guarded_by_the_resource_v
     for hook in configuration["webhooks"]:
         hook["clientConfig"]["caBundle"] = "UEVN"
     assert ca_bundle_patch(configuration, b"PEM") == []  # already there: no write
+
+
+def test_a_certificate_that_cannot_be_loaded_is_retried_until_it_can(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A key and certificate caught mid-replacement (or not there yet) do not end the webhook:
+    it serves as soon as a usable pair is in place."""
+    monkeypatch.setattr(webhook, "FILE_CHECK_SECONDS", 0.05)
+    issued, other = certs.issue(["localhost"], certs.utcnow()), certs.issue(["x"], certs.utcnow())
+    (tmp_path / "tls.crt").write_bytes(issued.cert)
+    (tmp_path / "tls.key").write_bytes(other.key)  # not the certificate's key
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings = Settings(webhook_port=port, webhook_address="127.0.0.1",
+                        webhook_cert_dir=str(tmp_path))  # fmt: skip
+    context = ssl.create_default_context(cadata=issued.ca.decode())
+
+    async def scenario() -> dict[str, Any]:
+        task = asyncio.create_task(webhook.serve(settings, review, None))
+        try:
+            await asyncio.sleep(0.3)
+            assert not task.done()  # still trying, not dead
+            (tmp_path / "tls.key").write_bytes(issued.key)
+            body = json.dumps(admission_review({"apiVersion": "v1", "kind": "ConfigMap",
+                                                "metadata": {"name": "x"}}))  # fmt: skip
+            for _ in range(100):
+                try:
+                    reader, writer = await asyncio.open_connection(
+                        "127.0.0.1", port, ssl=context, server_hostname="localhost"
+                    )
+                except OSError:
+                    await asyncio.sleep(0.05)
+                    continue
+                request = (f"POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Type:"
+                           f" application/json\r\nContent-Length: {len(body)}\r\n"
+                           f"Connection: close\r\n\r\n{body}")  # fmt: skip
+                writer.write(request.encode())
+                answer = (await reader.read()).decode()
+                writer.close()
+                return dict(json.loads(answer.split("\r\n\r\n", 1)[1]))
+            raise AssertionError("the webhook never served")
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    answer = asyncio.run(scenario())
+    assert answer["response"]["allowed"] is True
