@@ -20,6 +20,9 @@ The contract (kstatus, sigs.k8s.io/cli-utils):
   * ``Stalled``: it cannot progress without a person: an invalid spec, an immutable field, a name
     taken by another owner, a failed Job, a rollout past its deadline.
 
+  A workload held for a migration (``jobs.gate``) is not ready: reasons ``WaitingForJob`` while
+  the Job runs (the message names it), ``JobFailed`` (Stalled) once it failed.
+
   A reconcile of a new generation first writes ``Reconciling=True`` (reason ``NewGeneration``)
   with the new ``observedGeneration`` (:func:`starting`), then the outcome when it ends.
 

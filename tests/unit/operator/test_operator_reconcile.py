@@ -638,3 +638,41 @@ def test_a_job_without_run_before_does_not_hold_the_rollout(harness, app):
     _create(harness, app)
     reconcile(harness)
     assert _deployment_image(harness) == "ghcr.io/acme/web:1.0.0"
+
+
+def test_a_migration_keeps_the_old_workload_kind_running_while_the_shape_changes(harness, app):
+    app["spec"]["jobs"] = [{"name": "migrate", "command": ["migrate"], "runBefore": "rollout"}]
+    app["spec"].pop("schedules")
+    _create(harness, app)
+    reconcile(harness)
+    make_ready(harness)
+    reconcile(harness)
+    assert harness.client.find("Deployment", "web") is not None
+    # Deployment → StatefulSet with a new release: until the new spec's migration completed,
+    # the Deployment keeps running and the StatefulSet waits.
+    edit(harness, "web", lambda s: s.update(workload="StatefulSet", image="ghcr.io/acme/web:2.0"))
+    reconcile(harness)
+    assert harness.client.find("Deployment", "web") is not None
+    assert harness.client.find("StatefulSet", "web") is None
+    make_ready(harness)
+    reconcile(harness)
+    assert harness.client.find("StatefulSet", "web") is not None
+    assert harness.client.find("Deployment", "web") is None
+
+
+def test_a_migration_that_completed_and_was_deleted_by_its_ttl_holds_nothing(harness, app):
+    app["spec"]["jobs"] = [
+        {"name": "migrate", "command": ["m"], "runBefore": "rollout", "ttlSecondsAfterFinished": 0}
+    ]
+    _create(harness, app)
+    reconcile(harness)
+    make_ready(harness)
+    reconcile(harness)
+    _delete_jobs(harness)
+    # The Deployment deleted by hand (and its watch event): it comes back, the migration ran.
+    gone = harness.client.objects.pop(("deployments", "shop", "web"))
+    uid = harness.parent("web")["metadata"]["uid"]
+    harness.state.observed(uid, "Deployment", "web", gone["metadata"]["resourceVersion"])
+    reconcile(harness)
+    assert _jobs(harness) == []
+    assert _deployment_image(harness) == "ghcr.io/acme/web:1.0.0"
