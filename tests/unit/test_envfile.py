@@ -135,3 +135,14 @@ def test_a_missing_env_file_and_a_bad_flag_are_clear_errors(tmp_path: Path) -> N
 def test_any_value_written_double_quoted_reads_back_exactly(value: str) -> None:
     escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     assert envfile.parse(f'KEY="{escaped}"\n', "x.env") == {"KEY": value}
+
+
+def test_windows_line_endings_read_as_unix_ones() -> None:
+    crlf = "A=1\r\nB=\"x y\"\r\nC='z' # note\r\n"
+    assert envfile.parse(crlf, "w.env") == envfile.parse(crlf.replace("\r\n", "\n"), "u.env")
+    assert envfile.parse(crlf, "w.env") == {"A": "1", "B": "x y", "C": "z"}
+
+
+def test_an_unterminated_quote_is_an_error_at_its_line_not_a_value_eating_the_file() -> None:
+    with pytest.raises(envfile.EnvFileError, match=r"u\.env:2: cannot read 'B=\"open'"):
+        envfile.parse('A=1\nB="open\nC=2\n', "u.env")
