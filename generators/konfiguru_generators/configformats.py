@@ -3,11 +3,13 @@
 Users give config files as data (``content: {server: {port: 8080}}``) and Konfiguru writes the
 file, so quoting and escaping are always right: ``yes`` stays a string in YAML, a ``#`` in a
 properties value does not start a comment, a TOML key with a dot is quoted. Each writer either
-returns the text or raises :class:`FormatError` saying where the data cannot be written (an INI
-section holding a nested mapping, a TOML null, ...). Stdlib plus PyYAML only.
+returns text its format's reader reads back exactly or raises :class:`FormatError` saying where
+the data cannot be written (an INI section holding a nested mapping, an INI value its reader would
+strip, a TOML null, ...). The Database engines' settings lines (my.cnf, redis.conf,
+postgresql.conf) are written here too, by the same rule. Stdlib plus PyYAML only.
 
 Called by the App checks (to report every unwritable value as a FieldError) and the App renderer
-(to fill the ConfigMap); other kinds may use it the same way.
+(to fill the ConfigMap), and by the Database kind's parameter checks and config file.
 """
 
 from __future__ import annotations
@@ -101,7 +103,30 @@ def write_text(data: Any) -> str:
     return data
 
 
-# --- INI -----------------------------------------------------------------------------------------
+# --- INI ---------------------------------------------------------------------------------------
+# The reader is Python's configparser with its defaults (RawConfigParser, no inline comments, empty
+# lines kept in values), the common denominator of INI readers. A value continues on lines indented
+# deeper than its key. configparser strips every line and joins them with "\n"; a stripped line
+# that starts with "#" or ";" is a comment, even inside a value; a file opened in text mode breaks
+# lines at "\r" as well as "\n". A value that would lose a character to any of these is refused.
+
+_INI_VALUE_HINT = (
+    "INI readers strip each line and drop comment lines: no leading or trailing whitespace on any"
+    " line, no line of a multi-line value starting with '#' or ';', no carriage return"
+)
+
+
+def _ini_value_problem(text: str) -> str | None:
+    if "\r" in text:
+        return "contains a carriage return, which INI readers take as a line break"
+    if text != text.strip():
+        return "starts or ends with whitespace or a line break, which INI readers strip"
+    for line in text.split("\n")[1:]:
+        if line != line.strip():
+            return "has a line starting or ending with whitespace, which INI readers strip"
+        if line.startswith(("#", ";")):
+            return "has a line starting with '#' or ';', which INI readers drop as a comment"
+    return None
 
 
 def _ini_value(value: Any, where: str) -> str:
@@ -110,11 +135,17 @@ def _ini_value(value: Any, where: str) -> str:
             where, value, "cannot be an INI value", "INI values are strings, numbers or booleans"
         )
     text = _scalar_text(value)
-    # configparser continues a value on lines indented deeper than the key.
-    return text.replace("\n", "\n    ")
+    problem = _ini_value_problem(text)
+    if problem:
+        raise FormatError(where, text, problem, _INI_VALUE_HINT)
+    # configparser continues a value on lines indented deeper than the key; an empty line inside
+    # a value stays an empty line of the value.
+    return "\n".join(
+        f"    {line}" if index and line else line for index, line in enumerate(text.split("\n"))
+    )
 
 
-_INI_KEY = re.compile(r"^[^\s=:\[\];#][^=:\n]*\Z")
+_INI_KEY = re.compile(r"^[^\s=:\[\];#][^=:\n\r]*\Z")
 
 
 def _ini_key(key: str, where: str) -> str:
@@ -123,7 +154,7 @@ def _ini_key(key: str, where: str) -> str:
             where,
             key,
             "is not a valid INI key",
-            "no '=', ':' or newline; not starting with '[', ';', '#'",
+            "no '=', ':' or line break; not starting with '[', ';', '#'; no surrounding spaces",
         )
     return key
 
@@ -143,8 +174,13 @@ def write_ini(data: Any) -> str:
                 "is not a section",
                 "INI content is {section: {key: value}}; put top-level keys in a section",
             )
-        if "]" in section or "\n" in section or not section:
-            raise FormatError(f".{section}", section, "is not a valid INI section name")
+        if "]" in section or "\n" in section or "\r" in section or not section:
+            raise FormatError(
+                f".{section}",
+                section,
+                "is not a valid INI section name",
+                "not empty; no ']' or line break",
+            )
         if lines:
             lines.append("")
         lines.append(f"[{section}]")
@@ -221,16 +257,16 @@ _TOML_ESCAPES = {
 }
 
 
+def _escaped(text: str, table: Mapping[str, str], control: str) -> str:
+    """``text`` with ``table``'s escapes; other C0 controls and DEL as ``control % code``."""
+    return "".join(
+        table.get(char) or (control % ord(char) if ord(char) < 0x20 or ord(char) == 0x7F else char)
+        for char in text
+    )
+
+
 def _toml_string(text: str) -> str:
-    out = []
-    for char in text:
-        if char in _TOML_ESCAPES:
-            out.append(_TOML_ESCAPES[char])
-        elif ord(char) < 0x20 or ord(char) == 0x7F:
-            out.append(f"\\u{ord(char):04x}")
-        else:
-            out.append(char)
-    return '"' + "".join(out) + '"'
+    return '"' + _escaped(text, _TOML_ESCAPES, "\\u%04x") + '"'
 
 
 def _toml_key(key: str) -> str:
@@ -288,6 +324,97 @@ def write_toml(data: Any) -> str:
     lines: list[str] = []
     _toml_table(data, [], lines, "")
     return "\n".join(lines) + "\n"
+
+
+# --- Database engine settings --------------------------------------------------------------------
+# One setting's value as the engine's own config file must spell it, or a FormatError. Called by the
+# Database kind (kinds/database/config.py) for its checks and its ConfigMap. Booleans are the
+# engine's words; numbers and plain words stay bare, so the common file reads as people write it.
+
+_LINE_BREAKS_AND_NUL = frozenset("\n\r\x00")
+_ONE_LINE_HINT = "a setting is one line, without NUL"
+
+
+def setting_text(value: Any, where: str, true: str, false: str) -> str:
+    """A setting's value as text on one line (every engine file is line-based)."""
+    if isinstance(value, bool):
+        return true if value else false
+    text = str(value)
+    if _LINE_BREAKS_AND_NUL.intersection(text):
+        raise FormatError(where, text, "contains a line break or NUL", _ONE_LINE_HINT)
+    return text
+
+
+# MySQL option files (mysys/my_default.cc, "Using Option Files" in the manual): a line is read with
+# fgets into a 4096-byte buffer; "#" starts a comment outside quotes; spaces around the value are
+# stripped; one pair of matching quotes around it is removed; then \n \t \r \b \s \" \' \\
+# are escapes and any other backslash stays. A quoted value with escapes keeps every character;
+# a line longer than the buffer would be read as two lines.
+MYSQL_LINE_BYTES = 4093
+_MYSQL_BARE = re.compile(r"^[!$-&(-\[\]-~]([ !$-&(-\[\]-~]*[!$-&(-\[\]-~])?\Z")
+_MYSQL_ESCAPES = {"\\": "\\\\", '"': '\\"', "\t": "\\t", "\b": "\\b"}
+
+
+def mysql_option_line(name: str, value: Any, where: str) -> str:
+    """``name = value`` for a my.cnf group, the value quoted and escaped unless it is plain."""
+    text = setting_text(value, where, "ON", "OFF")
+    if not _MYSQL_BARE.match(text):
+        text = '"' + "".join(_MYSQL_ESCAPES.get(char, char) for char in text) + '"'
+    line = f"{name} = {text}"
+    if len(line.encode()) > MYSQL_LINE_BYTES:
+        raise FormatError(
+            where,
+            text,
+            f"makes a {len(line.encode())}-byte line: MySQL reads option files in lines of at"
+            f" most {MYSQL_LINE_BYTES} bytes",
+            "shorten the value",
+        )
+    return line
+
+
+# redis.conf (config.c loadServerConfigFromString, sds.c sdssplitargs): each line is trimmed and
+# split into arguments; inside double quotes \xHH, \n, \r, \t, \b, \a are escapes and a
+# backslash takes the next character literally; a closing quote must end the argument. A value is
+# one argument, as CONFIG SET takes it (Redis 7 and later split a one-argument "save 3600 1 300
+# 100" themselves); the directives Redis reads as several arguments in every version take words
+# separated by single spaces, "" being an empty one (rename-command CONFIG "").
+REDIS_WORD_DIRECTIVES = frozenset({"rename-command", "user", "loadmodule"})
+_REDIS_BARE = re.compile(r"^[!#-&(-\[\]-~]+\Z")
+_REDIS_ESCAPES = {"\\": "\\\\", '"': '\\"', "\t": "\\t", "\b": "\\b", "\a": "\\a"}
+
+
+def _redis_quoted(text: str) -> str:
+    return '"' + _escaped(text, _REDIS_ESCAPES, "\\x%02x") + '"'
+
+
+def redis_directive_line(name: str, value: Any, where: str) -> str:
+    """``name value`` for redis.conf: the value one argument, quoted unless it is one plain word."""
+    text = setting_text(value, where, "yes", "no")
+    if name in REDIS_WORD_DIRECTIVES:
+        words = text.split(" ")
+        if not all(_REDIS_BARE.match(word) or word == '""' for word in words):
+            raise FormatError(
+                where,
+                text,
+                f"is not {name}'s arguments as plain words",
+                "words of printable ASCII without quotes or backslashes, separated by single"
+                ' spaces; "" for an empty argument, e.g. "CONFIG \\"\\"" to disable CONFIG',
+            )
+        return f"{name} {text}"
+    return f"{name} {text if _REDIS_BARE.match(text) else _redis_quoted(text)}"
+
+
+# postgresql.conf (guc-file.l): a quoted value may hold anything but a line break; '' is a quote
+# and \\ a backslash inside it. Numbers stay bare where the lexer reads them as one token.
+_PG_NUMBER = re.compile(r"^-?([0-9]+|[0-9]*\.[0-9]+|[0-9]+\.[0-9]*)\Z")
+
+
+def postgres_setting_line(name: str, value: Any, where: str) -> str:
+    """``name = value`` for postgresql.conf; strings quoted, booleans on/off."""
+    text = setting_text(value, where, "on", "off")
+    if isinstance(value, bool) or (isinstance(value, (int, float)) and _PG_NUMBER.match(text)):
+        return f"{name} = {text}"
+    return f"{name} = '" + text.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
 _WRITERS: dict[str, Callable[[Any], str]] = {

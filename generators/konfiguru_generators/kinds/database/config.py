@@ -17,10 +17,10 @@ Called by ``checks.py`` (:func:`check_parameters`) and ``render.py`` (:func:`con
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from ... import yamltext
+from ... import configformats, yamltext
 from ...errors import FieldError
 from .engines import Engine, postgres_pgdata
 
@@ -77,8 +77,12 @@ def check_parameters(engine: Engine, parameters: Mapping[str, Any]) -> list[Fiel
                     path, value, "has the wrong type", "expected a string, number or boolean"
                 )
             )
-        elif "\n" in value or "\r" in value or "\x00" in value:
-            errors.append(FieldError(path, value, "contains a line break", "a setting is one line"))
+            continue
+        try:
+            # The file's own writer decides: what it cannot spell exactly is an error here.
+            _SETTING_LINES[engine.name](name, value, path)
+        except configformats.FormatError as error:
+            errors.append(FieldError(path, error.value, error.message, error.hint))
     if engine.name == "mongodb":
         errors.extend(_check_mongo_nesting(parameters))
     return errors
@@ -116,27 +120,18 @@ def _postgresql_conf(parameters: Mapping[str, Any], major: int) -> str:
     lines = [
         HEADER,
         "# initdb's settings first, then Konfiguru's and yours: a later line wins.",
-        f"include_if_exists = {_pg_value(postgres_pgdata(major) + '/postgresql.conf')}",
+        configformats.postgres_setting_line(
+            "include_if_exists", postgres_pgdata(major) + "/postgresql.conf", "include_if_exists"
+        ),
         "listen_addresses = '*'",
     ]
-    lines += [f"{name} = {_pg_value(parameters[name])}" for name in sorted(parameters)]
+    lines += [_setting("postgres", name, parameters[name]) for name in sorted(parameters)]
     return "\n".join(lines) + "\n"
-
-
-def _pg_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "on" if value else "off"
-    if isinstance(value, (int, float)):
-        return str(value)
-    return "'" + str(value).replace("\\", "\\\\").replace("'", "''") + "'"
 
 
 def _my_cnf(parameters: Mapping[str, Any], major: int) -> str:
     lines = [HEADER, "[mysqld]"]
-    for name in sorted(parameters):
-        value = parameters[name]
-        shown = ("ON" if value else "OFF") if isinstance(value, bool) else str(value)
-        lines.append(f"{name} = {shown}")
+    lines += [_setting("mysql", name, parameters[name]) for name in sorted(parameters)]
     return "\n".join(lines) + "\n"
 
 
@@ -155,8 +150,23 @@ def _mongod_conf(parameters: Mapping[str, Any], major: int) -> str:
 
 def _redis_conf(parameters: Mapping[str, Any], major: int) -> str:
     lines = [HEADER]
-    for name in sorted(parameters):
-        value = parameters[name]
-        shown = ("yes" if value else "no") if isinstance(value, bool) else str(value)
-        lines.append(f"{name} {shown}")
+    lines += [_setting("redis", name, parameters[name]) for name in sorted(parameters)]
     return "\n".join(lines) + "\n"
+
+
+def _mongod_setting(name: str, value: Any, where: str) -> str:
+    # mongod.conf is YAML, which holds any string; the one-line rule is every engine's.
+    return configformats.setting_text(value, where, "true", "false")
+
+
+_SETTING_LINES: dict[str, Callable[[str, Any, str], str]] = {
+    "postgres": configformats.postgres_setting_line,
+    "mysql": configformats.mysql_option_line,
+    "mongodb": _mongod_setting,
+    "redis": configformats.redis_directive_line,
+}
+
+
+def _setting(engine: str, name: str, value: Any) -> str:
+    # check_parameters has run this writer on every value, so a FormatError here is a bug.
+    return _SETTING_LINES[engine](name, value, f"spec.parameters.{name}")

@@ -244,3 +244,21 @@ def test_unwritable_config_is_reported_with_its_path() -> None:
         m.startswith('spec.config.files[3].content: {"not": "text"} is not a string (text)')
         for m in messages
     )
+
+
+def test_an_ini_value_a_reader_would_strip_is_refused_at_its_field_path() -> None:
+    files = [
+        {"name": "app.ini", "content": {"server": {"banner": " hello "}}},
+        {"name": "motd.ini", "content": {"server": {"motd": "line one\n# line two"}}},
+    ]
+    messages = errors({"config": {"files": files}})
+    assert sorted(messages) == [
+        'spec.config.files[0].content.server.banner: " hello " starts or ends with whitespace or'
+        " a line break, which INI readers strip (ini); INI readers strip each line and drop"
+        " comment lines: no leading or trailing whitespace on any line, no line of a multi-line"
+        " value starting with '#' or ';', no carriage return",
+        'spec.config.files[1].content.server.motd: "line one\\n# line two" has a line starting'
+        " with '#' or ';', which INI readers drop as a comment (ini); INI readers strip each line"
+        " and drop comment lines: no leading or trailing whitespace on any line, no line of a"
+        " multi-line value starting with '#' or ';', no carriage return",
+    ]

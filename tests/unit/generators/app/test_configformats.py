@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import configparser
+import io
 import json
 import tomllib
 from typing import Any
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from konfiguru_generators import configformats
@@ -46,7 +47,8 @@ def test_json_yaml_and_toml_read_back_equal_to_the_data(data: dict[str, Any]) ->
         st.from_regex(r"[A-Za-z][A-Za-z0-9_.-]{0,10}", fullmatch=True),
         st.dictionaries(
             st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True),
-            TEXT.filter(lambda s: s == s.strip() and "\n" not in s),
+            # One-line values a reader keeps; every other string is the next test's.
+            TEXT.filter(lambda s: s == s.strip() and "\n" not in s and "\r" not in s),
             max_size=4,
         ),
         max_size=3,
@@ -59,6 +61,70 @@ def test_ini_reads_back_with_configparser(data: dict[str, dict[str, str]]) -> No
     assert {section: dict(parser[section]) for section in parser.sections()} == {
         k: v for k, v in data.items() if k != "DEFAULT"
     }
+
+
+def _read_ini_file(text: str) -> dict[str, dict[str, str]]:
+    """The sections as an application reads the file: configparser's defaults, and the file
+    opened in text mode, so "\r" breaks lines as "\n" does (universal newlines)."""
+    parser = configparser.RawConfigParser()
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read_file(io.StringIO(text, newline=None))
+    return {section: dict(parser.items(section, raw=True)) for section in parser.sections()}
+
+
+INI_TEXT = st.one_of(
+    TEXT,
+    st.lists(st.sampled_from(["a", " ", "\t", "\n", "\r", "#", ";", "[", "]", "=", ":", "é"])).map(
+        "".join
+    ),
+)
+
+
+@settings(max_examples=300)
+@given(section=INI_TEXT, key=INI_TEXT, value=INI_TEXT)
+@example(section="s", key="k", value="  padded  ")
+@example(section="s", key="k", value="first\n    # kept, not a comment")
+@example(section="s", key="k", value="first\n#x")
+@example(section="s", key="k", value="carriage\rreturn")
+@example(section="s", key="k", value="a\n\nb")
+@example(section="s", key="k", value="ends with a line break\n")
+@example(section="s", key="k", value="")
+def test_ini_keeps_every_string_exactly_or_refuses_it_saying_where(
+    section: str, key: str, value: str
+) -> None:
+    assume(section != "DEFAULT")
+    try:
+        text = write("ini", {section: {key: value}})
+    except FormatError as error:
+        assert error.where in (f".{section}", f".{section}.{key}")
+        assert error.message and error.hint
+        return
+    assert _read_ini_file(text) == {section: {key: value}}
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("  padded  ", "starts or ends with whitespace or a line break"),
+        ("a\n  b", "has a line starting or ending with whitespace"),
+        ("a\n# b", "has a line starting with '#' or ';'"),
+        ("a\n; b", "has a line starting with '#' or ';'"),
+        ("a\rb", "contains a carriage return"),
+    ],
+)
+def test_ini_values_a_reader_would_change_are_refused_with_the_rule(
+    value: str, message: str
+) -> None:
+    with pytest.raises(FormatError) as caught:
+        write("ini", {"server": {"banner": value}})
+    assert caught.value.where == ".server.banner" and caught.value.value == value
+    assert caught.value.message.startswith(message)
+    assert "INI readers strip each line" in caught.value.hint
+
+
+def test_a_multi_line_ini_value_with_an_empty_line_reads_back_whole() -> None:
+    text = write("ini", {"motd": {"text": "Welcome\n\n  to\tthe # shop".replace("  ", "")}})
+    assert _read_ini_file(text) == {"motd": {"text": "Welcome\n\nto\tthe # shop"}}
 
 
 def test_toml_quotes_keys_that_are_not_bare_and_keeps_tables_apart() -> None:
