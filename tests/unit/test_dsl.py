@@ -355,3 +355,35 @@ def test_the_readme_shows_the_example_module_as_it_is() -> None:
     module = (kfgtest.EXAMPLES / "shop" / "web.py").read_text("utf-8")
     assert module.endswith(shown.split("\n", 2)[2]), "README's Python block differs from web.py"
     assert shown.startswith("from konfiguru import ")
+
+
+def test_a_module_imports_its_neighbours_as_python_would(tmp_path: Path) -> None:
+    (tmp_path / "team_defaults.py").write_text(
+        "from konfiguru import App\n\n\ndef service(name: str) -> App:\n"
+        "    return App(name, namespace='shop').image('nginx:1.27').port(8080)\n",
+        "utf-8",
+    )
+    (tmp_path / "apps.py").write_text(
+        "from team_defaults import service\n\nresources = [service('web'), service('api')]\n",
+        "utf-8",
+    )
+    before = list(sys.path)
+    code, out, err = kfgtest.run_cli("compile", str(tmp_path / "apps.py"))
+    assert code == 0, err
+    assert [doc["metadata"]["name"] for doc in kfgtest.load_all(out)] == ["web", "api"]
+    assert sys.path == before
+    sys.modules.pop("team_defaults", None)
+
+
+def test_export_reads_a_python_module_like_its_yaml_twin(tmp_path: Path) -> None:
+    trees = []
+    for source in THREE_WAYS[::2]:
+        out_dir = tmp_path / source.name
+        code, _, err = kfgtest.run_cli(
+            "export", "--format", "kustomize", "-f", str(source), "-o", str(out_dir)
+        )
+        assert code == 0, err
+        trees.append(
+            {p.relative_to(out_dir): p.read_bytes() for p in out_dir.rglob("*") if p.is_file()}
+        )
+    assert trees[0] and trees[0] == trees[1]

@@ -15,8 +15,10 @@ allowed I/O (``tests/unit/test_generator_contracts.py``). Called by the CLI.
 
 from __future__ import annotations
 
+import sys
 import traceback
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from . import FrontEndError, Located, Position, SourceDocument
@@ -41,12 +43,18 @@ def _run(text: str, source: str) -> dict[str, Any]:
                 )
             ]
         ) from None
+    # As `python app.py` does, the module's directory is searched first for its own imports
+    # (a shared `common.py` beside it), for the time it runs only.
+    directory = str(Path(source).resolve().parent)
+    sys.path.insert(0, directory)
     try:
         exec(code, namespace)  # noqa: S102 - the user's own module, named on the command line
     except Exception as error:  # noqa: BLE001 - whatever the module raises is the user's error
         frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == source]
         line = frames[-1].lineno if frames and frames[-1].lineno else 1
         raise _problem(source, line, f"{type(error).__name__}: {error}") from None
+    finally:
+        sys.path.remove(directory)
     return namespace
 
 
