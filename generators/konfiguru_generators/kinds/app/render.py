@@ -49,7 +49,7 @@ def render_workload(resource: Resource, parts: PodParts) -> list[Manifest]:
     common = {
         "labels": resource.labels(COMPONENT, version),
         # After the migrations (jobs[].runBefore: rollout), when there are any.
-        "annotations": {**(spec.get("annotations") or {}), **rollout_order(spec)},
+        "annotations": {**(spec.get("annotations") or {}), **rollout_order(resource)},
         "selector": resource.selector(COMPONENT),
         "pod_template": template,
     }

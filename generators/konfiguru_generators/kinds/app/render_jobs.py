@@ -6,9 +6,10 @@ Job ``<app>-<hash>``) with a hash of its spec: a new image (a release) gives a n
 once — like a Helm pre-upgrade hook, but declarative — and the operator prunes the previous one.
 
 A migration (``jobs[].runBefore: rollout``) must finish before the workload takes the new spec.
-The order is marked on the objects as Argo CD sync waves (:func:`rollout_order`): the operator
-holds the workload by the same marks (``konfiguru_operator.jobs.gate``), so a GitOps sync of
-``konfiguru render`` and the operator follow one order. Called by ``render.py``.
+The order is marked on the objects as Argo CD sync waves and kapp change rules
+(:func:`migration_order`, :func:`rollout_order`): the operator holds the workload by the waves
+(``konfiguru_operator.jobs.gate``), so a GitOps sync of ``konfiguru render`` and the operator
+follow one order. Called by ``render.py``.
 """
 
 from __future__ import annotations
@@ -38,16 +39,33 @@ from .render_pod import pod_template
 # release's Job is pruned, exactly as the operator does. No hook-delete-policy applies to it.
 JOB_WAVE = "1"
 WORKLOAD_WAVE = "2"
+# kapp (Carvel) orders by change groups and rules, and waits for a Job to complete before what
+# must come after it: the same order for kapp users (its own docs' migration example).
+KAPP_GROUP = "kapp.k14s.io/change-group"
+KAPP_RULE = "kapp.k14s.io/change-rule"
 
 
 def runs_before_rollout(job: Mapping[str, Any]) -> bool:
     return job.get("runBefore") == "rollout"
 
 
-def rollout_order(spec: Mapping[str, Any]) -> dict[str, str]:
+def _migrations_group(resource: Resource) -> str:
+    where = f"{resource.namespace}." if resource.namespace else ""
+    return f"konfiguru.io/migrations.{where}{resource.name}"
+
+
+def migration_order(resource: Resource) -> dict[str, str]:
+    """The annotations of a Job that runs before the rollout: first for Argo CD and kapp."""
+    return {SYNC_WAVE: JOB_WAVE, KAPP_GROUP: _migrations_group(resource)}
+
+
+def rollout_order(resource: Resource) -> dict[str, str]:
     """The annotations that put the app's workload after its migrations (none without one)."""
-    if any(runs_before_rollout(job) for job in spec.get("jobs") or []):
-        return {SYNC_WAVE: WORKLOAD_WAVE}
+    if any(runs_before_rollout(job) for job in resource.spec.get("jobs") or []):
+        return {
+            SYNC_WAVE: WORKLOAD_WAVE,
+            KAPP_RULE: f"upsert after upserting {_migrations_group(resource)}",
+        }
     return {}
 
 
@@ -119,7 +137,7 @@ def render_jobs(resource: Resource, parts: PodParts) -> list[Manifest]:
             job,
             f"job-{job['name']}",
             job["name"],
-            {SYNC_WAVE: JOB_WAVE} if runs_before_rollout(job) else {},
+            migration_order(resource) if runs_before_rollout(job) else {},
         )
         for job in resource.spec.get("jobs") or []
     ]
@@ -155,7 +173,7 @@ def render_run(resource: Resource, parts: PodParts) -> list[Manifest]:
     probes; its pods carry the app's component, so its NetworkPolicy applies. Like any
     workload, it waits for the migrations (``runBefore: rollout``)."""
     run = {**run_settings(resource.spec), "name": resource.name}
-    order = rollout_order(resource.spec)
+    order = rollout_order(resource)
     if resource.spec["workload"] == "CronJob":
         return [_cronjob(resource, parts, run, names.COMPONENT, resource.name, order)]
     return [_job(resource, parts, run, names.COMPONENT, None, order)]

@@ -152,14 +152,21 @@ def test_a_worker_with_a_schedule_has_no_service_and_no_probes() -> None:
     assert one(objects, "CronJob")["spec"]["schedule"] == "@hourly"
 
 
-def test_a_migration_is_ordered_before_the_workload_in_argo_cd_sync_waves() -> None:
+def test_a_migration_is_ordered_before_the_workload_for_argo_cd_and_kapp() -> None:
     migrate = {"name": "migrate", "command": ["./migrate"], "runBefore": "rollout"}
     objects = render({**BASE, "jobs": [migrate, {"name": "seed", "command": ["./seed"]}]})
     jobs = {job["metadata"]["name"].split("-")[1]: job for job in objects if job["kind"] == "Job"}
     wave = "argocd.argoproj.io/sync-wave"
-    assert jobs["migrate"]["metadata"]["annotations"] == {wave: "1"}
+    group = "konfiguru.io/migrations.shop.web"
+    assert jobs["migrate"]["metadata"]["annotations"] == {
+        wave: "1",
+        "kapp.k14s.io/change-group": group,
+    }
     assert "annotations" not in jobs["seed"]["metadata"]
-    assert one(objects, "Deployment")["metadata"]["annotations"][wave] == "2"
+    deployment = one(objects, "Deployment")["metadata"]["annotations"]
+    assert deployment[wave] == "2"
+    # kapp: the same order, by its change rules (it waits for the Job to complete).
+    assert deployment["kapp.k14s.io/change-rule"] == f"upsert after upserting {group}"
     # Nothing else moves: config, identity and Services stay in wave 0, before the Job.
     marked = {obj["kind"] for obj in objects if wave in obj["metadata"].get("annotations", {})}
     assert marked == {"Job", "Deployment"}
