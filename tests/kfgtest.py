@@ -14,6 +14,7 @@ time), so ten tests over the same example cost one render. Import it as ``import
 
 from __future__ import annotations
 
+import copy
 import functools
 import io
 import json
@@ -28,8 +29,10 @@ import kubernetes_validate
 import kubernetes_validate.utils
 import yaml
 
+from emulator import vendored
 from konfiguru_generators import Existing
 from konfiguru_generators.cli import main as cli_main
+from konfiguru_generators.schema import default_and_check
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -206,8 +209,8 @@ def strict_errors(obj: dict[str, Any], kube_version: str) -> list[str]:
 
     Core kinds go through ``kubernetes_validate.validate(strict=True)`` (unknown fields are
     errors). Kinds of other projects (ExternalSecret, ServiceMonitor, Certificate, ...) go
-    through the minimal schemas vendored in ``tests/schemas/``; a kind with neither is an error,
-    never a silent skip.
+    through the schemas vendored in ``tests/schemas/`` (and their CEL rules, where they have any);
+    a kind with neither is an error, never a silent skip.
     """
     try:
         kubernetes_validate.validate(obj, kube_version, strict=True)
@@ -223,11 +226,21 @@ def strict_errors(obj: dict[str, Any], kube_version: str) -> list[str]:
             f"{describe(obj)}: not a Kubernetes {kube_version} kind and no schema vendored at"
             f" {path.relative_to(ROOT)} (add a minimal one, citing its source)"
         ]
-    return [
+    errors = [
         f"{describe(obj)} ({path.relative_to(ROOT)}): "
         f"{'.'.join(str(p) for p in error.absolute_path)}: {error.message}"
         for error in _vendored_validator(path).iter_errors(obj)
     ]
+    group, version = _group_and_version(str(obj["apiVersion"]))
+    if not errors and vendored.has_rules(group, str(obj["kind"]), version):
+        # The CRD's CEL rules, which JSON Schema ignores: evaluated on the defaulted spec by
+        # Konfiguru's schema engine, as the API server evaluates them.
+        spec_schema = vendored.crd_schema(group, str(obj["kind"]), version)["properties"]["spec"]
+        errors += [
+            f"{describe(obj)} ({path.relative_to(ROOT)}): {error}"
+            for error in default_and_check(spec_schema, copy.deepcopy(obj.get("spec")), "spec")
+        ]
+    return errors
 
 
 # --- CRDs ----------------------------------------------------------------------------------

@@ -379,7 +379,10 @@ class Reconciler:
             )
             for obj in desired
         ]
-        extra = {**self._extra(kind, desired, result), jobs_mod.FIELD: jobs.records or None}
+        extra = {
+            **self._extra(kind, desired, result, _serves_tls(body)),
+            jobs_mod.FIELD: jobs.records or None,
+        }
         report = status_mod.Report(
             generation=generation,
             children=children,
@@ -450,12 +453,15 @@ class Reconciler:
             return status
         return {key: value for key, value in status.items() if key in allowed}
 
-    def _extra(self, kind: str, desired: list[JSON], result: SyncResult) -> JSON:
+    def _extra(self, kind: str, desired: list[JSON], result: SyncResult, tls: bool) -> JSON:
         allowed = self._status_fields.get(kind, frozenset())
         ingresses = [obj for obj in desired if obj["kind"] == "Ingress"]
+        routes = [obj for obj in desired if obj["kind"] == "HTTPRoute"]
         services = [obj for obj in desired if obj["kind"] == "Service"]
         extra: JSON = {
-            "url": status_mod.url_of(ingresses) or status_mod.service_url(services),
+            "url": status_mod.url_of(ingresses)
+            or status_mod.route_url(routes, https=tls)
+            or status_mod.service_url(services),
             "lastRun": status_mod.last_run(desired, result.live),
             "replicas": status_mod.ready_replicas(
                 [result.live[k] for k in result.live if k[0] in ("Deployment", "StatefulSet")]
@@ -616,6 +622,13 @@ def _post(target: JSON, type_: str, reason: str, message: str) -> None:
         kopf.event(kopf.Body(target), type=type_, reason=reason, message=message)  # type: ignore[arg-type]
     except LookupError:  # outside Kopf's context (unit tests, or before the poster runs)
         logger.debug("event not posted (no Kopf context): %s %s", reason, message)
+
+
+def _serves_tls(body: Mapping[str, Any]) -> bool:
+    """Whether the resource's ingress serves HTTPS (``spec.ingress.tls`` has no default, so the
+    stored spec tells). An HTTPRoute does not say it: the Gateway's listener terminates TLS."""
+    ingress = (body.get("spec") or {}).get("ingress")
+    return isinstance(ingress, Mapping) and ingress.get("tls") is not None
 
 
 def resize_plan(resource: JSON, existing: Existing) -> Resizes:

@@ -28,7 +28,7 @@ The contract (kstatus, sigs.k8s.io/cli-utils):
 
 - ``phase``: one word for humans: ``Ready``, ``Progressing`` or ``Stalled``.
 - ``children``: ``{kind, name, ready}`` for every desired child.
-- ``url`` for an App exposed by an Ingress; ``connectionSecret`` for a Database.
+- ``url`` for an App exposed by an Ingress or an HTTPRoute; ``connectionSecret`` for a Database.
 - ``secretsRotation``: the last honoured value of the ``konfiguru.io/rotate-secrets`` annotation.
 - ``finishedJobs``: ``{name, specHash, succeeded}`` of each one-off Job seen finished, so that
   one deleted afterwards is not run again (``jobs.py``).
@@ -393,6 +393,21 @@ def url_of(ingresses: Sequence[Mapping[str, Any]]) -> str | None:
             paths = (rule.get("http") or {}).get("paths") or []
             path = paths[0].get("path", "/") if paths else "/"
             return f"{scheme}://{host}{'' if path == '/' else path}"
+    return None
+
+
+def route_url(routes: Sequence[Mapping[str, Any]], *, https: bool) -> str | None:
+    """The URL of the first HTTPRoute that forwards (not the one that only redirects to HTTPS):
+    its first hostname and path match."""
+    for route in routes:
+        spec = route.get("spec") or {}
+        rules = [r for r in spec.get("rules") or [] if r.get("backendRefs")]
+        hosts = spec.get("hostnames") or []
+        if not rules or not hosts:
+            continue
+        matches = rules[0].get("matches") or []
+        path = str(((matches[0] if matches else {}).get("path") or {}).get("value") or "/")
+        return f"{'https' if https else 'http'}://{hosts[0]}{'' if path == '/' else path}"
     return None
 
 

@@ -9,9 +9,12 @@ loaded from ``crds/*.yaml``) become resource types here too.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from . import vendored
 
 ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 SUBRESOURCE_VERBS = ("get", "patch", "update")
@@ -181,7 +184,11 @@ BUILTIN_TYPES: tuple[ResourceType, ...] = (
         sub=["status"],
     ),
     _rt("monitoring.coreos.com/v1", "servicemonitors", "ServiceMonitor", short=["smon"]),
-    _rt("gateway.networking.k8s.io/v1", "httproutes", "HTTPRoute", sub=["status"]),
+    # Served with its vendored schema: defaulted and checked (CEL rules too) as by the real CRD.
+    dataclasses.replace(
+        _rt("gateway.networking.k8s.io/v1", "httproutes", "HTTPRoute", sub=["status"]),
+        schema=vendored.crd_schema("gateway.networking.k8s.io", "HTTPRoute", "v1"),
+    ),
     _rt("monitoring.coreos.com/v1", "podmonitors", "PodMonitor", short=["pmon"]),
     _rt("kopf.dev/v1", "kopfpeerings", "KopfPeering"),
     _rt("kopf.dev/v1", "clusterkopfpeerings", "ClusterKopfPeering", namespaced=False),

@@ -443,3 +443,35 @@ def test_a_pdb_cannot_set_both_bounds(emu):
                 },
             }
         )
+
+
+def _route(name="web", **rule):
+    return {
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "HTTPRoute",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {"parentRefs": [{"name": "gateway"}], "rules": [rule]},
+    }
+
+
+def test_httproutes_are_defaulted_and_checked_like_the_gateway_api_crd(emu):
+    created = emu.create(_route(backendRefs=[{"name": "web", "port": 80}]))
+    (parent,) = created["spec"]["parentRefs"]
+    assert parent == {"name": "gateway", "group": "gateway.networking.k8s.io", "kind": "Gateway"}
+    (rule,) = created["spec"]["rules"]
+    assert rule["matches"] == [{"path": {"type": "PathPrefix", "value": "/"}}]
+    assert rule["backendRefs"] == [
+        {"name": "web", "port": 80, "group": "", "kind": "Service", "weight": 1}
+    ]
+    with pytest.raises(ApiError) as error:
+        emu.create(
+            _route(
+                "redirect",
+                filters=[{"type": "RequestRedirect", "requestRedirect": {"scheme": "https"}}],
+                backendRefs=[{"name": "web", "port": 80}],
+            )
+        )
+    assert error.value.code == 422
+    assert (
+        "RequestRedirect filter must not be used together with backendRefs" in error.value.message
+    )

@@ -277,3 +277,31 @@ def test_a_different_seed_gives_different_values(monkeypatch: pytest.MonkeyPatch
 def test_an_unreadable_seed_file_is_a_clear_error(tmp_path: Path) -> None:
     code, _, err = run("render", "-f", str(SECRETS), "--secret-seed-file", str(tmp_path / "no"))
     assert code == 1 and "cannot read the seed" in err
+
+
+def test_the_ingress_controller_default_comes_from_the_flag_or_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    document = yaml.safe_dump(
+        app(
+            "web",
+            image="ghcr.io/acme/web:1.0.0",
+            port=8080,
+            networkPolicy={"ingressControllerNamespace": "envoy-gateway-system"},
+            ingress={"host": "web.example.com"},
+        )
+    )
+
+    def kinds(*flags: str) -> set[str]:
+        code, out, err = run("render", "-f", "-", *flags, stdin=document)
+        assert code == 0, err
+        return {o["kind"] for o in objects(out)}
+
+    assert "Ingress" in kinds() and "HTTPRoute" not in kinds()
+    assert "HTTPRoute" in kinds("--ingress-controller", "gateway")
+    monkeypatch.setenv("KONFIGURU_INGRESS_CONTROLLER", "gateway")
+    assert "HTTPRoute" in kinds() and "Ingress" not in kinds()
+    assert "Ingress" in kinds("--ingress-controller", "nginx")
+    code, _, err = run("validate", "-f", "-", "--ingress-controller", "haproxy", stdin=document)
+    assert code == 1
+    assert '--ingress-controller: "haproxy" is not an ingress controller' in err

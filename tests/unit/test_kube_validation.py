@@ -119,3 +119,32 @@ VALID_NON_CORE = [
 def test_vendored_schemas_accept_a_correct_object(obj: dict[str, object]) -> None:
     # The schemas are hand-written: make sure they are not stricter than the real CRDs.
     assert kfgtest.strict_errors(obj, "1.37") == []
+
+
+def test_an_httproute_breaking_a_cel_rule_of_the_gateway_api_crd_is_refused() -> None:
+    # The rule JSON Schema cannot see: a redirect rule must not also forward to a backend.
+    route = {
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "HTTPRoute",
+        "metadata": {"name": "web"},
+        "spec": {
+            "parentRefs": [{"name": "gateway"}],
+            "rules": [
+                {
+                    "filters": [
+                        {"type": "RequestRedirect", "requestRedirect": {"scheme": "https"}}
+                    ],
+                    "backendRefs": [{"name": "web", "port": 80}],
+                }
+            ],
+        },
+    }
+    for version in kfgtest.KUBE_VERSIONS:
+        (error,) = kfgtest.strict_errors(route, version)
+        assert "RequestRedirect filter must not be used together with backendRefs" in error
+    del route["spec"]["rules"][0]["backendRefs"][0]["port"]  # a Service needs a port
+    assert any(
+        "Must have port for Service reference" in e for e in kfgtest.strict_errors(route, "1.30")
+    )
+    del route["spec"]["rules"][0]["backendRefs"]
+    assert kfgtest.strict_errors(route, "1.30") == []

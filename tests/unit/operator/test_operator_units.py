@@ -49,11 +49,22 @@ def test_settings_come_from_konfiguru_variables():
         ("KONFIGURU_LOG_FORMAT", "xml"),
         ("KONFIGURU_WEBHOOK_PORT", "70000"),
         ("KONFIGURU_WEBHOOK_PORT", "https"),
+        ("KONFIGURU_INGRESS_CONTROLLER", "haproxy"),
     ],
 )
 def test_a_bad_setting_names_its_variable(variable, value):
     with pytest.raises(SettingsError, match=variable):
         Settings.from_env({variable: value})
+
+
+def test_an_unknown_ingress_controller_stops_the_operator_saying_what_is_accepted():
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({"KONFIGURU_INGRESS_CONTROLLER": "haproxy"})
+    assert "accepted: gateway, nginx, traefik" in str(caught.value)
+    assert (
+        Settings.from_env({"KONFIGURU_INGRESS_CONTROLLER": "gateway"}).ingress_controller
+        == "gateway"
+    )
 
 
 def _documented_rows() -> dict[str, tuple[str, str]]:
