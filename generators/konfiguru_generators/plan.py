@@ -13,7 +13,8 @@ Secret values never appear: every value of a Secret's ``data``/``stringData`` is
 Breaking changes are the ones a reviewer must see before they happen (:func:`breaking_changes`):
 immutable fields that force a re-create or stall, a volume that would shrink, a workload whose
 kind changes, a one-off Job that will run (again), generated Secret values that would rotate or
-be lost, a Service that frees its load balancer address, and children that hold data going away.
+be lost, a Service that frees its load balancer address or changes its immutable load balancer
+class, and children that hold data going away.
 """
 
 from __future__ import annotations
@@ -365,6 +366,16 @@ def _changed(key: ChildKey, b: JSON, a: JSON, add: _Add) -> None:
                 "FreesLoadBalancer",
                 f"{key}: type LoadBalancer → {new_type or 'ClusterIP'} frees its load balancer"
                 " address; a new one later gets a different address",
+            )
+        old_class = _get(b, "spec", "loadBalancerClass")
+        new_class = _get(a, "spec", "loadBalancerClass")
+        if old_type == "LoadBalancer" and new_type == "LoadBalancer" and old_class != new_class:
+            add(
+                key,
+                "ImmutableLoadBalancerClass",
+                f"{key}: spec.loadBalancerClass {old_class or '(none)'} → {new_class or '(none)'}"
+                " cannot change in place; the operator reports ImmutableField until the Service"
+                " is deleted, and the new one gets a different load balancer address",
             )
 
 

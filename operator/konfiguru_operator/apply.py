@@ -135,7 +135,10 @@ def immutable(error: ApiError) -> bool:
     """Whether the server refused a write because it would change an immutable field."""
     text = error.message.lower()
     return error.status == 422 and (
-        "immutable" in text or "updates to statefulset spec for fields other than" in text
+        "immutable" in text
+        or "updates to statefulset spec for fields other than" in text
+        # A LoadBalancer Service's spec.loadBalancerClass (ValidateServiceUpdate's wording).
+        or "may not change once set" in text
     )
 
 

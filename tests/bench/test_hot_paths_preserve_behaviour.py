@@ -105,7 +105,8 @@ def _string_rules() -> list[str]:
     def collect(node):
         if isinstance(node, dict):
             for rule in node.get("x-kubernetes-validations", ()):
-                if "matches(" in rule["rule"]:
+                # Rules of string fields (a map's rule may match its keys: not a string rule).
+                if "matches(" in rule["rule"] and node.get("type") == "string":
                     found.add(rule["rule"])
             for value in node.values():
                 collect(value)

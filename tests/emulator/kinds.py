@@ -12,7 +12,8 @@ the real API server would. Only the rules Konfiguru's children run into are emul
   immutable.
 * Job: ``spec.template`` and ``spec.selector`` are immutable; the server adds the
   ``batch.kubernetes.io/controller-uid`` selector/labels.
-* Service: a ``clusterIP`` is allocated and immutable.
+* Service: a ``clusterIP`` is allocated and immutable; a LoadBalancer's ``loadBalancerClass``
+  may not change once set.
 * PersistentVolumeClaim: spec immutable except ``resources.requests``; storage cannot shrink; it
   can only grow when its StorageClass has ``allowVolumeExpansion: true`` (403 otherwise).
 * Secret/ConfigMap: ``stringData`` folds into base64 ``data``; ``immutable: true`` freezes data.
@@ -288,6 +289,17 @@ def _service(cluster: Cluster, rt: ResourceType, obj: Obj, old: Obj | None) -> N
         spec["clusterIPs"] = old.get("spec", {}).get("clusterIPs", [old_ip])
     elif spec["clusterIP"] != old_ip:
         raise _immutable(rt, obj, "spec.clusterIPs[0]", spec["clusterIP"])
+    old_spec = old.get("spec", {})
+    if old_spec.get("type") == spec["type"] == "LoadBalancer" and old_spec.get(
+        "loadBalancerClass"
+    ) != spec.get("loadBalancerClass"):
+        # Set at creation (or when the type becomes LoadBalancer), then fixed.
+        value = _short(spec.get("loadBalancerClass"))
+        raise invalid(
+            rt,
+            _name(obj),
+            [("spec.loadBalancerClass", f"Invalid value: {value}: may not change once set")],
+        )
 
 
 def _storage_bytes(value: Any) -> float:

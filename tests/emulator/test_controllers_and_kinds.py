@@ -475,3 +475,20 @@ def test_httproutes_are_defaulted_and_checked_like_the_gateway_api_crd(emu):
     assert (
         "RequestRedirect filter must not be used together with backendRefs" in error.value.message
     )
+
+
+def test_a_load_balancer_class_may_not_change_once_set(emu):
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "lb", "namespace": "default"},
+        "spec": {
+            "type": "LoadBalancer",
+            "loadBalancerClass": "example.com/a",
+            "ports": [{"port": 80}],
+        },
+    }
+    emu.create(service)
+    with pytest.raises(ApiError) as error:
+        emu.patch("services", "lb", {"spec": {"loadBalancerClass": "example.com/b"}})
+    assert error.value.code == 422 and "may not change once set" in error.value.message

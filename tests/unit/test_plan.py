@@ -126,6 +126,12 @@ def test_a_load_balancer_service_that_goes_away_or_internal_frees_its_address() 
     )
 
 
+def test_a_new_load_balancer_class_is_breaking_since_the_field_is_immutable() -> None:
+    nlb = app(expose={"external": True, "loadBalancerClass": "service.k8s.aws/nlb"})
+    assert reasons(app(expose={"external": True}), nlb) == ["ImmutableLoadBalancerClass"]
+    assert reasons(nlb, nlb) == []
+
+
 def test_rotating_generated_secrets_is_breaking_and_never_shows_their_values() -> None:
     spec = {"secrets": [{"name": "session", "generate": [{"key": "token", "type": "random"}]}]}
     rotated = app(**spec)

@@ -215,3 +215,18 @@ def test_the_callers_default_controller_applies_to_an_ingress_naming_none() -> N
         '--ingress-controller: "haproxy" is not an ingress controller;'
         " accepted: gateway, nginx, traefik"
     )
+
+
+def test_a_header_name_that_is_no_http_token_is_refused() -> None:
+    (message,) = errors(
+        {
+            "port": 8080,
+            "networkPolicy": NETWORK,
+            "ingress": {
+                "controller": "gateway",
+                "host": "shop.example.com",
+                "headers": {"response": {"set": {"X Frame": "DENY"}}},
+            },
+        }
+    )
+    assert message.startswith("spec.ingress.headers.response.set") and "HTTP tokens" in message
