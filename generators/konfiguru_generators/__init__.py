@@ -39,7 +39,15 @@ def validate(document: Any, *, ingress_controller: str | None = None) -> dict[st
     return _validate(document, ingress_controller=ingress_controller)[1]
 
 
-KINDS: tuple[str, ...] = tuple(REGISTRY)
+def __getattr__(name: str) -> Any:
+    # KINDS is computed on first use: it includes plugin kinds, and plugins (which import this
+    # package) are loaded only once it has finished importing.
+    if name == "KINDS":
+        return tuple(REGISTRY)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+KINDS: tuple[str, ...]
 
 __all__ = [
     "API",

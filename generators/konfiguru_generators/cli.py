@@ -4,7 +4,8 @@
                        [--env-file NAME=PATH --secret-seed-file SEED]
                        [--ingress-controller nginx|traefik|gateway]
     konfiguru validate -f FILE|DIR|-
-    konfiguru crds
+    konfiguru crds                         # built-in kinds' and plugins' CRDs
+    konfiguru plugins                      # installed plugins: name, version, kinds, status
     konfiguru diff     -f SRC              # against the cluster (needs the `operator` extra)
     konfiguru diff     --offline OLD NEW [-f PATH] [--format text|markdown]
     konfiguru graph    -f SRC [-o graph.svg|graph.mmd]
@@ -49,7 +50,18 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import collisions, editor_schema, envfile, exports, graph, pipeline, plan, policy, yamltext
+from . import (
+    collisions,
+    editor_schema,
+    envfile,
+    exports,
+    graph,
+    pipeline,
+    plan,
+    plugins,
+    policy,
+    yamltext,
+)
 from . import environments as environments_mod
 from .errors import SpecError
 from .frontends import EXPLICIT_FRONT_ENDS, FRONT_ENDS, FrontEndError, SourceDocument, kustomization
@@ -57,7 +69,7 @@ from .frontends import kfg as kfg_language
 from .kinds import REGISTRY
 from .model import Existing
 from .rendering import TemplateError
-from .resources import crd_text
+from .resources import PLUGIN_GROUP
 
 SEED_ENV = "KONFIGURU_SECRET_SEED"
 INGRESS_CONTROLLER_ENV = "KONFIGURU_INGRESS_CONTROLLER"
@@ -262,6 +274,8 @@ def _render_each(
     """Each document that renders, with its children; errors and notes are written to ``err``.
     ``provided``: Secret values from env files (``render --env-file``), by Secret name."""
     existing = Existing(secret_seed=_seed(args), provided_secrets=provided or {})
+    if args.templates:
+        _check_templates(args.templates)
     objects: list[exports.Rendered] = []
     failures = 0
     # Two resources rendered together must not both write one object (an App and a Database
@@ -295,6 +309,16 @@ def _render_each(
         for note in notes:
             err.write(f"{document.where}: note: {note}\n")
     return objects, failures
+
+
+def _check_templates(directory: str) -> None:
+    """A template directory that is missing, or holds a file no kind reads, is an error: an
+    override or added template silently ignored would look like it worked."""
+    if not Path(directory).is_dir():
+        raise InputError(f"--templates {directory}: no such directory")
+    problems = pipeline.check_templates_dir(directory)
+    if problems:
+        raise InputError("\n".join(problems))
 
 
 def _front_end_notes(document: Document, err: TextIO) -> None:
@@ -523,11 +547,36 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: Text
 
 
 def cmd_crds(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
-    texts = [crd_text(definition.crd_file) for definition in REGISTRY.values()]
+    texts = [definition.crd_text() for definition in REGISTRY.values()]
     out.write(
         "---\n" + "---\n".join(text if text.endswith("\n") else text + "\n" for text in texts)
     )
     return 0
+
+
+def cmd_plugins(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    """The installed plugins as a table; exit 1 when one cannot be used (each error below)."""
+    statuses = REGISTRY.plugin_statuses()
+    if not statuses:
+        out.write(f"no plugins installed (entry point group {PLUGIN_GROUP})\n")
+        return 0
+    rows = [("NAME", "VERSION", "KINDS", "STATUS", "PACKAGE")] + [
+        (
+            status.name or status.entry_point,
+            status.version or "?",
+            ",".join(status.kinds) or "?",
+            "ok" if status.ok else "error",
+            status.distribution or "?",
+        )
+        for status in statuses
+    ]
+    widths = [max(len(row[column]) for row in rows) for column in range(5)]
+    for row in rows:
+        out.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+        out.write("\n")
+    problems = plugins.warnings(statuses)
+    err.writelines(f"error: {problem}\n" for problem in problems)
+    return 1 if problems else 0
 
 
 # ---- diff and graph ------------------------------------------------------------------------------
@@ -778,6 +827,11 @@ def build_parser() -> argparse.ArgumentParser:
     crds = commands.add_parser("crds", help="print the CustomResourceDefinitions")
     crds.set_defaults(func=cmd_crds)
 
+    plugins_cmd = commands.add_parser(
+        "plugins", help="list installed plugins (name, version, kinds, status); exit 1 if broken"
+    )
+    plugins_cmd.set_defaults(func=cmd_plugins)
+
     diff = commands.add_parser(
         "diff",
         help="what a change would do: against the cluster (-f SRC) or between two sources"
@@ -832,11 +886,19 @@ def build_parser() -> argparse.ArgumentParser:
         "run", help="watch the cluster; options: `konfiguru operator run --help`", add_help=False
     )
     run.set_defaults(func=cmd_operator_run, operator_args=[])
+    rbac = operator_commands.add_parser(
+        "rbac", help="print the RBAC rules installed plugins need (Helm values rbac.extraRules)"
+    )
+    rbac.set_defaults(func=cmd_operator_rbac)
     return parser
 
 
 def cmd_operator_run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     return _exec_operator_module("konfiguru_operator", args.operator_args, err)
+
+
+def cmd_operator_rbac(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    return _exec_operator_module("konfiguru_operator.rbac", [], err)
 
 
 def _exec_operator_module(module: str, arguments: Sequence[str], err: TextIO) -> int:
@@ -870,6 +932,10 @@ def main(
     else:
         args = build_parser().parse_args(argv)
     failed = 2 if args.command == "diff" else 1  # `kubectl diff`: 1 means "there are changes"
+    if args.command != "plugins":  # which lists them itself
+        err.writelines(
+            f"warning: {warning}\n" for warning in plugins.warnings(REGISTRY.plugin_statuses())
+        )
     try:
         code: int = args.func(args, out, err, stdin)
     except InputError as error:

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .kinds import REGISTRY
-from .resources import API_GROUP, API_VERSION, version_schema
+from .resources import API_GROUP, API_VERSION
 
 _DROPPED = ("nullable",)
 
@@ -48,7 +48,7 @@ def _convert(schema: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _kind_schema(kind: str) -> dict[str, Any]:
-    spec = version_schema(REGISTRY[kind].crd_file)["properties"]["spec"]
+    spec = REGISTRY[kind].schema()["properties"]["spec"]
     return {
         "if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
         "then": {"properties": {"spec": _convert(spec)}},

@@ -19,8 +19,10 @@ from .errors import FieldError, SpecError, did_you_mean
 from .kinds import REGISTRY, KindDefinition
 from .kinds.base import Manifest, Resource
 from .model import EMPTY, Existing
+from .plugins import failed_kinds
+from .rendering import added_templates, render_added, user_template_files
 from .rendering import prepare as prepare_templates
-from .resources import API_GROUP, API_VERSION, version_schema
+from .resources import API_GROUP, API_VERSION
 from .schema import check_spec, sort_keys, sorted_tree
 from .schema import prepare as prepare_schema
 
@@ -47,9 +49,7 @@ def parse(document: Any) -> tuple[KindDefinition, dict[str, Any]]:
     kind = document.get("kind")
     definition = REGISTRY.get(kind) if isinstance(kind, str) else None
     if definition is None:
-        errors.append(
-            FieldError("kind", kind, "is not a Konfiguru kind", did_you_mean(str(kind), REGISTRY))
-        )
+        errors.append(_unknown_kind(kind))
     if document.get("apiVersion") != API:
         errors.append(
             FieldError("apiVersion", document.get("apiVersion"), "is not supported", f"use {API}")
@@ -73,6 +73,16 @@ def parse(document: Any) -> tuple[KindDefinition, dict[str, Any]]:
     return definition, sorted_tree(document)
 
 
+def _unknown_kind(kind: Any) -> FieldError:
+    broken = failed_kinds(REGISTRY.plugin_statuses()).get(str(kind))
+    if broken is not None:
+        # The kind exists, but its plugin could not be used: say which and why.
+        return FieldError(
+            "kind", kind, f"is added by {broken.describe()}, which is not used", f"{broken.error}"
+        )
+    return FieldError("kind", kind, "is not a Konfiguru kind", did_you_mean(str(kind), REGISTRY))
+
+
 def check_bounds(document: Any) -> None:
     """SpecError when ``document`` passes a limit of ``bounds`` (depth, values, size).
 
@@ -94,7 +104,7 @@ def validate(
     ``--ingress-controller``, the operator's ``KONFIGURU_INGRESS_CONTROLLER``): it fills in an
     ingress that names no controller, before the CRD defaults and every check."""
     definition, resource = parse(document)
-    schema = version_schema(definition.crd_file)
+    schema = definition.schema()
     spec = resource.setdefault("spec", {})
     if ingress_controller is not None:
         check_ingress_controller(ingress_controller)
@@ -169,8 +179,8 @@ def warm_up() -> None:
     render. Objects created later are collected as usual.
     """
     for definition in REGISTRY.values():
-        prepare_schema(version_schema(definition.crd_file)["properties"]["spec"])
-    prepare_templates()
+        prepare_schema(definition.schema()["properties"]["spec"])
+    prepare_templates(tuple(sorted({definition.package for definition in REGISTRY.values()})))
     gc.collect()
     gc.freeze()
 
@@ -227,14 +237,44 @@ def render_with_notes(
         existing=existing,
         templates_dir=templates_dir,
         kube_version=version,
+        package=definition.package,
     )
     children = definition.render(context)
+    if templates_dir:
+        children += _added(definition, context, children, templates_dir)
     for child in children:
         _finalize(child, definition, metadata)
     clashes = collisions.within(children)
     if clashes:
         raise SpecError(clashes, _describe(resource))
     return order.in_order(children), context.notes
+
+
+def _added(
+    definition: KindDefinition, context: Resource, children: list[Manifest], templates_dir: str
+) -> list[Manifest]:
+    """The objects of the user's added templates for this kind (see ``rendering``): each sees
+    the resource (``resource``: name, namespace, spec, labels(...)) and the kind's children."""
+    added: list[Manifest] = []
+    for template in added_templates(templates_dir, definition.package, definition.template_dir):
+        obj = render_added(
+            template, {"resource": context, "children": children}, templates_dir, definition.package
+        )
+        if obj is not None:
+            added.append(obj)
+    return added
+
+
+def check_templates_dir(templates_dir: str) -> list[str]:
+    """Files in a user's template directory that no kind would ever read (a directory named
+    after no kind), each with what is accepted: such a file would otherwise be ignored."""
+    kind_dirs = {definition.template_dir: kind for kind, definition in REGISTRY.items()}
+    return [
+        f"{templates_dir}/{name}: not in a directory of a kind; use one of"
+        f" {', '.join(f'{d}/' for d in sorted(kind_dirs))}"
+        for name in user_template_files(templates_dir)
+        if name.split("/", 1)[0] not in kind_dirs or "/" not in name
+    ]
 
 
 def _finalize(child: Manifest, definition: KindDefinition, parent: Mapping[str, Any]) -> None:

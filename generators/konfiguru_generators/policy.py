@@ -29,7 +29,7 @@ import cel
 from .celk8s import functions_for
 from .errors import FieldError, SpecError
 from .kinds import REGISTRY
-from .resources import API_GROUP, API_VERSION, version_schema
+from .resources import API_GROUP, API_VERSION
 
 POLICY_KINDS = ("Policy",)
 _KEYS = {
@@ -68,7 +68,7 @@ def _lit(value: Any) -> str:
 @cache
 def image_paths(kind: str) -> tuple[tuple[str, ...], ...]:
     """Every string field named ``image`` in the kind's spec, as paths (``[]`` marks a list)."""
-    spec = version_schema(REGISTRY[kind].crd_file)["properties"]["spec"]
+    spec = REGISTRY[kind].schema()["properties"]["spec"]
     found: list[tuple[str, ...]] = []
 
     def walk(node: Mapping[str, Any], path: tuple[str, ...]) -> None:
@@ -100,7 +100,7 @@ def _every_image(path: Sequence[str], test: str, var: str = "object", depth: int
 
 
 def _spec_has(kind: str, *path: str) -> bool:
-    node: Mapping[str, Any] = version_schema(REGISTRY[kind].crd_file)["properties"]["spec"]
+    node: Mapping[str, Any] = REGISTRY[kind].schema()["properties"]["spec"]
     for part in path:
         node = (node.get("properties") or {}).get(part) or {}
         if not node:

@@ -17,7 +17,13 @@ reads as strings, stay strings).
 A template that uses ``tojson`` output other than as a whole plain YAML value takes the text
 path, as do user templates (``--templates``).
 
-Called by the per-kind renderers (``kinds/*/render.py``).
+A plugin's kinds render from its own package's ``templates/`` (one environment per package). A
+user's template directory (``--templates DIR``, the operator's ``KONFIGURU_TEMPLATES_DIR``) holds
+``<kind>/<object>.yaml.j2`` files: one with the name of a package template overrides it, any other
+is an added template, rendered once per resource of that kind after the kind's own
+(:func:`added_templates`; an added template that renders to nothing adds no object).
+
+Called by the per-kind renderers (``kinds/*/render.py``) and ``pipeline.py`` (added templates).
 """
 
 from __future__ import annotations
@@ -279,12 +285,15 @@ def _configure(env: jinja2.Environment) -> jinja2.Environment:
     return env
 
 
-@lru_cache(maxsize=1)
-def package_environment() -> jinja2.Environment:
-    """The environment for the templates shipped with the package (compiled once, cached)."""
+PACKAGE = "konfiguru_generators"
+
+
+@lru_cache(maxsize=16)
+def package_environment(package: str = PACKAGE) -> jinja2.Environment:
+    """The environment for the templates shipped with ``package`` (compiled once, cached)."""
     return _configure(
         jinja2.Environment(
-            loader=jinja2.PackageLoader("konfiguru_generators", "templates"),
+            loader=jinja2.PackageLoader(package, "templates"),
             undefined=jinja2.StrictUndefined,
             # YAML, not HTML: every value is escaped by tojson instead.
             autoescape=False,  # noqa: S701
@@ -296,16 +305,17 @@ def package_environment() -> jinja2.Environment:
     )
 
 
-def prepare() -> None:
-    """Compile every package template now (for :func:`konfiguru_generators.warm_up`)."""
-    env = package_environment()
-    for name in env.list_templates(extensions=["j2"]):
-        env.get_template(name)
+def prepare(packages: tuple[str, ...] = (PACKAGE,)) -> None:
+    """Compile every template of ``packages`` now (for :func:`konfiguru_generators.warm_up`)."""
+    for package in packages:
+        env = package_environment(package)
+        for name in env.list_templates(extensions=["j2"]):
+            env.get_template(name)
 
 
-@lru_cache(maxsize=8)
-def override_environment(directory: str) -> jinja2.Environment:
-    """A sandboxed environment: templates in ``directory`` win, the package's fill the rest.
+@lru_cache(maxsize=16)
+def override_environment(directory: str, package: str = PACKAGE) -> jinja2.Environment:
+    """A sandboxed environment: templates in ``directory`` win, ``package``'s fill the rest.
 
     User templates are untrusted code: the sandbox stops them reaching Python internals.
     """
@@ -314,7 +324,7 @@ def override_environment(directory: str) -> jinja2.Environment:
             loader=jinja2.ChoiceLoader(
                 [
                     jinja2.FileSystemLoader(str(Path(directory))),
-                    jinja2.PackageLoader("konfiguru_generators", "templates"),
+                    jinja2.PackageLoader(package, "templates"),
                 ]
             ),
             undefined=jinja2.StrictUndefined,
@@ -331,10 +341,23 @@ class TemplateError(Exception):
 
 
 def render_object(
-    template: str, context: dict[str, Any], templates_dir: str | None = None
+    template: str,
+    context: dict[str, Any],
+    templates_dir: str | None = None,
+    package: str = PACKAGE,
 ) -> dict[str, Any]:
     """Render ``template`` (a path like ``app/deployment.yaml.j2``) to one object."""
-    env = override_environment(templates_dir) if templates_dir else package_environment()
+    obj = _render(template, context, templates_dir, package)
+    if not isinstance(obj, dict):
+        raise TemplateError(f"{template} must produce one mapping, got {type(obj).__name__}")
+    return obj
+
+
+def _render(template: str, context: dict[str, Any], templates_dir: str | None, package: str) -> Any:
+    if templates_dir:
+        env = override_environment(templates_dir, package)
+    else:
+        env = package_environment(package)
     try:
         if not templates_dir:
             fast = _render_fast(env, template, context)
@@ -344,9 +367,37 @@ def render_object(
     except jinja2.TemplateError as error:
         raise TemplateError(f"{template}: {error}") from error
     try:
-        obj = yaml.load(text, Loader=_Loader)  # noqa: S506 - CSafeLoader is the safe loader
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - CSafeLoader is the safe loader
     except yaml.YAMLError as error:
         raise TemplateError(f"{template} produced invalid YAML: {error}") from error
-    if not isinstance(obj, dict):
-        raise TemplateError(f"{template} must produce one mapping, got {type(obj).__name__}")
-    return obj
+
+
+def added_templates(templates_dir: str, package: str, kind_dir: str) -> list[str]:
+    """The templates in ``templates_dir/<kind_dir>/`` that ``package`` does not ship, sorted:
+    each is one more object per resource of the kind (the others override package templates)."""
+    prefix = f"{kind_dir}/"
+    shipped = set(package_environment(package).list_templates(extensions=["j2"]))
+    user = jinja2.FileSystemLoader(str(Path(templates_dir))).list_templates()
+    return sorted(
+        name
+        for name in user
+        if name.startswith(prefix) and name.endswith(".j2") and name not in shipped
+    )
+
+
+def user_template_files(templates_dir: str) -> list[str]:
+    """Every ``*.j2`` file in a user's template directory, as ``<kind>/<file>`` paths."""
+    names = jinja2.FileSystemLoader(str(Path(templates_dir))).list_templates()
+    return sorted(name for name in names if name.endswith(".j2"))
+
+
+def render_added(
+    template: str, context: dict[str, Any], templates_dir: str, package: str
+) -> dict[str, Any] | None:
+    """Render an added template (see :func:`added_templates`): one object, or None when it
+    renders to nothing (a template that applies only to some resources, ``{% if %}`` around
+    all of it)."""
+    obj = _render(template, context, templates_dir, package)
+    if obj is None or isinstance(obj, dict):
+        return obj
+    raise TemplateError(f"{template} must produce one mapping or nothing, got {type(obj).__name__}")

@@ -7,22 +7,31 @@ compare :func:`permissions` with the ClusterRole) and nothing is granted "just i
   watches these (filtered server-side by the owner-uid label), applies, prunes and reads them. A
   unit test renders every golden input and example and checks the generators emit exactly these
   kinds, so a generator that starts emitting a new kind fails the build until it is added here.
+  Plugins add theirs (``KindDefinition.child_kinds``); built-in entries cannot be redefined.
 - :func:`permissions`: ``(group, resource, verb)`` triples: the children's, plus the
-  operator's own needs (its custom resources, their status and finalizers, Events, peering).
+  operator's own needs (its custom resources, their status and finalizers, Events, peering),
+  for the built-in kinds and every usable plugin's kinds alike. The chart's RBAC is generated
+  from ``permissions(BUILTIN)``; :func:`plugin_rules` are the rules installed plugins need
+  beyond it (``konfiguru operator rbac``, for the chart's ``rbac.extraRules``).
 
 Read by ``handlers`` (what to watch), ``apply.py`` (where to write) and the shipping tests.
 """
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Mapping
+
+import yaml
+
 from konfiguru_generators import API
-from konfiguru_generators.kinds import REGISTRY
+from konfiguru_generators.kinds import BUILTIN, REGISTRY, KindDefinition
 
 from .kube import ResourceRef
 
 GROUP = API.split("/")[0]
 
-CHILD_KINDS: dict[str, ResourceRef] = {
+BUILTIN_CHILD_KINDS: dict[str, ResourceRef] = {
     "ServiceAccount": ResourceRef("v1", "serviceaccounts"),
     "Secret": ResourceRef("v1", "secrets"),
     "ConfigMap": ResourceRef("v1", "configmaps"),
@@ -46,6 +55,18 @@ CHILD_KINDS: dict[str, ResourceRef] = {
     "HTTPRoute": ResourceRef("gateway.networking.k8s.io/v1", "httproutes"),
 }
 
+
+def child_kinds(definitions: Mapping[str, KindDefinition]) -> dict[str, ResourceRef]:
+    """The built-in child kinds, then those the ``definitions`` declare (first one wins)."""
+    kinds = dict(BUILTIN_CHILD_KINDS)
+    for definition in definitions.values():
+        for kind, ref in definition.child_kinds.items():
+            kinds.setdefault(kind, ResourceRef(ref.api_version, ref.plural))
+    return kinds
+
+
+CHILD_KINDS: dict[str, ResourceRef] = child_kinds(REGISTRY)
+
 # Children: watched (list, watch), read back (get), created and updated by server-side apply
 # (patch; create because an apply of a missing object creates it), pruned (delete).
 CHILD_VERBS = ("create", "delete", "get", "list", "patch", "watch")
@@ -65,12 +86,15 @@ def parent_refs() -> dict[str, ResourceRef]:
     return {kind: ResourceRef(API, d.plural) for kind, d in REGISTRY.items()}
 
 
-def permissions() -> set[tuple[str, str, str]]:
-    """Every ``(group, resource, verb)`` the operator uses, and nothing else."""
+def permissions(
+    definitions: Mapping[str, KindDefinition] = REGISTRY,
+) -> set[tuple[str, str, str]]:
+    """Every ``(group, resource, verb)`` the operator uses for ``definitions`` (default: every
+    registered kind, plugins' included), and nothing else."""
     used: set[tuple[str, str, str]] = set()
-    for ref in CHILD_KINDS.values():
+    for ref in child_kinds(definitions).values():
         used.update((group_of(ref.api_version), ref.plural, verb) for verb in CHILD_VERBS)
-    for definition in REGISTRY.values():
+    for definition in definitions.values():
         used.update((GROUP, definition.plural, verb) for verb in PARENT_VERBS)
         # Conditions and observedGeneration go through the status subresource only.
         used.add((GROUP, f"{definition.plural}/status", "patch"))
@@ -91,12 +115,38 @@ def permissions() -> set[tuple[str, str, str]]:
     return used
 
 
-def rules() -> list[dict[str, list[str]]]:
-    """:func:`permissions` as RBAC ``rules`` (one rule per group and resource), sorted."""
+def rules(
+    triples: set[tuple[str, str, str]] | None = None,
+) -> list[dict[str, list[str]]]:
+    """``triples`` (default :func:`permissions`) as RBAC ``rules`` (one rule per group and
+    resource), sorted."""
     grouped: dict[tuple[str, str], set[str]] = {}
-    for group, resource, verb in permissions():
+    for group, resource, verb in permissions() if triples is None else triples:
         grouped.setdefault((group, resource), set()).add(verb)
     return [
         {"apiGroups": [group], "resources": [resource], "verbs": sorted(verbs)}
         for (group, resource), verbs in sorted(grouped.items())
     ]
+
+
+def plugin_rules() -> list[dict[str, list[str]]]:
+    """The RBAC rules installed plugins' kinds need beyond the built-in kinds' (the chart's)."""
+    return rules(permissions(REGISTRY) - permissions(BUILTIN))
+
+
+def main() -> int:
+    """``python -m konfiguru_operator.rbac`` (``konfiguru operator rbac``): the rules plugins
+    need, as Helm values for the chart's ``rbac.extraRules``, and unusable plugins on stderr."""
+    from konfiguru_generators.plugins import warnings
+
+    for warning in warnings(REGISTRY.plugin_statuses()):
+        sys.stderr.write(f"warning: {warning}\n")
+    sys.stdout.write(
+        "# Helm values: RBAC rules for the installed plugins' kinds (konfiguru operator rbac)\n"
+    )
+    sys.stdout.write(yaml.safe_dump({"rbac": {"extraRules": plugin_rules()}}, sort_keys=False))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

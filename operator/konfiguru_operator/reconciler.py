@@ -50,7 +50,6 @@ from konfiguru_generators.kinds import REGISTRY
 from konfiguru_generators.kinds.app import render_stateful as app_stateful
 from konfiguru_generators.kinds.database import storage as database_storage
 from konfiguru_generators.labels import GROUP
-from konfiguru_generators.resources import version_schema
 
 from . import jobs as jobs_mod
 from . import status as status_mod
@@ -126,7 +125,7 @@ def renderable(body: Mapping[str, Any]) -> JSON:
 def _status_fields(kind: str) -> frozenset[str]:
     """The status fields this kind's CRD declares: we never write one it would prune."""
     try:
-        schema = version_schema(REGISTRY[kind].crd_file)
+        schema = REGISTRY[kind].schema()
     except (KeyError, OSError):
         return frozenset()
     status = (schema.get("properties") or {}).get("status") or {}

@@ -231,9 +231,10 @@ PEERING_GROUP = "kopf.dev"
 
 def operator_permissions() -> set[tuple[str, str, str]]:
     """Every (group, resource, verb) the operator's code says it uses."""
+    from konfiguru_generators.kinds import BUILTIN
     from konfiguru_operator import rbac
 
-    return set(rbac.permissions())
+    return set(rbac.permissions(BUILTIN))
 
 
 def compact_rules(triples: set[tuple[str, str, str]]) -> list[dict[str, list[str]]]:

@@ -41,7 +41,7 @@ from typing import Any
 
 from ...errors import did_you_mean
 from ...kinds import REGISTRY
-from ...resources import API_GROUP, API_VERSION, version_schema
+from ...resources import API_GROUP, API_VERSION
 from ...schema import child_path
 from .. import FrontEndError, Located, Position, SourceDocument
 from .keywords import ALIASES, ENVIRONMENT_BLOCK, NAMESPACE_DIRECTIVE, Keyword, keywords
@@ -95,7 +95,7 @@ class _Compilation:
 
 
 def spec_schema(kind: str) -> Schema:
-    schema: Schema = version_schema(REGISTRY[kind].crd_file)["properties"]["spec"]
+    schema: Schema = REGISTRY[kind].schema()["properties"]["spec"]
     return schema
 
 

@@ -65,7 +65,7 @@ def convert(resources: Sequence[Any], header: Sequence[str] = ()) -> str:
 
 def _block(resource: dict[str, Any], metadata: dict[str, Any], where: str) -> Block:
     kind = resource.get("kind")
-    if kind not in REGISTRY:
+    if not isinstance(kind, str) or kind not in REGISTRY:
         raise ConvertError(f"{where}: kind {kind!r} is not a Konfiguru kind")
     if resource.get("apiVersion") != API:
         raise ConvertError(f"{where}: apiVersion {resource.get('apiVersion')!r}; expected {API}")
