@@ -5,7 +5,8 @@ over the same corpus, discovered by globbing so that new kinds and examples are 
 they land:
 
 - ``examples/**/*.kfg.yaml`` (the examples users read), and
-- ``tests/fixtures/good/**/*.kfg.yaml`` (small cases written for the tests themselves).
+- ``tests/fixtures/good/**/*.kfg.yaml`` (small cases written for the tests themselves), and
+- ``plugins/*/examples/**/*.kfg.yaml`` (plugin kinds, through the installed plugin).
 
 Renders are cached per file for the whole session (a pure generator gives the same output every
 time), so ten tests over the same example cost one render. Import it as ``import kfgtest``
@@ -40,6 +41,8 @@ FIXTURES = ROOT / "tests" / "fixtures"
 GOLDEN = ROOT / "tests" / "golden"
 SCHEMAS = ROOT / "tests" / "schemas"
 CRDS = ROOT / "crds"
+# Plugins shipped in this repository, each its own package (installed by .ci/run).
+PLUGINS = ROOT / "plugins"
 # Both ends of the supported range (pipeline.MIN_KUBE_VERSION / MAX_KUBE_VERSION).
 KUBE_VERSIONS = ("1.30", "1.37")
 # Goldens are rendered with this fixed seed so generated Secrets appear in them and stay stable.
@@ -80,8 +83,13 @@ def _cases(root: Path, prefix: str) -> list[Case]:
 
 
 def corpus() -> list[Case]:
-    """Every example and every good fixture, in a stable order."""
-    return _cases(EXAMPLES, "examples") + _cases(FIXTURES / "good", "fixtures")
+    """Every example, every good fixture and every plugin's example in this repository
+    (``plugins/*/examples``, rendered through the installed plugin), in a stable order."""
+    return (
+        _cases(EXAMPLES, "examples")
+        + _cases(FIXTURES / "good", "fixtures")
+        + _cases(PLUGINS, "plugins")
+    )
 
 
 def documents(path: Path) -> list[Any]:
@@ -425,11 +433,10 @@ def render_recording(document: Any, existing: Existing | None = None) -> set[str
     """
     from konfiguru_generators import apichecks, pipeline
     from konfiguru_generators.kinds.base import Resource
-    from konfiguru_generators.resources import version_schema
 
     definition, resource = pipeline.parse(document)
     definition, resource = pipeline.validate(resource)
-    schema = version_schema(definition.crd_file)["properties"]["spec"]
+    schema = definition.schema()["properties"]["spec"]
     recorder = _Recorder()
     metadata = resource["metadata"]
     definition.check(RecordingDict(resource["spec"], schema, "spec", recorder), metadata["name"])
@@ -441,6 +448,7 @@ def render_recording(document: Any, existing: Existing | None = None) -> set[str
         spec=RecordingDict(resource["spec"], schema, "spec", recorder),
         metadata=metadata,
         existing=existing or seeded(),
+        package=definition.package,
     )
     definition.render(context)
     return recorder.paths

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from .policies import load_policy
 from .settings import Settings, SettingsError
+from .templates import check_templates
 
 
 def build_parser(settings: Settings) -> argparse.ArgumentParser:
@@ -65,6 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
         load_policy(settings.policy_file)
+        check_templates(settings.templates_dir)
     except SettingsError as error:
         sys.stderr.write(f"error: {error}\n")
         return 2

@@ -61,6 +61,7 @@ from .peering import PeeringGate
 from .policies import load_policy
 from .rbac import CHILD_KINDS, parent_refs
 from .settings import Settings
+from .templates import templates_fingerprint
 
 JSON = dict[str, Any]
 logger = logging.getLogger(__name__)
@@ -228,7 +229,13 @@ class Reconciler:
         # is left out of the key on purpose: a cached render keeps the values it first drew.
         key = hashlib.blake2b(
             json.dumps(
-                [resource, existing.secrets, existing.pvc_sizes, self.kube_version],
+                [
+                    resource,
+                    existing.secrets,
+                    existing.pvc_sizes,
+                    self.kube_version,
+                    templates_fingerprint(self.settings.templates_dir),
+                ],
                 sort_keys=True,
                 default=str,
             ).encode(),
@@ -245,6 +252,7 @@ class Reconciler:
             existing,
             kube_version=self.kube_version,
             ingress_controller=self.settings.ingress_controller or None,
+            templates_dir=self.settings.templates_dir or None,
         )
         resizes = resize_plan(resource, existing)
         self._renders[uid] = (key, json.dumps(desired, separators=(",", ":")), resizes)

@@ -29,6 +29,7 @@ naming the variable, never later in a handler.
 | ``KONFIGURU_WEBHOOK_CERT_DIR`` | (empty) | ``tls.crt``/``tls.key`` there; empty = self-signed |
 | ``KONFIGURU_WEBHOOK_HOSTS`` | ``localhost`` | DNS names of the self-signed certificate |
 | ``KONFIGURU_WEBHOOK_CONFIGURATION`` | (empty) | webhook configuration given the self-signed CA |
+| ``KONFIGURU_TEMPLATES_DIR`` | (empty) | template overrides and added templates (``--templates``) |
 """
 
 from __future__ import annotations
@@ -148,6 +149,13 @@ class Settings:
     """The ValidatingWebhookConfiguration whose ``caBundle`` the operator sets to its
     self-signed CA, and updates on renewal (``KONFIGURU_WEBHOOK_CONFIGURATION``). Default:
     empty, none (cert-manager's CA injector, or whoever created it, sets the bundle)."""
+
+    templates_dir: str = field(default="", metadata={"env": "TEMPLATES_DIR"})
+    """A directory of templates (``KONFIGURU_TEMPLATES_DIR``; in the chart, the ConfigMap of the
+    ``templates`` value): ``<kind>/<file>.yaml.j2`` overrides the kind's template of that name,
+    any other file is rendered as one more child of every resource of the kind, exactly as
+    ``konfiguru render --templates DIR``. Default: empty, the built-in templates only. A file
+    no kind reads stops the operator at start."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

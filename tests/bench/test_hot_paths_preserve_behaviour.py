@@ -29,7 +29,7 @@ import render_bench  # noqa: E402
 
 
 def _errors(kind: str, spec: dict) -> list[str]:
-    crd_spec = version_schema(REGISTRY[kind].crd_file)["properties"]["spec"]
+    crd_spec = REGISTRY[kind].schema()["properties"]["spec"]
     return [str(e) for e in schema.default_and_check(crd_spec, copy.deepcopy(spec), "spec")]
 
 

@@ -36,7 +36,6 @@ from konfiguru_generators.errors import FieldError
 from konfiguru_generators.kinds import REGISTRY
 from konfiguru_generators.pipeline import validate
 from konfiguru_generators.quantity import check_quantity
-from konfiguru_generators.resources import version_schema
 from konfiguru_generators.schema import default_and_check
 
 
@@ -121,7 +120,7 @@ def _row(error: FieldError, document: dict[str, Any] | None = None) -> Row:
 def _admission_errors(document: dict[str, Any]) -> list[FieldError]:
     """What the API server says about ``document``: its CRD's schema and CEL rules."""
     definition = REGISTRY[document["kind"]]
-    schema = version_schema(definition.crd_file)["properties"]["spec"]
+    schema = definition.schema()["properties"]["spec"]
     return default_and_check(schema, copy.deepcopy(document.get("spec") or {}), "spec")
 
 
@@ -414,7 +413,7 @@ def test_the_python_fast_paths_give_the_cel_answer(value: Any) -> None:
 
 
 def _spec_schema(kind: str) -> dict[str, Any]:
-    schema: dict[str, Any] = version_schema(REGISTRY[kind].crd_file)["properties"]["spec"]
+    schema: dict[str, Any] = REGISTRY[kind].schema()["properties"]["spec"]
     return schema
 
 

@@ -22,7 +22,6 @@ import kfgtest
 from konfiguru_generators import pipeline
 from konfiguru_generators.celk8s import functions_for
 from konfiguru_generators.kinds import REGISTRY
-from konfiguru_generators.resources import version_schema
 from konfiguru_generators.schema import default_and_check
 
 RESOURCES = [(where, doc) for where, doc in kfgtest.all_resources() if isinstance(doc, dict)]
@@ -58,7 +57,7 @@ def independent_defaults(schema: dict[str, Any], value: Any) -> Any:
 
 
 def spec_schema(kind: str) -> dict[str, Any]:
-    schema: dict[str, Any] = version_schema(REGISTRY[kind].crd_file)["properties"]["spec"]
+    schema: dict[str, Any] = REGISTRY[kind].schema()["properties"]["spec"]
     return schema
 
 

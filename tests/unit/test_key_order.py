@@ -21,7 +21,6 @@ from hypothesis import strategies as st
 import kfgtest
 from konfiguru_generators import API, SpecError, render
 from konfiguru_generators.kinds import REGISTRY
-from konfiguru_generators.resources import version_schema
 
 ORDERS = ("reversed", "shuffled", "sorted")
 
@@ -31,7 +30,7 @@ def document(kind: str, spec: Any) -> dict[str, Any]:
 
 
 def spec_schema(kind: str) -> dict[str, Any]:
-    schema: dict[str, Any] = version_schema(REGISTRY[kind].crd_file)["properties"]["spec"]
+    schema: dict[str, Any] = REGISTRY[kind].schema()["properties"]["spec"]
     return schema
 
 

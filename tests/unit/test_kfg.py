@@ -20,14 +20,13 @@ from konfiguru_generators.frontends import FrontEndError, SourceDocument
 from konfiguru_generators.frontends.kfg import convert, format_text, keywords, load, syntax
 from konfiguru_generators.kinds import REGISTRY
 from konfiguru_generators.pipeline import validate
-from konfiguru_generators.resources import version_schema
 
 EXAMPLE_YAML = sorted(kfgtest.EXAMPLES.rglob("*.kfg.yaml"))
 DESIGN = kfgtest.FIXTURES / "kfg" / "design"
 
 
 def spec_schema(kind: str) -> dict[str, Any]:
-    schema: dict[str, Any] = version_schema(REGISTRY[kind].crd_file)["properties"]["spec"]
+    schema: dict[str, Any] = REGISTRY[kind].schema()["properties"]["spec"]
     return schema
 
 

@@ -23,7 +23,6 @@ from hypothesis import strategies as st
 import kfgtest
 from konfiguru_generators import API, SpecError, render
 from konfiguru_generators.kinds import REGISTRY
-from konfiguru_generators.resources import version_schema
 from konfiguru_generators.yamltext import dump_all
 
 KINDS = sorted(REGISTRY)
@@ -32,7 +31,7 @@ BAD_QUANTITIES = ["5GB", "10 GB", "1.5.3Gi", "-1Gi", "Gi", "one", "1e", "0x10"]
 
 
 def spec_schema(kind: str) -> dict[str, Any]:
-    schema: dict[str, Any] = version_schema(REGISTRY[kind].crd_file)["properties"]["spec"]
+    schema: dict[str, Any] = REGISTRY[kind].schema()["properties"]["spec"]
     return schema
 
 

@@ -22,7 +22,6 @@ from hypothesis import HealthCheck, given, settings
 import kfgtest
 from konfiguru_generators import API, SpecError
 from konfiguru_generators.kinds import REGISTRY
-from konfiguru_generators.resources import version_schema
 from konfiguru_generators.schema import iter_schema_paths
 
 RESOURCES = [(where, doc) for where, doc in kfgtest.all_resources() if isinstance(doc, dict)]
@@ -30,7 +29,7 @@ KINDS = sorted(REGISTRY)
 
 
 def declared(kind: str) -> set[str]:
-    return set(iter_schema_paths(version_schema(REGISTRY[kind].crd_file)["properties"]["spec"]))
+    return set(iter_schema_paths(REGISTRY[kind].schema()["properties"]["spec"]))
 
 
 def undeclared_reads(kind: str, paths: set[str]) -> list[str]:
@@ -48,7 +47,7 @@ def test_every_spec_field_the_generator_reads_is_declared_in_the_crd(
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_random_specs_read_only_declared_fields(kind: str) -> None:
-    schema = version_schema(REGISTRY[kind].crd_file)["properties"]["spec"]
+    schema = REGISTRY[kind].schema()["properties"]["spec"]
 
     @settings(max_examples=25, suppress_health_check=[HealthCheck.too_slow])
     @given(spec=kfgtest.spec_strategy(schema))

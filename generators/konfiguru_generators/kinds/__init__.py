@@ -12,7 +12,6 @@ Called by ``pipeline.py`` and every module that lists kinds.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator, Mapping
 
 from .. import plugins
@@ -35,15 +34,12 @@ class KindRegistry(Mapping[str, KindDefinition]):
     def __init__(self, builtin: Mapping[str, KindDefinition]) -> None:
         self._builtin = dict(builtin)
         self._loaded: plugins.Loaded | None = None
-        self._lock = threading.Lock()
 
     def _load(self) -> plugins.Loaded:
+        # Two threads loading at once both get the same answer; the last one is kept.
         loaded = self._loaded
         if loaded is None:
-            with self._lock:
-                if self._loaded is None:
-                    self._loaded = plugins.load(self._builtin, plugin_entry_points())
-                loaded = self._loaded
+            loaded = self._loaded = plugins.load(self._builtin, plugin_entry_points())
         return loaded
 
     def _all(self) -> dict[str, KindDefinition]:
@@ -69,8 +65,7 @@ class KindRegistry(Mapping[str, KindDefinition]):
 
     def reload(self) -> None:
         """Forget the loaded plugins; the next use loads them again (tests install some)."""
-        with self._lock:
-            self._loaded = None
+        self._loaded = None
 
 
 REGISTRY = KindRegistry(BUILTIN)

@@ -35,6 +35,7 @@ from ..policies import load_policy
 from ..rbac import CHILD_KINDS
 from ..runtime import RUNTIME
 from ..settings import given
+from ..templates import log_plugins
 
 logger = logging.getLogger(__name__)
 
@@ -142,6 +143,7 @@ async def detect_kube_version(client: Client) -> str:
 @kopf.on.startup()
 async def startup(settings: kopf.OperatorSettings, **kwargs: Any) -> None:
     configure(settings)
+    log_plugins()
     # The caches hold thousands of objects that live as long as the resources; the default
     # thresholds rescan them every few hundred allocations. 5,000 roughly halves the CPU per App
     # at 1,000 Apps; higher values save a little more CPU and cost tens of MiB (bench/).

@@ -16,7 +16,6 @@ import kfgtest
 from konfiguru_generators import SpecError, render
 from konfiguru_generators import apichecks as ac
 from konfiguru_generators.kinds import REGISTRY
-from konfiguru_generators.resources import version_schema
 
 EXAMPLE = {
     "App": "shop/web",
@@ -27,7 +26,7 @@ EXAMPLE = {
 
 
 def spec_schema(kind: str) -> dict[str, Any]:
-    schema: dict[str, Any] = version_schema(REGISTRY[kind].crd_file)["properties"]["spec"]
+    schema: dict[str, Any] = REGISTRY[kind].schema()["properties"]["spec"]
     return schema
 
 
