@@ -1,4 +1,4 @@
-"""EdgeDevice → ServiceAccount, ConfigMap (sensors), NetworkPolicy, DaemonSet.
+"""EdgeDevice → ServiceAccount, ConfigMap (sensors, when there are any), NetworkPolicy, DaemonSet.
 
 The DaemonSet runs on the nodes of the device type (``konfiguru.io/device-type`` label plus the
 device's CPU architecture) with the restricted Pod Security Standard: host devices come as
@@ -72,10 +72,9 @@ def sensors_file(spec: dict[str, Any]) -> str:
 
 def _agent_env(resource: Resource) -> list[dict[str, str]]:
     spec = resource.spec
-    env = {
-        "PROCESSING_MODE": spec["processingMode"],
-        "SENSORS_FILE": f"{CONFIG_DIR}/sensors.json",
-    }
+    env = {"PROCESSING_MODE": spec["processingMode"]}
+    if spec.get("sensors"):
+        env["SENSORS_FILE"] = f"{CONFIG_DIR}/sensors.json"
     if "sync" in spec:
         env["OUTBOX_DIR"] = OUTBOX_DIR
     env.update(spec.get("env") or {})
@@ -109,17 +108,15 @@ def _sync_container(resource: Resource, security: dict[str, Any]) -> dict[str, A
     }
 
 
-def _pod_template(resource: Resource, config: str, checksum: str) -> dict[str, Any]:
+def _pod_template(resource: Resource, config: str | None, checksum: str) -> dict[str, Any]:
     spec = resource.spec
     security = container_security_context(None)
-    mounts = [
-        {"name": "sensors", "mountPath": CONFIG_DIR, "readOnly": True},
-        {"name": "tmp", "mountPath": "/tmp"},  # noqa: S108 - an emptyDir, the root is read-only
-    ]
-    volumes: list[dict[str, Any]] = [
-        {"name": "sensors", "configMap": {"name": config}},
-        {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
-    ]
+    # /tmp is an emptyDir: the root filesystem is read-only.
+    mounts: list[dict[str, Any]] = [{"name": "tmp", "mountPath": "/tmp"}]  # noqa: S108
+    volumes: list[dict[str, Any]] = [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}]
+    if config is not None:
+        mounts.insert(0, {"name": "sensors", "mountPath": CONFIG_DIR, "readOnly": True})
+        volumes.insert(0, {"name": "sensors", "configMap": {"name": config}})
     containers = [
         {
             "name": "agent",
@@ -143,7 +140,7 @@ def _pod_template(resource: Resource, config: str, checksum: str) -> dict[str, A
     return {
         "metadata": {
             "labels": resource.labels("agent"),
-            "annotations": {CHECKSUM_ANNOTATION: checksum},
+            **({"annotations": {CHECKSUM_ANNOTATION: checksum}} if config else {}),
         },
         "spec": {
             "serviceAccountName": resource.name,
@@ -169,17 +166,24 @@ def _egress(spec: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def render(resource: Resource) -> list[Manifest]:
-    config = f"{resource.name}-sensors"
+    # No sensors, no sensor configuration: the ConfigMap goes (and is pruned) with the last one.
+    config = f"{resource.name}-sensors" if resource.spec.get("sensors") else None
     sensors = sensors_file(resource.spec)
     checksum = hashlib.sha256(sensors.encode()).hexdigest()
+    children = [
+        resource.template("edgedevice/serviceaccount.yaml.j2", labels=resource.labels("agent"))
+    ]
+    if config is not None:
+        children.append(
+            resource.template(
+                "edgedevice/configmap.yaml.j2",
+                name=config,
+                labels=resource.labels("config"),
+                data={"sensors.json": sensors},
+            )
+        )
     return [
-        resource.template("edgedevice/serviceaccount.yaml.j2", labels=resource.labels("agent")),
-        resource.template(
-            "edgedevice/configmap.yaml.j2",
-            name=config,
-            labels=resource.labels("config"),
-            data={"sensors.json": sensors},
-        ),
+        *children,
         resource.template(
             "edgedevice/networkpolicy.yaml.j2",
             labels=resource.labels("agent"),
