@@ -21,7 +21,6 @@ from typing import Any, ClassVar, Self
 from konfiguru_generators import API, EMPTY, Existing, FieldError, SpecError, render, validate
 from konfiguru_generators.errors import did_you_mean
 from konfiguru_generators.kinds import REGISTRY
-from konfiguru_generators.resources import version_schema
 from konfiguru_generators.yamltext import dump_all
 
 _PACKAGE = str(Path(__file__).resolve().parent)
@@ -179,7 +178,7 @@ class Builder:
     @classmethod
     def schema(cls) -> dict[str, Any]:
         """The CRD's OpenAPI schema of this kind's ``spec``."""
-        spec: dict[str, Any] = version_schema(REGISTRY[cls.KIND].crd_file)["properties"]["spec"]
+        spec: dict[str, Any] = REGISTRY[cls.KIND].schema()["properties"]["spec"]
         return spec
 
     def _describe(self) -> str:

@@ -18,8 +18,7 @@ import re
 import textwrap
 from typing import Any
 
-from konfiguru_generators.kinds import REGISTRY
-from konfiguru_generators.resources import version_schema
+from konfiguru_generators.kinds import BUILTIN
 
 _HEADER = '''"""Per-field builder methods, generated from the CRD schemas by ``codegen.py``.
 
@@ -79,8 +78,9 @@ def class_name(kind: str) -> str:
 def module_text() -> str:
     """The text of ``_fields.py``."""
     parts = [_HEADER]
-    for kind, definition in REGISTRY.items():
-        spec = version_schema(definition.crd_file)["properties"]["spec"]
+    # The built-in kinds: the generated module ships with Konfiguru, whatever plugins are installed.
+    for kind, definition in BUILTIN.items():
+        spec = definition.schema()["properties"]["spec"]
         parts.append(
             f"\n\nclass {class_name(kind)}(Builder):\n"
             f'    """Every field of the {kind} spec, one method each (``{kind}`` in the CRDs)."""\n'

@@ -149,7 +149,7 @@ def check_ingress_controller(value: str) -> None:
         {
             name
             for definition in REGISTRY.values()
-            for name in _ingress_controllers(version_schema(definition.crd_file))
+            for name in _ingress_controllers(definition.schema())
         }
     )
     if value not in accepted:
