@@ -52,6 +52,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # The corpus renders the repository's plugins' examples through their installed entry
+    # points (as users install plugins): without them nearly every generic test would fail.
+    from importlib.metadata import entry_points
+
+    installed = {ep.name for ep in entry_points(group="konfiguru.kinds")}
+    missing = sorted({p.name.removeprefix("konfiguru-") for p in (ROOT / "plugins").iterdir()})
+    missing = [name for name in missing if name not in installed]
+    if missing:
+        pytest.exit(
+            f"plugins {missing} are not installed; run the README's second command (or"
+            " .venv/bin/pip install -e plugins/konfiguru-edgedevice)",
+            returncode=4,
+        )
+
+
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))

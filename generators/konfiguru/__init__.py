@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from konfiguru_generators import FieldError, SpecError
 
-from ._base import Builder
+from ._base import Builder, builder_for
 from .apps import App, CronJob, Job, StatefulApp
 from .kinds import Database, DataPipeline, MLPipeline
 from .values import ConfigMap, Ingress, Secret
@@ -45,4 +45,5 @@ __all__ = [
     "Secret",
     "SpecError",
     "StatefulApp",
+    "builder_for",
 ]

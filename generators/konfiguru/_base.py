@@ -213,3 +213,13 @@ class Builder:
 
 
 __all__ = ["Builder", "Part", "plain"]
+
+
+def builder_for(kind: str) -> type[Builder]:
+    """A builder class for any registered kind, a plugin's included: every spec field through
+    ``set(path, value)``, checked against the kind's CRD (``builder_for("EdgeDevice")("edge")``).
+    The built-in kinds also have named classes with one method per field (``App``, ...)."""
+    if kind not in REGISTRY:
+        raise KeyError(f"{kind!r} is not a registered kind; registered: {', '.join(REGISTRY)}")
+    doc = f"A {kind} resource (from the kind registry): fields through ``set``."
+    return type(kind, (Builder,), {"KIND": kind, "__doc__": doc})

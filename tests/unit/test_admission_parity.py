@@ -66,8 +66,8 @@ TABLE = (
 
 def _crd_messages() -> set[str]:
     messages = set()
-    for path in kfgtest.crd_files():
-        root = kfgtest.load_crd(path)["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+    for definition in REGISTRY.values():  # plugins' CRDs too
+        root = definition.crd()["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
         for _, node in kfgtest.walk_schema(root, "root"):
             for rule in node.get("x-kubernetes-validations") or []:
                 messages.add(" ".join(str(rule.get("message", "")).split()))

@@ -262,3 +262,19 @@ def test_a_plugin_child_kind_is_watched_and_granted(installed: Path) -> None:
     assert kinds["PodMonitor"].plural == "podmonitors"
     granted = rbac.permissions({"Probe": definition})
     assert ("monitoring.coreos.com", "podmonitors", "watch") in granted
+
+
+def test_the_python_dsl_writes_a_plugin_kind_through_a_generic_builder() -> None:
+    from konfiguru import builder_for
+
+    edge = (
+        builder_for("EdgeDevice")("edge", namespace="factory")
+        .set("spec.image", "ghcr.io/acme/agent:1.0")
+        .set("spec.deviceType", "nvidia-jetson")
+    )
+    (daemonset,) = [o for o in edge.render() if o["kind"] == "DaemonSet"]
+    selector = daemonset["spec"]["template"]["spec"]["nodeSelector"]
+    assert selector["konfiguru.io/device-type"] == "nvidia-jetson"
+    with pytest.raises(SpecError) as caught:
+        builder_for("EdgeDevice")("edge").set("spec.devicetype", "x")
+    assert "spec.devicetype" in caught.value.message

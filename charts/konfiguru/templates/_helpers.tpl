@@ -61,7 +61,17 @@ files/rbac-rules.yaml is generated from konfiguru_operator.rbac (`pytest tests/s
 {{- end }}
 
 {{- define "konfiguru.namespacedRules" -}}
-{{- toYaml (include "konfiguru.rbacFile" . | fromYaml).namespaced }}
+{{- toYaml (concat (include "konfiguru.rbacFile" . | fromYaml).namespaced .Values.rbac.extraRules) }}
+{{- end }}
+
+{{/*
+The ConfigMap of templates.files; keys cannot hold "/", so <kind>/<file> is stored as
+<kind>__<file> and mounted back at its path (konfiguru.templateItems).
+*/}}
+{{- define "konfiguru.templatesConfigMap" -}}
+{{- if .Values.templates.files }}
+{{- printf "%s-templates" (include "konfiguru.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
 {{- end }}
 
 {{/*

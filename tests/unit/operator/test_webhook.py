@@ -23,7 +23,6 @@ import yaml
 import kfgtest
 from konfiguru_generators import policy
 from konfiguru_generators.kinds import REGISTRY
-from konfiguru_generators.resources import version_schema
 from konfiguru_generators.schema import default_and_check
 from konfiguru_operator import certs, webhook
 from konfiguru_operator.settings import Settings
@@ -68,7 +67,7 @@ def admission_review(obj: Any, operation: str = "CREATE", uid: str = "7d3c") -> 
 
 def crd_refuses(document: dict[str, Any]) -> bool:
     """Whether the API server's own check (the CRD schema and CEL rules) refuses it."""
-    schema = version_schema(REGISTRY[document["kind"]].crd_file)["properties"]["spec"]
+    schema = REGISTRY[document["kind"]].schema()["properties"]["spec"]
     return bool(default_and_check(schema, copy.deepcopy(document.get("spec") or {}), "spec"))
 
 
