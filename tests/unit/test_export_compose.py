@@ -162,6 +162,17 @@ def test_what_compose_cannot_express_is_listed_in_the_header(tmp_path) -> None:
     assert any("the schedule '0 3 * * *'" in line for line in header)
 
 
+def test_an_app_behind_an_httproute_is_published_and_the_route_listed_as_left_out(tmp_path):
+    text = (
+        export(tmp_path, EXAMPLES / "gateway" / "webshop.kfg.yaml") / "docker-compose.yaml"
+    ).read_text()
+    assert any(
+        line.startswith("# Not expressible in compose") and "HTTPRoute" in line
+        for line in text.splitlines()
+    )
+    assert yaml.safe_load(text)["services"]["webshop"]["ports"] == ["8080:8080"]
+
+
 def test_no_secret_value_is_written_and_secret_keys_come_from_env_files(tmp_path) -> None:
     out = export(tmp_path, EXAMPLES, "--secret-seed-file", SEED)
     _, rendered, _ = run_cli("render", "-f", str(EXAMPLES), "--secret-seed-file", SEED)

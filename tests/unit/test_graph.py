@@ -55,6 +55,16 @@ def test_the_shop_graph_draws_each_declared_connection_once_with_its_labels() ->
     assert "not in these sources" not in out
 
 
+def test_a_gateway_route_is_drawn_from_the_internet_once_although_two_routes_carry_its_host() -> (
+    None
+):
+    code, out, _ = run_cli("graph", "-f", str(EXAMPLES / "gateway" / "webshop.kfg.yaml"))
+    assert code == 0
+    assert [line for line in out.splitlines() if "-->" in line] == [
+        '  internet -->|"shop.example.com"| App_shop_webshop'
+    ]
+
+
 def test_a_target_no_file_defines_is_a_dashed_node() -> None:
     code, out, _ = run_cli("graph", "-f", str(EXAMPLES / "batch"))
     assert code == 0
