@@ -100,9 +100,10 @@ def review(
     policy ``checks``, Kubernetes version and default ingress controller (its settings).
 
     CREATE and UPDATE of a Konfiguru kind are checked; everything else is allowed: a DELETE, a
-    resource already being deleted (refusing would block the removal of a finalizer), and a
-    kind this operator does not know (a webhook configuration wider than the installed kinds;
-    allowed with a warning). A malformed review raises :class:`ReviewError`.
+    resource already being deleted (refusing would block the removal of a finalizer), an update
+    that leaves an invalid spec as it was (with warnings: see below), and a kind this operator
+    does not know (a webhook configuration wider than the installed kinds; allowed with a
+    warning). A malformed review raises :class:`ReviewError`.
     """
     if not isinstance(request, Mapping) or not isinstance(request.get("request"), Mapping):
         raise ReviewError("not an AdmissionReview: no request")
@@ -126,6 +127,15 @@ def review(
         ]
         return answer
     errors, violations = problems(resource, checks, kube_version, ingress_controller)
+    old = payload.get("oldObject")
+    if errors and isinstance(old, Mapping) and old.get("spec") == resource.get("spec"):
+        # Ratcheting, as the API server does for CRD fields an update leaves alone: an edit of
+        # labels, annotations or finalizers is not refused for problems the spec already had
+        # (the operator reports them as Stalled). Said, not hidden: kubectl prints warnings.
+        response["warnings"] = [
+            f"konfiguru: the spec is unchanged and still invalid: {error}" for error in errors
+        ]
+        return answer
     if not errors and not violations:
         return answer
     if errors:

@@ -37,7 +37,9 @@ EXAMPLES = sorted((kfgtest.ROOT / "examples").rglob("*.kfg.yaml"))
 EXAMPLES = [p for p in EXAMPLES if "envs" not in p.parts]
 
 
-def admission_review(obj: Any, operation: str = "CREATE", uid: str = "7d3c") -> dict[str, Any]:
+def admission_review(
+    obj: Any, operation: str = "CREATE", uid: str = "7d3c", old: Any = None
+) -> dict[str, Any]:
     """An AdmissionReview as the API server sends it (the fields the webhook reads, and some)."""
     return json.loads(
         json.dumps(
@@ -57,7 +59,7 @@ def admission_review(obj: Any, operation: str = "CREATE", uid: str = "7d3c") -> 
                     "operation": operation,
                     "userInfo": {"username": "alice"},
                     "object": obj,
-                    "oldObject": obj if operation == "UPDATE" else None,
+                    "oldObject": old,
                     "dryRun": False,
                 },
             }
@@ -239,3 +241,25 @@ def test_a_certificate_that_cannot_be_loaded_is_retried_until_it_can(
 
     answer = asyncio.run(scenario())
     assert answer["response"]["allowed"] is True
+
+
+def test_an_update_that_leaves_an_invalid_spec_alone_is_admitted_with_its_problems_as_warnings():
+    (bad,) = kfgtest.documents(kfgtest.FIXTURES / "bad" / "app-schedule-range-backwards.kfg.yaml")
+    labelled = copy.deepcopy(bad)
+    labelled["metadata"]["labels"] = {"team": "web"}
+    response = review(admission_review(labelled, "UPDATE", old=bad))["response"]
+    assert response["allowed"] is True
+    (warning,) = response["warnings"]
+    assert warning.startswith(
+        "konfiguru: the spec is unchanged and still invalid: spec.schedules[0].schedule:"
+        ' "0 5-3 * * *" is not a valid cron schedule: the hour range "5-3" runs backwards'
+    )
+    # Any change to the spec is checked in full, the old problems included.
+    edited = copy.deepcopy(labelled)
+    edited["spec"]["image"] = "ghcr.io/acme/reports:1.0.1"
+    refused = review(admission_review(edited, "UPDATE", old=bad))["response"]
+    assert refused["allowed"] is False
+    assert [c["field"] for c in refused["status"]["details"]["causes"]] == [
+        "spec.schedules[0].schedule"
+    ]
+    assert review(admission_review(bad, "UPDATE", old=edited))["response"]["allowed"] is False
