@@ -22,7 +22,7 @@ import yaml
 import kfgtest
 import shipping
 from konfiguru_generators import policy
-from konfiguru_generators.kinds import BUILTIN
+from konfiguru_generators.kinds import BUILTIN, REGISTRY
 from konfiguru_operator.settings import Settings
 
 SELF_SIGNED: dict[str, Any] = {"webhook": {"enabled": True}}
@@ -133,8 +133,11 @@ def test_the_webhook_sees_every_konfiguru_kind_but_not_status_nor_deletes() -> N
     (hook,) = configuration["webhooks"]
     (rule,) = hook["rules"]
     assert rule["apiGroups"] == ["konfiguru.io"]
-    # The built-in kinds: the chart ships with them (plugin kinds are not in the chart).
-    assert set(rule["resources"]) == {definition.plural for definition in BUILTIN.values()}
+    # Every kind of the group, built-in and plugin kinds alike (the chart cannot list plugin
+    # kinds), and "*" never matches a subresource: the operator's status writes pass unchecked.
+    assert rule["resources"] == ["*"]
+    groups = {yaml.safe_load(d.crd_text())["spec"]["group"] for d in REGISTRY.values()}
+    assert groups == {"konfiguru.io"} and BUILTIN.keys() <= REGISTRY.keys()
     assert rule["operations"] == ["CREATE", "UPDATE"]
     assert hook["sideEffects"] == "None" and hook["admissionReviewVersions"] == ["v1"]
 

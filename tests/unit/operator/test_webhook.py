@@ -33,7 +33,13 @@ BAD = [
     for path in sorted((kfgtest.FIXTURES / "bad").glob("*.kfg.yaml"))
     if kfgtest.documents(path)[0].get("kind") in REGISTRY
 ]
-EXAMPLES = sorted((kfgtest.ROOT / "examples").rglob("*.kfg.yaml"))
+# The built-in kinds' examples and the EdgeDevice plugin's (a kind from an entry point).
+EXAMPLES = sorted(
+    [
+        *(kfgtest.ROOT / "examples").rglob("*.kfg.yaml"),
+        *(kfgtest.ROOT / "plugins").rglob("examples/*.kfg.yaml"),
+    ]
+)
 EXAMPLES = [p for p in EXAMPLES if "envs" not in p.parts]
 
 
