@@ -51,6 +51,7 @@ JSON = dict[str, Any]
 Resizes = list[tuple[str, str]]  # (PVC name, size to grow it to), from the generator's plan
 logger = logging.getLogger(__name__)
 _MISSING: Any = object()
+EVENTS = ResourceRef("v1", "events")
 # Keys whose values the API server stores in canonical quantity form ("0.5" → "500m").
 _QUANTITY_PARENTS = frozenset({"requests", "limits", "capacity", "hard", "sizeLimit"})
 _QUANTITY_KEYS = frozenset({"storage", "cpu", "memory", "ephemeral-storage", "sizeLimit"})
@@ -234,6 +235,24 @@ class Applier:
             if error.status == 404:
                 return None
             raise
+
+    async def last_warning(self, kind: str, namespace: str | None, name: str) -> str | None:
+        """The message of the newest Warning Event about an object (a controller's reason why a
+        claim stays Pending lives only there: ``storageclass.storage.k8s.io "fast" not found``)."""
+        selector = f"involvedObject.kind={kind},involvedObject.name={name},type=Warning"
+        events = await self.client.list(EVENTS, namespace, field_selector=selector)
+
+        def when(event: JSON) -> str:
+            meta = event.get("metadata") or {}
+            return str(
+                event.get("lastTimestamp")
+                or event.get("eventTime")
+                or meta.get("creationTimestamp")
+                or ""
+            )
+
+        newest = max(events, key=when, default=None)
+        return str(newest.get("message") or "") or None if newest else None
 
     # ---- children -------------------------------------------------------------------------------
 

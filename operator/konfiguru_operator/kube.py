@@ -199,10 +199,16 @@ class Client:
         return await self.request("GET", ref.path(namespace, name))
 
     async def list(
-        self, ref: ResourceRef, namespace: str | None, label_selector: str = ""
+        self,
+        ref: ResourceRef,
+        namespace: str | None,
+        label_selector: str = "",
+        field_selector: str = "",
     ) -> list[JSON]:
-        params = {"labelSelector": label_selector} if label_selector else None
-        result = await self.request("GET", ref.path(namespace), params=params)
+        params = {"labelSelector": label_selector} if label_selector else {}
+        if field_selector:
+            params["fieldSelector"] = field_selector
+        result = await self.request("GET", ref.path(namespace), params=params or None)
         items = result.get("items") or []
         return [item for item in items if isinstance(item, dict)]
 

@@ -106,8 +106,10 @@ def permissions(
     # (RoleBindings referencing a Role): without these, a Role with rules the operator lacks fails.
     used.add(("rbac.authorization.k8s.io", "roles", "escalate"))
     used.add(("rbac.authorization.k8s.io", "roles", "bind"))
-    # Kopf posts our user-facing Events as core v1 Events.
+    # Kopf posts our user-facing Events as core v1 Events. The reconciler lists the Warning
+    # Events of a claim that stays Pending: the controller's reason is only there.
     used.add(("", "events", "create"))
+    used.add(("", "events", "list"))
     # Peering (several replicas): Kopf reads and patches the KopfPeering object. Both scopes,
     # since the operator runs cluster-wide (-A, ClusterKopfPeering) or namespaced (KopfPeering).
     for resource in ("kopfpeerings", "clusterkopfpeerings"):

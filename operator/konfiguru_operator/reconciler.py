@@ -386,6 +386,7 @@ class Reconciler:
             )
             for obj in desired
         ]
+        children = await self._explain_pending(children, desired, result.live)
         extra = {
             **self._extra(kind, desired, result, _serves_tls(body)),
             jobs_mod.FIELD: jobs.records or None,
@@ -429,6 +430,50 @@ class Reconciler:
             else:
                 seen[name] = version
         return found
+
+    async def _explain_pending(
+        self,
+        children: list[tuple[str, str, status_mod.Health]],
+        desired: list[JSON],
+        live: Mapping[Key, JSON],
+    ) -> list[tuple[str, str, status_mod.Health]]:
+        """A StatefulSet whose pods cannot start and a claim that stays Pending say why: the
+        pending pod, its claim and the controller's reason (``storageclass.storage.k8s.io "fast"
+        not found``), read from the claim's Warning Events only while it is Pending."""
+        objects = {(obj["kind"], obj["metadata"]["name"]): obj for obj in desired}
+        explained = []
+        for kind, name, health in children:
+            cause = None
+            if not health.ready and not health.failed:
+                namespace = objects[(kind, name)]["metadata"].get("namespace")
+                if kind == "StatefulSet":
+                    cause = await self._pending_pod(objects[(kind, name)], live)
+                elif (
+                    kind == "PersistentVolumeClaim" and _phase(live.get((kind, name))) == "Pending"
+                ):
+                    cause = await self.applier.last_warning(kind, namespace, name)
+            if cause:
+                health = status_mod.Health(False, message=f"{health.message}: {cause}")
+            explained.append((kind, name, health))
+        return explained
+
+    async def _pending_pod(self, sts: JSON, live: Mapping[Key, JSON]) -> str | None:
+        """``pod <sts>-<n> Pending: claim <claim> Pending[: why]`` for the first pod whose claim
+        is not bound (pods of a StatefulSet and their claims have deterministic names)."""
+        name, namespace = sts["metadata"]["name"], sts["metadata"].get("namespace")
+        current = live.get(("StatefulSet", name)) or sts
+        replicas = (current.get("spec") or {}).get("replicas", 1)
+        templates = (sts.get("spec") or {}).get("volumeClaimTemplates") or []
+        for ordinal in range(replicas if isinstance(replicas, int) else 1):
+            for template in templates:
+                claim = f"{template['metadata']['name']}-{name}-{ordinal}"
+                pvc = live.get(("PersistentVolumeClaim", claim))
+                if pvc is None or _phase(pvc) != "Pending":
+                    continue
+                why = await self.applier.last_warning("PersistentVolumeClaim", namespace, claim)
+                pending = f"pod {name}-{ordinal} Pending: claim {claim} Pending"
+                return f"{pending}: {why}" if why else pending
+        return None
 
     async def _finalize(self, body: Mapping[str, Any], uid: str, live: Mapping[Key, JSON]) -> None:
         """The resource is being deleted: release the children that must outlive it, then let
@@ -656,6 +701,11 @@ def _fresher(meta: Mapping[str, Any], written: Mapping[str, Any]) -> JSON:
     fresh = {**meta, "resourceVersion": answer["resourceVersion"]}
     fresh["finalizers"] = list(answer.get("finalizers") or [])
     return fresh
+
+
+def _phase(obj: Mapping[str, Any] | None) -> str | None:
+    phase = ((obj or {}).get("status") or {}).get("phase")
+    return str(phase) if phase else None
 
 
 def _retained(obj: Mapping[str, Any]) -> bool:

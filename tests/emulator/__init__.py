@@ -52,7 +52,11 @@ API of :class:`Emulator` (all methods are thread-safe and synchronous):
   watch streams (abrupt: connection closed mid-stream). ``watch_count(ref)``.
   kmock's DSL also works on ``emulator.handler`` (``emulator.handler['get /api/v1/pods'] << 503``);
   declared reactions win over the emulation.
-* Simulated controllers (``emulator.controllers``): ``set_ready(ref, name, ns, ready=True)``
+* Simulated controllers (``emulator.controllers``; what each writes: ``controllers.py``):
+  workloads, Jobs and PVCs get the status of their controllers (a claim of a missing
+  StorageClass stays Pending with the PV controller's Warning Event), the HPA clamps its target
+  to min..max, the External Secrets Operator writes an ExternalSecret's Secret and ``Ready``.
+  ``set_ready(ref, name, ns, ready=True)``
   (``False`` pins a child unready until set ready again), ``set_unready(...)``,
   ``fail_job(name, ns)``, ``trigger_cronjob(name, ns)`` (a Job from the jobTemplate, listed in
   the CronJob's ``status.active`` until done, then ``lastSuccessfulTime``),
@@ -151,12 +155,16 @@ strategic-merge semantics, defaulting of fields and kinds ``defaults.py`` does n
 zero-value dropping for fields ``konfiguru_operator.stored`` does not list (they are kept),
 ``null`` for empty non-``omitempty`` lists (they are dropped), Go struct field order,
 field selectors limited per kind, pods/ReplicaSets/endpoints created by controllers (no pods
-exist), HPA scaling (``controllers.hpa_scale`` stands in), CronJob scheduling
-(``controllers.trigger_cronjob`` stands in), graceful deletion periods, Events aggregation,
-HTTP/2, watch caches with their exact timing, rate limiting except injected 429s, CEL
-transition rules (``oldSelf``), the CEL type checker and cel-go's exact cost estimator at CRD
-creation (``crdcheck`` compiles rules untyped and estimates cost with a documented approximation),
-``generation`` only on kinds that have it (here every object has
+exist: a StatefulSet pod that cannot start because its claim is unbound is seen only as fewer
+``readyReplicas``, with no Pod, no ``FailedScheduling`` Event and no scheduler message; claims
+bind or fail at once, never ``WaitForFirstConsumer``-style), HPA scaling on metrics
+(``controllers.hpa_scale`` stands in; only the min/max clamp is automatic) and HPA status,
+External Secrets Operator refreshes, providers and SecretStores (an ExternalSecret syncs at
+once), CronJob scheduling (``controllers.trigger_cronjob`` stands in), graceful deletion
+periods, Events aggregation, HTTP/2, watch caches with their exact timing, rate limiting except
+injected 429s, CEL transition rules (``oldSelf``), the CEL type checker and cel-go's exact cost
+estimator at CRD creation (``crdcheck`` compiles rules untyped and estimates cost with a
+documented approximation), ``generation`` only on kinds that have it (here every object has
 one), and the full pod-spec/Service validation (only the checks listed above).
 """
 

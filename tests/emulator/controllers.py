@@ -11,7 +11,14 @@ generation changes, writes the status the real controllers would write once ever
 * DaemonSet: ``nodes`` nodes scheduled, ready, updated and available.
 * Job: ``succeeded`` = completions, conditions ``SuccessCriteriaMet`` and ``Complete``.
 * PersistentVolumeClaim: ``phase: Bound`` with ``capacity`` = the requested storage (also after a
-  resize).
+  resize), when its StorageClass exists. Otherwise ``phase: Pending`` and a Warning Event on the
+  claim from ``persistentvolume-controller``, as the real one posts: ``ProvisioningFailed``,
+  ``storageclass.storage.k8s.io "fast" not found``, or ``FailedBinding`` when no class is set
+  and none is the default. A StorageClass created later binds the claims that waited for it.
+* StatefulSet with ``statefulset_pvcs``: a pod counts ready only once every claim of its ordinal
+  is Bound (``OrderedReady``: the pods after the first unbound one are not even created;
+  ``Parallel``: the others are), re-evaluated when one of its claims changes phase. No Pod
+  objects exist: a pod stuck Pending is only seen as fewer ``readyReplicas``.
 * ExternalSecret (the External Secrets Operator): the target Secret (``spec.target.name``, else
   the ExternalSecret's name; owned by it with ``creationPolicy: Owner``) with each
   ``spec.data[].secretKey``, then ``status.conditions`` ``Ready=True`` (reason ``SecretSynced``),
@@ -265,6 +272,17 @@ class SimulatedControllers:
     def _on_event(self, kind: str, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
         if rt.storage_key == ("batch", "jobs") and kind != "ADDED":
             self._job_finished(obj, deleted=kind == "DELETED")
+        phase = obj.get("status", {}).get("phase")
+        if (
+            rt.storage_key == ("", "persistentvolumeclaims")
+            and kind == "MODIFIED"
+            and ((old or {}).get("status", {}).get("phase") != phase)
+        ):
+            self._claim_changed(obj)
+        if rt.storage_key == ("storage.k8s.io", "storageclasses") and kind == "ADDED":
+            for rt_, pvc in list(self.cluster.all_objects()):
+                if rt_.storage_key == ("", "persistentvolumeclaims"):
+                    self._schedule(rt_, pvc)
         if kind == "DELETED" or (rt.storage_key not in self.KINDS and rt.storage_key != self.HPA):
             return
         if (
@@ -485,6 +503,8 @@ class SimulatedControllers:
         n = self._replicas(obj)
         revision = f"{obj['metadata']['name']}-{revision_hash(obj['spec'].get('template'))}"
         up = n if ready else 0
+        if ready and self.statefulset_pvcs and obj["spec"].get("volumeClaimTemplates"):
+            up = self._claims_bound(obj)
         status = _prune_zero(
             {
                 "observedGeneration": obj["metadata"].get("generation", 1),
@@ -561,8 +581,88 @@ class SimulatedControllers:
             ),
         }
 
+    def _claim_changed(self, pvc: Obj) -> None:
+        """A claim was bound (or lost): the StatefulSet whose ordinal it serves re-counts."""
+        namespace, name = pvc["metadata"].get("namespace"), pvc["metadata"]["name"]
+        for rt, sts in list(self.cluster.all_objects()):
+            if rt.kind != "StatefulSet" or sts["metadata"].get("namespace") != namespace:
+                continue
+            for template in (sts.get("spec") or {}).get("volumeClaimTemplates") or []:
+                prefix = f"{template['metadata']['name']}-{sts['metadata']['name']}-"
+                if name.startswith(prefix) and name[len(prefix) :].isdigit():
+                    self._schedule(rt, sts)
+
+    def _claims_bound(self, sts: Obj) -> int:
+        """The pods of ``sts`` that can start: those whose claims are all Bound."""
+        spec, meta = sts.get("spec") or {}, sts["metadata"]
+        pvcs = self.cluster.catalogue.resolve("v1/persistentvolumeclaims")
+        templates = spec.get("volumeClaimTemplates") or []
+        bound = []
+        for ordinal in range(self._replicas(sts)):
+            claims = [
+                self.cluster.find(
+                    pvcs, meta.get("namespace"), f"{t['metadata']['name']}-{meta['name']}-{ordinal}"
+                )
+                for t in templates
+            ]
+            bound.append(all((c or {}).get("status", {}).get("phase") == "Bound" for c in claims))
+        if spec.get("podManagementPolicy") == "Parallel":
+            return sum(bound)
+        return next((i for i, ok in enumerate(bound) if not ok), len(bound))
+
+    def _unprovisionable(self, pvc: Obj) -> tuple[str, str] | None:
+        """Why the PV controller cannot bind ``pvc``: (Event reason, message), or None."""
+        name = (pvc.get("spec") or {}).get("storageClassName")
+        if not name:
+            return (
+                "FailedBinding",
+                "no persistent volumes available for this claim and no storage class is set",
+            )
+        classes = self.cluster.catalogue.resolve("storage.k8s.io/v1/storageclasses")
+        if self.cluster.find(classes, None, str(name)) is None:
+            return "ProvisioningFailed", f'storageclass.storage.k8s.io "{name}" not found'
+        return None
+
+    def _post_event(self, obj: Obj, reason: str, message: str, component: str) -> None:
+        """A Warning Event about ``obj``, as a controller posts it (core v1)."""
+        meta = obj["metadata"]
+        events = self.cluster.catalogue.resolve("v1/events")
+        stamp = now_iso()
+        self._runs += 1
+        event = {
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": {
+                "name": f"{meta['name']}.{int(time.time() * 1e6):x}{self._runs:02d}",
+                "namespace": meta.get("namespace"),
+            },
+            "involvedObject": {
+                "apiVersion": obj.get("apiVersion"),
+                "kind": obj.get("kind"),
+                "name": meta["name"],
+                "namespace": meta.get("namespace"),
+                "uid": meta.get("uid"),
+                "resourceVersion": meta.get("resourceVersion"),
+            },
+            "type": "Warning",
+            "reason": reason,
+            "message": message,
+            "source": {"component": component},
+            "reportingComponent": component,
+            "firstTimestamp": stamp,
+            "lastTimestamp": stamp,
+            "count": 1,
+        }
+        with contextlib.suppress(ApiError):
+            self.cluster.create(events, meta.get("namespace"), event, manager=component)
+
     def _status_persistentvolumeclaim(self, obj: Obj, old: Obj, ready: bool) -> Obj:
         if not ready:
+            return {"phase": "Pending"}
+        problem = self._unprovisionable(obj)
+        if problem is not None:
+            if old.get("phase") != "Pending":  # posted once, as the claim turns Pending
+                self._post_event(obj, *problem, component="persistentvolume-controller")
             return {"phase": "Pending"}
         spec = obj.get("spec") or {}
         status: dict[str, Any] = {

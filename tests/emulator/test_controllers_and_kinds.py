@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from .cluster import ApiError
@@ -357,6 +359,45 @@ def test_an_add_on_group_left_out_is_served_once_its_crd_is_created(emulator_fac
     emu.create(EXTERNAL_SECRET_CRD)
     emu.create(_external_secret("pay"))
     emu.wait_for_object("es", "pay", predicate=lambda e: _es_ready(e) == "True")
+
+
+def test_a_claim_of_a_missing_storage_class_stays_pending_and_its_pod_never_ready(
+    emulator_factory,
+):
+    emu = emulator_factory(crds=[], statefulset_pvcs=True)
+    sts = deployment("db", replicas=1)
+    sts["kind"] = "StatefulSet"
+    sts["spec"]["serviceName"] = "db"
+    sts["spec"]["volumeClaimTemplates"] = [
+        {
+            "metadata": {"name": "data"},
+            "spec": {
+                "accessModes": ["ReadWriteOnce"],
+                "storageClassName": "fast",
+                "resources": {"requests": {"storage": "1Gi"}},
+            },
+        }
+    ]
+    emu.create(sts)
+    claim = emu.wait_for_object("pvc", "data-db-0", predicate=lambda c: c.get("status"))
+    assert claim["status"]["phase"] == "Pending"
+    events = emu.list("v1/events", "default", fields="involvedObject.name=data-db-0")
+    assert [(e["reason"], e["message"]) for e in events] == [
+        ("ProvisioningFailed", 'storageclass.storage.k8s.io "fast" not found')
+    ]
+    time.sleep(0.2)
+    assert not emu.get("sts", "db")["status"].get("readyReplicas")
+
+    emu.create(
+        {
+            "apiVersion": "storage.k8s.io/v1",
+            "kind": "StorageClass",
+            "metadata": {"name": "fast"},
+            "provisioner": "rancher.io/local-path",
+        }
+    )
+    emu.wait_for_object("pvc", "data-db-0", predicate=lambda c: c["status"]["phase"] == "Bound")
+    emu.wait_for_object("sts", "db", predicate=lambda s: s["status"].get("readyReplicas") == 1)
 
 
 def test_statefulsets_can_claim_their_volumes_like_the_real_controller(emulator_factory):

@@ -2,7 +2,9 @@
 
 Against the emulator's simulated controllers, which do what the real ones do first: the
 HorizontalPodAutoscaler raises a workload to ``minReplicas`` only after it exists (the server
-defaulted ``spec.replicas`` to 1) (issue 8 item 5, issue 15 item 6).
+defaulted ``spec.replicas`` to 1); the External Secrets Operator reports an ExternalSecret
+``Ready`` once it wrote the target Secret; a claim of a missing StorageClass stays Pending, with
+the reason only in a Warning Event, and its pod cannot start (issue 8 item 5, issue 15 item 6).
 """
 
 from __future__ import annotations
@@ -10,9 +12,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from helpers import app, conditions, wait_ready
+from helpers import API, app, conditions, wait_ready
 
 from emulator import Emulator
+
+APPS = "apps.konfiguru.io"
+DATABASES = "databases.konfiguru.io"
 
 
 def _progressing_with(text: str) -> Any:
@@ -27,12 +32,14 @@ def _progressing_with(text: str) -> Any:
     return check
 
 
-def _still_progressing(emulator: Emulator, name: str, text: str, seconds: float = 1.5) -> None:
+def _still_progressing(
+    emulator: Emulator, name: str, text: str, seconds: float = 1.5, kind: str = APPS
+) -> None:
     """Progressing with ``text`` now, and still after a few resyncs (never Ready in between)."""
     check = _progressing_with(text)
-    emulator.wait_for_object("apps.konfiguru.io", name, "default", check, timeout=15)
+    emulator.wait_for_object(kind, name, "default", check, timeout=15)
     time.sleep(seconds)  # the operator's resync runs every 0.5 s here
-    obj = emulator.get("apps.konfiguru.io", name, "default")
+    obj = emulator.get(kind, name, "default")
     assert check(obj), obj.get("status")
 
 
@@ -91,3 +98,60 @@ def test_an_external_secret_reported_ready_without_its_secret_is_not_ready(emula
     emulator.controllers.resume("externalsecrets")
     emulator.controllers.set_ready("externalsecrets", "shop-payments")
     wait_ready(emulator)
+
+
+FAST = 'claim {claim} Pending: storageclass.storage.k8s.io "fast" not found'
+
+
+def _fast_class(emulator: Emulator) -> None:
+    emulator.create(
+        {
+            "apiVersion": "storage.k8s.io/v1",
+            "kind": "StorageClass",
+            "metadata": {"name": "fast"},
+            "provisioner": "rancher.io/local-path",
+            "allowVolumeExpansion": True,
+        }
+    )
+
+
+def test_a_database_whose_storage_class_is_missing_names_the_pending_pod_and_why(
+    emulator, operator
+):
+    emulator.controllers.sim.statefulset_pvcs = True  # the StatefulSet controller makes claims
+    emulator.create(
+        {
+            "apiVersion": API,
+            "kind": "Database",
+            "metadata": {"name": "orders-db", "namespace": "default"},
+            "spec": {
+                "engine": "postgres",
+                "version": "17",
+                "storage": {"size": "10Gi", "storageClass": "fast"},
+            },
+        }
+    )
+    _still_progressing(
+        emulator,
+        "orders-db",
+        "StatefulSet orders-db: 0 of 1 pods ready: pod orders-db-0 Pending: "
+        + FAST.format(claim="data-orders-db-0"),
+        kind=DATABASES,
+    )
+    _fast_class(emulator)  # the admin adds the class: the claim binds, the pod starts
+    wait_ready(emulator, "orders-db", DATABASES)
+
+
+def test_a_stateful_app_names_its_pending_pod_and_claim(emulator, operator):
+    emulator.controllers.sim.statefulset_pvcs = True
+    volume = {"name": "data", "mountPath": "/data", "size": "1Gi", "storageClass": "fast"}
+    emulator.create(app(workload="StatefulSet", replicas=2, volumes=[volume]))
+    _still_progressing(
+        emulator,
+        "shop",
+        "StatefulSet shop: 0 of 2 pods ready: pod shop-0 Pending: "
+        + FAST.format(claim="data-shop-0"),
+    )
+    _fast_class(emulator)
+    obj = wait_ready(emulator)
+    assert obj["status"]["replicas"] == 2

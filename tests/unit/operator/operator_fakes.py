@@ -49,16 +49,28 @@ class FakeClient:
         return copy.deepcopy(obj)
 
     async def list(
-        self, ref: ResourceRef, namespace: str | None, label_selector: str = ""
+        self,
+        ref: ResourceRef,
+        namespace: str | None,
+        label_selector: str = "",
+        field_selector: str = "",
     ) -> list[JSON]:
         self._fault()
         wanted = dict(term.split("=", 1) for term in label_selector.split(",") if term)
+        fields = dict(term.split("=", 1) for term in field_selector.split(",") if term)
+
+        def field(obj: JSON, path: str) -> Any:
+            for part in path.split("."):
+                obj = obj.get(part) or {} if isinstance(obj, dict) else {}
+            return obj
+
         return [
             copy.deepcopy(obj)
             for (plural, ns, _), obj in self.objects.items()
             if plural == ref.plural
             and ns == namespace
             and wanted.items() <= (obj["metadata"].get("labels") or {}).items()
+            and all(field(obj, path) == value for path, value in fields.items())
         ]
 
     async def apply(self, ref: ResourceRef, body: JSON, field_manager: str) -> JSON:
