@@ -58,3 +58,29 @@ def edit_spec(emulator: Emulator, name: str, change: Any, kind: str = "apps.konf
 
 def container(deployment: dict[str, Any]) -> dict[str, Any]:
     return deployment["spec"]["template"]["spec"]["containers"][0]  # type: ignore[no-any-return]
+
+
+def storage_classes_for(emulator: Emulator, *documents: Any) -> None:
+    """Create every StorageClass the documents name (``storageClass`` at any depth), as on the
+    cluster they were written for: a claim of a missing class stays Pending (the emulator, like
+    a real cluster, never binds it)."""
+
+    def names(node: Any) -> set[str]:
+        if isinstance(node, dict):
+            found = {str(v) for k, v in node.items() if k == "storageClass" and v}
+            return found.union(*(names(v) for v in node.values()))
+        if isinstance(node, list):
+            return set().union(*(names(v) for v in node))
+        return set()
+
+    for name in sorted(names(list(documents))):
+        if emulator.find("storageclasses", name, None) is None:
+            emulator.create(
+                {
+                    "apiVersion": "storage.k8s.io/v1",
+                    "kind": "StorageClass",
+                    "metadata": {"name": name},
+                    "provisioner": "rancher.io/local-path",
+                    "allowVolumeExpansion": True,
+                }
+            )

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import API, app, conditions, is_stalled, wait_ready
+from helpers import API, app, conditions, is_stalled, storage_classes_for, wait_ready
 
 from emulator import CRDS_DIR, Emulator
 from emulator.samples import EXTERNAL_SECRET_CRD
@@ -58,6 +58,12 @@ def test_an_external_secret_waits_for_eso_without_a_write_loop_then_is_served(
     assert "404" not in stalled["message"]
     assert emulator.get("deployments", "shop", "default")  # the rest is applied
 
+    # Kopf posts Events in the background: the two of the creation may come after the status.
+    def reasons() -> set[str]:
+        events = emulator.list("v1/events", "default", fields="involvedObject.name=shop")
+        return {str(event.get("reason")) for event in events}
+
+    emulator.wait_for(lambda: {"Applied", "CRDNotInstalled"} <= reasons(), timeout=15)
     # Several resyncs (0.5 s each) later: nothing was written, nothing was sent for it.
     seen = operator.reconciles()
     before = _writes(emulator)
@@ -88,7 +94,7 @@ def test_a_konfiguru_crd_installed_after_the_operator_is_served_without_a_restar
     emulator.load_crds(crd)
     example = Path(__file__).resolve().parents[2] / "examples" / "ml"
     body = _first_of_kind(example, kind)
-    emulator.ensure_namespace(body["metadata"].get("namespace") or "default")
+    storage_classes_for(emulator, body)
     emulator.create(body)
     wait_ready(emulator, body["metadata"]["name"], "mlpipelines.konfiguru.io")
     assert operator.starts == 1

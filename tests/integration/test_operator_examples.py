@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from helpers import is_ready, is_stalled
+from helpers import is_ready, is_stalled, storage_classes_for
 
 from konfiguru_generators import Existing, render
 
@@ -37,6 +37,7 @@ def _examples() -> list[dict]:
 def test_every_example_becomes_ready(emulator, operator):
     examples = _examples()
     assert examples, "no examples found"
+    storage_classes_for(emulator, *examples)  # efs, fast-ssd: those the examples are written for
     for document in examples:
         emulator.create(document)
     problems = []
@@ -110,6 +111,7 @@ def test_the_operators_children_equal_konfiguru_render_of_the_resource_read_back
     ownerReference and the owner-uid label on each child's own metadata, and fields only the
     server sets. Never inside a template (the StatefulSets' volumeClaimTemplates)."""
     examples = _examples()
+    storage_classes_for(emulator, *examples)
     for document in examples:
         emulator.create(document)
     problems = []
