@@ -2,8 +2,9 @@
 
 Counters an operator's user (and the integration tests and ``bench/``) want without reading
 logs: reconciles done and failed, API reads and writes the operator itself sent, resources
-known, reconciles pending. Kopf's liveness probe caches its answers for ten seconds, so it is no
-place for counters. Started and stopped by ``handlers/lifecycle.py``.
+known, reconciles pending, admission reviews answered and refused (the webhook). Kopf's liveness
+probe caches its answers for ten seconds, so it is no place for counters. Started and stopped by
+``handlers/lifecycle.py``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ def render(runtime: Runtime) -> str:
         "konfiguru_api_request_seconds_total": round(client.seconds, 3) if client else 0,
         "konfiguru_resources": len(runtime.state.parent_uids()),
         "konfiguru_reconciles_pending": scheduler.busy if scheduler else 0,
+        "konfiguru_admission_reviews_total": runtime.admissions.reviews,
+        "konfiguru_admission_refusals_total": runtime.admissions.refusals,
     }
     lines = []
     for name, value in values.items():

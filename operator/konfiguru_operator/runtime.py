@@ -18,6 +18,7 @@ from .discovery import Discovery
 from .kube import Client
 from .reconciler import Reconciler, Scheduler
 from .settings import Settings
+from .webhook import Tally
 
 # How often a missing add-on kind is asked for while resources wait for it (at most the resync).
 DISCOVERY_SECONDS = 10.0
@@ -37,6 +38,7 @@ class Runtime:
     discovery_task: asyncio.Task[None] | None = None
     metrics: Any = None  # the metrics endpoint's aiohttp runner, when on
     webhook_task: asyncio.Task[None] | None = None  # the admission webhook, when on
+    admissions: Tally = field(default_factory=Tally)  # the webhook's answers, for /metrics
     indexed: bool = False  # set by the first resource handler: Kopf has filled every index
 
     async def start(self, client: Client, kube_version: str) -> None:

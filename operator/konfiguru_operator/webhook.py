@@ -25,6 +25,7 @@ import base64
 import logging
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -171,14 +172,28 @@ def review(
 Reviewer = Callable[[Any], dict[str, Any]]
 
 
-async def answer(reviewer: Reviewer, data: Any, **_: Any) -> dict[str, Any]:
+@dataclass
+class Tally:
+    """Reviews answered and refused, for ``/metrics`` (``konfiguru_admission_*_total``)."""
+
+    reviews: int = 0
+    refusals: int = 0
+
+
+async def answer(
+    reviewer: Reviewer, data: Any, tally: Tally | None = None, **_: Any
+) -> dict[str, Any]:
     """Kopf's ``WebhookFn``: a request from the webhook server, answered off the event loop (a
     render takes milliseconds; reconciles keep running meanwhile)."""
     try:
-        return await asyncio.to_thread(reviewer, data)
+        result = await asyncio.to_thread(reviewer, data)
     except ReviewError as error:
         # aiohttp answers a raised HTTP exception as that response.
         raise web.HTTPBadRequest(reason=str(error)) from error
+    if tally is not None:
+        tally.reviews += 1
+        tally.refusals += not result["response"]["allowed"]
+    return result
 
 
 # ---------------------------------------------------------------------------------- serving
@@ -229,7 +244,9 @@ async def inject_ca_bundle(client: Client, name: str, bundle: bytes) -> None:
             await asyncio.sleep(min(30.0, 2.0**attempt))
 
 
-async def serve(settings: Settings, reviewer: Reviewer, client: Client | None) -> None:
+async def serve(
+    settings: Settings, reviewer: Reviewer, client: Client | None, tally: Tally | None = None
+) -> None:
     """Serve the webhook on ``KONFIGURU_WEBHOOK_ADDRESS:PORT`` over HTTPS until cancelled.
 
     With ``KONFIGURU_WEBHOOK_CERT_DIR`` the certificate is ``tls.crt``/``tls.key`` there (a
@@ -238,7 +255,7 @@ async def serve(settings: Settings, reviewer: Reviewer, client: Client | None) -
     """
 
     async def handle(data: Any, **_: Any) -> Any:
-        return await answer(reviewer, data)
+        return await answer(reviewer, data, tally)
 
     fn = cast(kopf.WebhookFn, handle)  # Kopf's TypedDicts, ours plain dicts of the same shape
 

@@ -64,7 +64,7 @@ def test_the_webhook_answers_over_https_with_the_clis_message_and_its_ca_injecte
     policy_file = tmp_path / "policy.yaml"
     policy_file.write_text(yaml.safe_dump(POLICY))
     port = free_port()
-    operator_factory(
+    operator = operator_factory(
         KONFIGURU_WEBHOOK_PORT=str(port),
         KONFIGURU_WEBHOOK_ADDRESS="127.0.0.1",
         KONFIGURU_WEBHOOK_HOSTS="localhost,127.0.0.1",
@@ -101,6 +101,9 @@ def test_the_webhook_answers_over_https_with_the_clis_message_and_its_ca_injecte
     elsewhere = {**good, "spec": {"image": "docker.io/evil/web:1.0.0"}}
     status = post(port, admission_review(elsewhere, "p1"), context)["response"]["status"]
     assert status["message"].startswith("App web: policy allowedRegistries: ")
+    metrics = operator.metrics()
+    assert metrics["konfiguru_admission_reviews_total"] == 3
+    assert metrics["konfiguru_admission_refusals_total"] == 2
 
 
 def test_a_mounted_certificate_is_served_and_a_renewed_one_picked_up(operator_factory, tmp_path):

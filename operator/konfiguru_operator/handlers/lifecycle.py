@@ -183,7 +183,8 @@ async def startup(settings: kopf.OperatorSettings, **kwargs: Any) -> None:
             ingress_controller=RUNTIME.settings.ingress_controller or None,
         )
         RUNTIME.webhook_task = asyncio.create_task(
-            webhook.serve(RUNTIME.settings, reviewer, client), name="konfiguru webhook"
+            webhook.serve(RUNTIME.settings, reviewer, client, RUNTIME.admissions),
+            name="konfiguru webhook",
         )
     logger.info(
         "konfiguru operator started: resync every %ss, field manager %r, rendering for %s",
