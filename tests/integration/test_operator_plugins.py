@@ -165,3 +165,13 @@ def test_template_overrides_and_added_templates_change_cli_and_operator_alike(
     assert owner["data"]["kind"] == "App" and "Deployment" in owner["data"]["children"]
     assert owner["metadata"]["ownerReferences"][0]["kind"] == "App"
     assert emulator.find("configmaps", "factory-sensors-owner", "default") is None
+
+
+def test_a_plugin_whose_crd_is_not_installed_does_not_stop_the_built_in_kinds(
+    emulator, operator_factory
+):
+    # The plugin is installed in the operator's environment, its CRD not yet in the cluster.
+    process = operator_factory()
+    emulator.create(app("shop"))
+    wait_ready(emulator, "shop")
+    assert "Traceback" not in process.log

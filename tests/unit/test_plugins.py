@@ -278,3 +278,17 @@ def test_the_python_dsl_writes_a_plugin_kind_through_a_generic_builder() -> None
     with pytest.raises(SpecError) as caught:
         builder_for("EdgeDevice")("edge").set("spec.devicetype", "x")
     assert "spec.devicetype" in caught.value.message
+
+
+def test_konfiguru_operator_rbac_prints_the_plugin_rules_as_helm_values() -> None:
+    from konfiguru_operator import rbac
+
+    result = subprocess.run(
+        [sys.executable, "-m", "konfiguru_generators.cli", "operator", "rbac"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert yaml.safe_load(result.stdout) == {"rbac": {"extraRules": rbac.plugin_rules()}}
