@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 
 from konfiguru_generators import schema
 from konfiguru_generators.kinds import REGISTRY
-from konfiguru_generators.resources import version_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -115,7 +114,7 @@ def _string_rules() -> list[str]:
                 collect(value)
 
     for definition in REGISTRY.values():
-        collect(version_schema(definition.crd_file))
+        collect(definition.schema())
     found |= {"self.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')", "self.matches('b+')"}
     return sorted(found)
 
