@@ -34,16 +34,20 @@ class KindRegistry(Mapping[str, KindDefinition]):
     def __init__(self, builtin: Mapping[str, KindDefinition]) -> None:
         self._builtin = dict(builtin)
         self._loaded: plugins.Loaded | None = None
+        self._every: dict[str, KindDefinition] = {}
 
     def _load(self) -> plugins.Loaded:
         # Two threads loading at once both get the same answer; the last one is kept.
         loaded = self._loaded
         if loaded is None:
-            loaded = self._loaded = plugins.load(self._builtin, plugin_entry_points())
+            loaded = plugins.load(self._builtin, plugin_entry_points())
+            self._every = {**self._builtin, **loaded.kinds}
+            self._loaded = loaded
         return loaded
 
     def _all(self) -> dict[str, KindDefinition]:
-        return {**self._builtin, **self._load().kinds}
+        self._load()
+        return self._every
 
     def __getitem__(self, kind: str) -> KindDefinition:
         found = self._builtin.get(kind)
