@@ -23,7 +23,13 @@ real server drops).
 - peak RSS of the operator process (VmHWM) while the 1,000 Apps exist.
 
 Targets (issue 4): p50 create→Ready under 100 ms for one App, ≥ 50 Apps/s, RSS under 200 MiB.
-The numbers depend on the machine; the emulator runs in this process and shares its CPUs.
+Write targets (issues 8 and 15), checked by every run: one write per child on creation (writes
+of each child kind divided by the children of that kind, ``writes_per_child``), no 409, and zero
+writes and zero Events per no-op resync. A miss is listed under ``flags``, printed as a ``FLAG``
+line, and the exit status is 1. The numbers depend on the machine; the emulator runs in this
+process and shares its CPUs.
+
+    .venv/bin/python bench/operator_bench.py --sizes 5 --resync 1 --no-ceiling   # quick check
 """
 
 from __future__ import annotations
@@ -47,7 +53,7 @@ from operator_process import OperatorProcess  # noqa: E402
 
 from emulator import Emulator  # noqa: E402
 
-RESYNC_SECONDS = 5.0
+RESYNC_SECONDS = 5.0  # --resync
 
 
 def app(name: str) -> dict[str, Any]:
@@ -152,13 +158,24 @@ def emulator_ceiling(emulator: Emulator, apps: int = 100) -> float:
     return round(asyncio.run(run()), 1)
 
 
-def measure(sizes: list[int]) -> dict[str, Any]:
-    results: dict[str, Any] = {"targets": {"p50_ms_one": 100, "apps_per_s": 50, "rss_mib": 200}}
+def measure(
+    sizes: list[int], resync: float = RESYNC_SECONDS, ceiling: bool = True
+) -> dict[str, Any]:
+    results: dict[str, Any] = {
+        "targets": {
+            "p50_ms_one": 100,
+            "apps_per_s": 50,
+            "rss_mib": 200,
+            "writes_per_child_on_creation": 1,
+            "writes_per_noop_resync": 0,
+            "events_per_noop_resync": 0,
+        }
+    }
     with tempfile.TemporaryDirectory() as tmp, Emulator(workdir=Path(tmp)) as emulator:
         operator = OperatorProcess(
             emulator,
             Path(tmp),
-            KONFIGURU_RESYNC_SECONDS=str(RESYNC_SECONDS),
+            KONFIGURU_RESYNC_SECONDS=str(resync),
             KONFIGURU_LOG_LEVEL="warning",
         ).start()
         try:
@@ -197,17 +214,89 @@ def measure(sizes: list[int]) -> dict[str, Any]:
                     "operator_cpu_ms_per_app": round(cpu / size * 1000, 1),
                 }
                 time.sleep(2)  # the reconciles the children's last status changes trigger
+                settled = writes_per_app(tally_before, emulator.tally(), size)
+                shape = children_per_app(emulator, names[0])
                 results[str(size)]["writes_per_app"] = {
                     "until_ready": writes_per_app(tally_before, ready_tally, size),
-                    "settled": writes_per_app(tally_before, emulator.tally(), size),
+                    "settled": settled,
+                }
+                results[str(size)]["children_per_app"] = shape
+                results[str(size)]["writes_per_child"] = {
+                    resource: round(settled["children"].get(resource, 0) / number, 2)
+                    for resource, number in sorted(shape.items())
                 }
             results["rss_mib_peak"] = round(peak_rss_mib(operator.process.pid), 1)  # type: ignore[union-attr]
             results["apps"] = count
-            results["noop_resync"] = _noop_writes(emulator, operator, count)
+            results["noop_resync"] = _noop_writes(emulator, operator, count, resync)
         finally:
             operator.stop()
-        results["emulator_ceiling_apps_per_s"] = emulator_ceiling(emulator)
+        if ceiling:
+            results["emulator_ceiling_apps_per_s"] = emulator_ceiling(emulator)
+    results["flags"] = flags(results)
     return results
+
+
+def children_per_app(emulator: Emulator, name: str) -> dict[str, int]:
+    """The children of one App, by resource (plural): every benchmark App has the same shape."""
+    owner = emulator.get("apps.konfiguru.io", name, "default")
+    counts: dict[str, int] = {}
+    for kind, _ in emulator.children(owner):
+        plural = emulator.resource(kind).plural
+        counts[plural] = counts.get(plural, 0) + 1
+    return counts
+
+
+def flags(results: dict[str, Any]) -> list[str]:
+    """Every write target missed: more than one write per child of a kind on creation, a 409,
+    a child kind written that no App has, any write or Event during no-op resyncs."""
+    missed = []
+    for size, figures in results.items():
+        if not isinstance(figures, dict) or "writes_per_child" not in figures:
+            continue
+        settled = figures["writes_per_app"]["settled"]
+        for resource, per_child in figures["writes_per_child"].items():
+            if per_child != 1:
+                missed.append(f"{size} Apps: {per_child} writes per {resource} child (target 1)")
+        for resource in set(settled["children"]) - set(figures["children_per_app"]):
+            missed.append(f"{size} Apps: {resource} written, but no App has one")
+        if settled["conflicts"]:
+            missed.append(f"{size} Apps: {settled['conflicts']} 409 conflicts per App (target 0)")
+    noop = results.get("noop_resync") or {}
+    if noop.get("write_requests"):
+        missed.append(f"no-op resyncs: {noop['write_requests']} write requests (target 0)")
+    if noop.get("events"):
+        missed.append(f"no-op resyncs: {noop['events']} Events (target 0)")
+    if noop and not noop.get("reconciles"):
+        missed.append("no-op resyncs: no reconcile ran, nothing was measured")
+    return missed
+
+
+def summary_lines(results: dict[str, Any]) -> list[str]:
+    """The write figures in words, after the JSON."""
+    lines = []
+    for size, figures in results.items():
+        if not isinstance(figures, dict) or "writes_per_child" not in figures:
+            continue
+        settled = figures["writes_per_app"]["settled"]
+        per_kind = ", ".join(
+            f"{resource} {per_child}" for resource, per_child in figures["writes_per_child"].items()
+        )
+        children = sum(figures["children_per_app"].values())
+        lines.append(
+            f"{size} Apps created at once, writes per App until settled: children"
+            f" {sum(settled['children'].values()):g} for {children}"
+            f" children ({per_kind} per child), status patches {settled['status_patches']:g},"
+            f" Events {settled['events']:g}, 409s {settled['conflicts']:g}"
+        )
+    noop = results.get("noop_resync") or {}
+    if noop:
+        lines.append(
+            f"no-op resyncs: {noop['reconciles']} reconciles, {noop['write_requests']} write"
+            f" requests ({noop['writes_per_resync_per_app']} per resync per App),"
+            f" {noop['events']} Events"
+        )
+    lines += [f"FLAG {flag}" for flag in results.get("flags") or []]
+    return lines
 
 
 Tally = dict[tuple[str, str, int], int]
@@ -253,13 +342,15 @@ def _summary(latencies: list[float]) -> dict[str, float]:
     }
 
 
-def _noop_writes(emulator: Emulator, operator: OperatorProcess, apps: int) -> dict[str, Any]:
+def _noop_writes(
+    emulator: Emulator, operator: OperatorProcess, apps: int, resync: float
+) -> dict[str, Any]:
     # Let the last status writes and child events settle, then watch a few resync periods.
-    time.sleep(RESYNC_SECONDS)
+    time.sleep(resync)
     before = operator.metrics()
     writes_before = dict(emulator.writes)
     tally_before = emulator.tally()
-    time.sleep(RESYNC_SECONDS * 3 + 1)
+    time.sleep(resync * 3 + 1)
     after = operator.metrics()
     sent = _delta(tally_before, emulator.tally())
     reconciles = after["konfiguru_reconciles_total"] - before["konfiguru_reconciles_total"]
@@ -282,14 +373,21 @@ def _noop_writes(emulator: Emulator, operator: OperatorProcess, apps: int) -> di
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1,100,1000")
+    parser.add_argument("--resync", type=float, default=RESYNC_SECONDS, help="resync seconds")
+    parser.add_argument(
+        "--no-ceiling", action="store_true", help="skip the emulator's own ceiling (Apps/s)"
+    )
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
-    results = measure([int(s) for s in args.sizes.split(",")])
+    results = measure(
+        [int(s) for s in args.sizes.split(",")], args.resync, ceiling=not args.no_ceiling
+    )
     text = json.dumps(results, indent=2)
     print(text)
+    print("\n".join(summary_lines(results)))
     if args.json:
         Path(args.json).write_text(text + "\n")
-    return 0
+    return 1 if results["flags"] else 0
 
 
 if __name__ == "__main__":
