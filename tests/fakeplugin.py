@@ -13,53 +13,17 @@ from pathlib import Path
 
 import yaml
 
-GADGET_CRD = {
-    "apiVersion": "apiextensions.k8s.io/v1",
-    "kind": "CustomResourceDefinition",
-    "metadata": {"name": "gadgets.konfiguru.io"},
-    "spec": {
-        "group": "konfiguru.io",
-        "names": {
-            "kind": "Gadget",
-            "listKind": "GadgetList",
-            "plural": "gadgets",
-            "singular": "gadget",
-        },
-        "scope": "Namespaced",
-        "versions": [
-            {
-                "name": "v1alpha1",
-                "served": True,
-                "storage": True,
-                "subresources": {"status": {}},
-                "schema": {
-                    "openAPIV3Schema": {
-                        "type": "object",
-                        "properties": {
-                            "apiVersion": {"type": "string"},
-                            "kind": {"type": "string"},
-                            "metadata": {"type": "object"},
-                            "spec": {
-                                "type": "object",
-                                "properties": {
-                                    "colour": {
-                                        "type": "string",
-                                        "default": "blue",
-                                        "maxLength": 20,
-                                    },
-                                },
-                            },
-                            "status": {
-                                "type": "object",
-                                "x-kubernetes-preserve-unknown-fields": True,
-                            },
-                        },
-                    }
-                },
-            }
-        ],
+from emulator.samples import crd
+
+GADGET_CRD = crd(
+    "konfiguru.io",
+    "v1alpha1",
+    {"kind": "Gadget", "listKind": "GadgetList", "plural": "gadgets", "singular": "gadget"},
+    {
+        "type": "object",
+        "properties": {"colour": {"type": "string", "default": "blue", "maxLength": 20}},
     },
-}
+)
 
 GADGET_SOURCE = """
 from konfiguru_generators.kinds.base import KindDefinition
