@@ -74,7 +74,10 @@ def test_strategic_merge_patch_merges_containers_by_name_and_drops_directives(em
     assert [c["name"] for c in deleted["spec"]["template"]["spec"]["containers"]] == ["app"]
 
 
-def test_server_side_apply_creates_when_absent_and_updates_when_present(emu):
+def test_server_side_apply_creates_when_absent_and_updates_when_present(emulator_factory):
+    # No simulated controllers: the Deployment controller's status writes bump the
+    # resourceVersion (as on a real server) and would race the no-op apply compared below.
+    emu = emulator_factory(crds=[], controllers=False)
     status, created, _ = apply_http(emu, f"{DEPLOYMENTS}/web", deployment("web"))
     assert status == 201 and created["metadata"]["generation"] == 1
     changed = deployment("web", replicas=3)
