@@ -165,6 +165,23 @@ class ConfigMap(Part):
         self._data["restartOnChange"] = restart_pods
         return self
 
+    def enable_hot_reload(
+        self,
+        process: str | None = None,
+        signal: Literal["SIGHUP", "SIGUSR1", "SIGUSR2"] | None = None,
+        interval_seconds: int | None = None,
+    ) -> Self:
+        """Reload without a restart: the pods stay and the kubelet updates the mounted files in
+        place (``config.restartOnChange: false``); with ``process``, a sidecar signals that
+        process when they change (``config.hotReload``: signal default SIGHUP, checked every
+        ``interval_seconds``, default 10; needs files and ``security.runAsUser``). Default: the
+        pods roll on every change."""
+        self._data["restartOnChange"] = False
+        if process is not None:
+            reload = {"process": process, "signal": signal, "intervalSeconds": interval_seconds}
+            self._data["hotReload"] = {k: v for k, v in reload.items() if v is not None}
+        return self
+
 
 class Ingress(Part):
     """HTTP routing to the App from outside (``spec.ingress``)."""
@@ -267,6 +284,55 @@ class Ingress(Part):
     def class_name(self, name: str) -> Self:
         """The IngressClass (``ingress.className``). Default: the cluster's default class."""
         self._data["className"] = name
+        return self
+
+    def controller(self, name: Literal["nginx", "traefik", "gateway"]) -> Self:
+        """What serves the traffic (``ingress.controller``): an ingress-nginx Ingress, a Traefik
+        Ingress or a Gateway API HTTPRoute. Default the CLI's ``--ingress-controller`` (or the
+        operator's setting), else nginx."""
+        self._data["controller"] = name
+        return self
+
+    def gateway(
+        self,
+        name: str | None = None,
+        namespace: str | None = None,
+        http_listener: str | None = None,
+        https_listener: str | None = None,
+    ) -> Self:
+        """The Gateway the HTTPRoute attaches to (``ingress.gateway``; sets the controller to
+        gateway). Default the Gateway "gateway" in "gateway-system", listeners http and https."""
+        gateway = {
+            "name": name,
+            "namespace": namespace,
+            "httpListener": http_listener,
+            "httpsListener": https_listener,
+        }
+        self._data["controller"] = "gateway"
+        self._data["gateway"] = {key: v for key, v in gateway.items() if v is not None}
+        return self
+
+    def custom_headers(
+        self,
+        request: Mapping[str, str] | None = None,
+        response: Mapping[str, str] | None = None,
+    ) -> Self:
+        """Headers set on the way to the App and back to the client (``ingress.headers``:
+        ``request.set``/``response.set``). Gateway only: nginx and Traefik refuse it (a Traefik
+        headers Middleware instead). Default none."""
+        headers = {"request": request, "response": response}
+        self._data["headers"] = {k: {"set": dict(v)} for k, v in headers.items() if v is not None}
+        return self
+
+    def middleware(self, middlewares: Sequence[str]) -> Self:
+        """Traefik Middlewares applied to the route, each ``name`` or ``namespace/name``
+        (``ingress.middlewares``; sets the controller to traefik). Default none."""
+        entries: list[dict[str, str]] = []
+        for middleware in middlewares:
+            namespace, _, name = middleware.rpartition("/")
+            entries.append({"name": name, **({"namespace": namespace} if namespace else {})})
+        self._data["controller"] = "traefik"
+        self._data["middlewares"] = entries
         return self
 
     def max_body_size(self, size: str) -> Self:

@@ -388,3 +388,40 @@ def test_export_reads_a_python_module_like_its_yaml_twin(tmp_path: Path) -> None
             {p.relative_to(out_dir): p.read_bytes() for p in out_dir.rglob("*") if p.is_file()}
         )
     assert trees[0] and trees[0] == trees[1]
+
+
+def test_the_design_documents_config_and_ingress_methods_render_what_they_say() -> None:
+    proxy = (
+        App("edge", namespace="shop")
+        .image("docker.io/library/nginx:1.27")
+        .port(8080)
+        .security({"runAsUser": 101})
+        .network_policy({"ingressControllerNamespace": "envoy-gateway-system"})
+        .add_config(
+            ConfigMap()
+            .add_file("nginx.conf", "events {}\n")
+            .enable_hot_reload(process="nginx", interval_seconds=5)
+        )
+        .ingress(
+            Ingress("shop.example.com")
+            .gateway(name="public", namespace="edge-system")
+            .custom_headers(response={"X-Frame-Options": "DENY"})
+        )
+    )
+    spec = proxy.to_resource()["spec"]
+    assert spec["config"]["restartOnChange"] is False
+    assert spec["config"]["hotReload"] == {"process": "nginx", "intervalSeconds": 5}
+    children = {c["kind"]: c for c in proxy.render()}
+    route = children["HTTPRoute"]
+    assert route["spec"]["parentRefs"][0]["name"] == "public"
+    filters = [f for rule in route["spec"]["rules"] for f in rule.get("filters", [])]
+    assert {"type": "ResponseHeaderModifier", "responseHeaderModifier": {
+        "set": [{"name": "X-Frame-Options", "value": "DENY"}]}} in filters  # fmt: skip
+    pod = children["Deployment"]["spec"]["template"]["spec"]
+    assert pod["shareProcessNamespace"] is True and len(pod["containers"]) == 2
+
+    traefik = Ingress("shop.example.com").middleware(["auth", "edge/compress"]).to_dict()
+    assert traefik["controller"] == "traefik"
+    assert traefik["middlewares"] == [{"name": "auth"}, {"name": "compress", "namespace": "edge"}]
+    plain_reload = ConfigMap().add("A", "b").enable_hot_reload().to_dict()
+    assert plain_reload == {"data": {"A": "b"}, "restartOnChange": False}
