@@ -187,11 +187,16 @@ def environments(target: str) -> list[str]:
     directory, and the ``env <name> { ... }`` blocks of its ``.kfg`` files."""
     if target == "-":
         return []
-    root = Path(target)
     found = {document.environment for document in _read_files(target)}
-    if (root / "base").is_dir() and (root / "envs").is_dir():
-        found.update(p.name for p in (root / "envs").iterdir() if p.is_dir())
-    return sorted(env for env in found if env)
+    return sorted({env for env in found if env} | _directory_environments(target))
+
+
+def _directory_environments(target: str) -> set[str]:
+    """The ``envs/<name>/`` of a ``base/`` + ``envs/`` directory."""
+    envs = Path(target) / "envs"
+    if target == "-" or not (Path(target) / "base").is_dir() or not envs.is_dir():
+        return set()
+    return {path.name for path in envs.iterdir() if path.is_dir()}
 
 
 def read_documents(targets: Sequence[str], stdin: TextIO, env: str | None = None) -> list[Document]:
@@ -200,11 +205,13 @@ def read_documents(targets: Sequence[str], stdin: TextIO, env: str | None = None
     ``envs/<env>/`` and the ``env <env> { ... }`` blocks of ``.kfg`` files."""
     resources: list[Document] = []
     patches: list[Document] = []
+    known: set[str] = set()  # every environment the targets define, for the error below
     for target in targets:
         read = list(_load(stdin.read(), "<stdin>")) if target == "-" else _read_files(target)
-        envs = Path(target) / "envs" / (env or "")
-        if env and target != "-" and (Path(target) / "base").is_dir() and envs.is_dir():
-            read += [replace(d, patch=True) for d in _read_files(str(envs))]
+        directories = _directory_environments(target)
+        known |= directories | {d.environment for d in read if d.environment}
+        if env in directories:
+            read += [replace(d, patch=True) for d in _read_files(str(Path(target, "envs", env)))]
         for document in read:
             if document.environment is None and not document.patch:
                 resources.append(document)
@@ -212,7 +219,6 @@ def read_documents(targets: Sequence[str], stdin: TextIO, env: str | None = None
                 patches.append(document)
     if not env:
         return resources
-    known = sorted({name for target in targets for name in environments(target)})
     if env not in known:
         where = ", ".join(targets)
         if not known:
@@ -221,7 +227,8 @@ def read_documents(targets: Sequence[str], stdin: TextIO, env: str | None = None
                 f" or env {env} {{ ... }} blocks in .kfg files"
             )
         layout = "envs/" if any((Path(t) / "base").is_dir() for t in targets) else "env blocks"
-        raise InputError(f"{where}: no environment {env!r} in {layout} (there: {', '.join(known)})")
+        there = ", ".join(sorted(known))
+        raise InputError(f"{where}: no environment {env!r} in {layout} (there: {there})")
     try:
         merged = environments_mod.apply(
             [environments_mod.Source(d.where, d.body, d.origin) for d in resources],
