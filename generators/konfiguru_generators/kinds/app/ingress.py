@@ -38,6 +38,19 @@ _TRAEFIK_MIDDLEWARE = (
     " spec.ingress.middlewares"
 )
 
+
+def _gateway_policy(policy: str) -> tuple[str, str]:
+    """A field Gateway API has no place for: an implementation's ``policy`` does it."""
+    return "has no Gateway API field", _GATEWAY_POLICY.format(policy=policy)
+
+
+def _traefik_middleware(
+    middleware: str, why: str = "is an ingress-nginx annotation"
+) -> tuple[str, str]:
+    """A field Traefik does in a ``middleware`` Middleware."""
+    return why, _TRAEFIK_MIDDLEWARE.format(middleware=middleware)
+
+
 # field under spec.ingress → {controller that cannot express it: (why, what to do instead)}
 _UNSUPPORTED: dict[str, dict[str, tuple[str, str]]] = {
     "className": {
@@ -47,41 +60,20 @@ _UNSUPPORTED: dict[str, dict[str, tuple[str, str]]] = {
         ),
     },
     "rateLimit": {
-        GATEWAY: (
-            "has no Gateway API field",
-            _GATEWAY_POLICY.format(policy="BackendTrafficPolicy"),
-        ),
-        TRAEFIK: (
-            "is an ingress-nginx annotation",
-            _TRAEFIK_MIDDLEWARE.format(middleware="rateLimit"),
-        ),
+        GATEWAY: _gateway_policy("BackendTrafficPolicy"),
+        TRAEFIK: _traefik_middleware("rateLimit"),
     },
     "cors": {
-        GATEWAY: ("has no Gateway API field", _GATEWAY_POLICY.format(policy="SecurityPolicy cors")),
-        TRAEFIK: (
-            "is an ingress-nginx annotation",
-            _TRAEFIK_MIDDLEWARE.format(middleware="headers"),
-        ),
+        GATEWAY: _gateway_policy("SecurityPolicy cors"),
+        TRAEFIK: _traefik_middleware("headers"),
     },
     "ipAllowList": {
-        GATEWAY: (
-            "has no Gateway API field",
-            _GATEWAY_POLICY.format(policy="SecurityPolicy authorization"),
-        ),
-        TRAEFIK: (
-            "is an ingress-nginx annotation",
-            _TRAEFIK_MIDDLEWARE.format(middleware="ipAllowList"),
-        ),
+        GATEWAY: _gateway_policy("SecurityPolicy authorization"),
+        TRAEFIK: _traefik_middleware("ipAllowList"),
     },
     "maxBodySize": {
-        GATEWAY: (
-            "has no Gateway API field",
-            _GATEWAY_POLICY.format(policy="ClientTrafficPolicy connection.bufferLimit"),
-        ),
-        TRAEFIK: (
-            "is an ingress-nginx annotation",
-            _TRAEFIK_MIDDLEWARE.format(middleware="buffering"),
-        ),
+        GATEWAY: _gateway_policy("ClientTrafficPolicy connection.bufferLimit"),
+        TRAEFIK: _traefik_middleware("buffering"),
     },
     "headers": {
         NGINX: (
@@ -90,7 +82,7 @@ _UNSUPPORTED: dict[str, dict[str, tuple[str, str]]] = {
             " controller can",
             "use controller gateway (header filters) or traefik with a headers Middleware",
         ),
-        TRAEFIK: ("is a Traefik Middleware", _TRAEFIK_MIDDLEWARE.format(middleware="headers")),
+        TRAEFIK: _traefik_middleware("headers", why="is a Traefik Middleware"),
     },
     "middlewares": {
         NGINX: ("are Traefik Middlewares", "remove middlewares, or use controller traefik"),
@@ -99,13 +91,10 @@ _UNSUPPORTED: dict[str, dict[str, tuple[str, str]]] = {
             "remove middlewares; an HTTPRoute takes Gateway API filters (spec.ingress.headers)",
         ),
     },
-    "gateway": {
-        NGINX: ("names the Gateway of controller gateway", "remove it, or set controller gateway"),
-        TRAEFIK: (
-            "names the Gateway of controller gateway",
-            "remove it, or set controller gateway",
-        ),
-    },
+    "gateway": dict.fromkeys(
+        (NGINX, TRAEFIK),
+        ("names the Gateway of controller gateway", "remove it, or set controller gateway"),
+    ),
 }
 _TIMEOUTS = {
     NGINX: ("connect", "read", "send"),
